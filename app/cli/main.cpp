@@ -1,0 +1,60 @@
+// `spooflens`: the command-line tool. Wiring only: each sub-command lives in
+// its own Cmd*.cpp and calls into spooflens_core.
+#include "app/cli/Command.h"
+#include "core/Error.h"
+
+#include <algorithm>
+#include <exception>
+#include <iostream>
+#include <map>
+
+namespace spooflens::cli {
+std::vector<CommandInfo>& commandRegistry()
+{
+    static std::vector<CommandInfo> registry;
+    return registry;
+}
+} // namespace spooflens::cli
+
+int main(int argc, char** argv)
+{
+    using namespace spooflens::cli;
+    CLI::App app{"SpoofLens: explain audio deepfake detectors (XLS-R + ConformerTCM, Stage 2 XAI)"};
+    app.set_version_flag("--version", std::string(SPOOFLENS_VERSION));
+    app.require_subcommand(1);
+
+    auto& registry = commandRegistry();
+    std::sort(registry.begin(), registry.end(),
+              [](const CommandInfo& a, const CommandInfo& b) { return a.name < b.name; });
+    std::map<CLI::App*, std::function<int()>> runners;
+    for (auto& cmd : registry) {
+        CLI::App* before = nullptr;
+        auto runner = cmd.setup(app);
+        for (auto* sub : app.get_subcommands([&](CLI::App* s) { return s->get_name() == cmd.name; }))
+            before = sub;
+        if (before)
+            runners[before] = std::move(runner);
+    }
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);
+        return rc == 0 ? kExitOk : kExitUsage;
+    }
+    for (auto* sub : app.get_subcommands()) {
+        auto it = runners.find(sub);
+        if (it == runners.end())
+            continue;
+        try {
+            return it->second();
+        } catch (const spooflens::core::Error& e) {
+            std::cerr << "spooflens " << sub->get_name() << ": " << e.what() << "\n";
+            return kExitFailure;
+        } catch (const std::exception& e) {
+            std::cerr << "spooflens " << sub->get_name() << ": unexpected error: " << e.what() << "\n";
+            return kExitFailure;
+        }
+    }
+    return kExitUsage;
+}

@@ -1,0 +1,22 @@
+# Warnings and sanitizers for SpoofLens' own targets. Third-party headers are
+# included as SYSTEM (imported targets do this by default), so the warnings
+# below only concern our code.
+function(spooflens_target_defaults target)
+  if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow)
+  endif()
+  set(san "")
+  if(SPOOFLENS_ASAN)
+    list(APPEND san -fsanitize=address -fno-omit-frame-pointer)
+  endif()
+  if(SPOOFLENS_UBSAN)
+    list(APPEND san -fsanitize=undefined)
+  endif()
+  if(SPOOFLENS_TSAN)
+    list(APPEND san -fsanitize=thread)
+  endif()
+  if(san)
+    target_compile_options(${target} PRIVATE ${san})
+    target_link_options(${target} PRIVATE ${san})
+  endif()
+endfunction()

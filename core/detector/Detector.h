@@ -1,0 +1,91 @@
+#pragma once
+// Facade over the frozen detector (XLS-R 300M + ConformerTCM). Torch-free:
+// ui/ and app/ include this, never the LibTorch modules behind it.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace spooflens::core {
+
+/// How the waveform is presented to the model (spec detector.md §2).
+enum class CutMode { Full, Cut64600, Cut66800 };
+std::string cutModeName(CutMode m);            ///< "full", "64600", "66800"
+CutMode parseCutMode(const std::string& text); ///< throws ConfigError
+
+struct DetectorOptions {
+    std::string checkpointPath;   ///< avg_5_best.pth (or a DataParallel save, or a Stage 2 run file)
+    std::string configPath;       ///< optional YAML: ssl.attention_heads, backend.attention_heads
+    std::string device = "auto";  ///< auto | cpu | cuda | cuda:N
+    int threads = 0;              ///< 0 = all cores
+    /// Files longer than this run in overlapping windows (seconds).
+    double singlePassLimitSeconds = 60.0;
+};
+
+struct DetectorInfo {
+    std::string checkpointPath;
+    std::string sha256;           ///< of the checkpoint file
+    std::string device;           ///< e.g. "cpu", "cuda:0"
+    std::string preset;           ///< "xlsr300m", "tiny" or "custom"
+    int64_t embedDim = 0;         ///< D (1024 for XLS-R 300M)
+    int64_t sslLayers = 0;
+    int64_t sslHeads = 0;
+    int64_t backendBlocks = 0;
+    int64_t keysUsed = 0, keysIgnored = 0;
+    std::vector<std::string> notes;  ///< loader remarks (ignored keys, dtype conversions)
+    double loadSeconds = 0;
+};
+
+struct WindowScore {
+    int64_t startSample = 0, endSample = 0;  ///< at 16 kHz, [start, end)
+    float logits[2] = {0, 0};
+    float score = 0;                         ///< logits[1]
+};
+
+struct DetectorRequest {
+    CutMode cut = CutMode::Full;
+    bool wantLayerOutputs = false;   ///< per-layer SSL outputs (before the final LN)
+    bool wantAttention = false;      ///< TCM attention maps per block
+};
+
+/// Plain result of one utterance.
+struct DetectorResult {
+    int64_t samples = 0;             ///< samples the model saw (after the cut)
+    int64_t frames = 0;              ///< T
+    int64_t dim = 0;                 ///< D
+    std::vector<float> ssl;          ///< h(t), T x D row-major, after the encoder's final LayerNorm
+    float logits[2] = {0, 0};
+    float score = 0;                 ///< logits[1], bona fide logit
+    CutMode cut = CutMode::Full;
+    bool windowed = false;           ///< long file: processed in overlapping windows
+    std::vector<WindowScore> windows;
+    std::vector<std::vector<float>> layerOutputs;  ///< [layer][T x D] if requested
+    /// [block][heads x (T+5) x (T+5)] if requested; order [class, frames, head tokens].
+    std::vector<std::vector<float>> attention;
+    int64_t attentionHeads = 0;
+    double seconds = 0;              ///< wall time of the forward pass
+};
+
+/// Thread-safety: one Detector may be used from one thread at a time; create
+/// it in (or move it to) the thread that runs inference.
+class Detector {
+public:
+    explicit Detector(const DetectorOptions& options);  ///< loads; throws CheckpointError/ConfigError
+    ~Detector();
+    Detector(Detector&&) noexcept;
+    Detector& operator=(Detector&&) noexcept;
+
+    const DetectorInfo& info() const;
+
+    /// Runs the detector on 16 kHz mono samples. Throws AudioError if < 400 samples.
+    DetectorResult run(const std::vector<float>& samples16k, const DetectorRequest& request = {}) const;
+
+    struct Impl;
+    /// Internal access for core (Stage 2, trainer); opaque to ui/.
+    Impl& impl() const { return *m_impl; }
+
+private:
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace spooflens::core

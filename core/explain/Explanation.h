@@ -1,0 +1,40 @@
+#pragma once
+// Plain results of the explanation pipeline, handed to ui/ and the CLI.
+// Torch-free. Times: frame t is centred at (320 t + 200) / 16000 s.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace spooflens::core {
+
+/// One Stage 2 module's explanation of one utterance.
+struct Stage2Track {
+    std::string xaiPath;           ///< the Stage 2 checkpoint
+    std::string runName;           ///< its run folder / file stem
+    std::string prototypeMode;     ///< "ema" | "fixed" | "learnable"
+    std::string detectorSha256;    ///< recorded at training time (may be empty)
+    bool detectorMismatch = false; ///< recorded SHA differs from the loaded detector
+    std::vector<float> importance;   ///< w(t) in [0, 1], length T
+    std::vector<float> simSpoof;     ///< cos(h(t), P_spoof), length T
+    std::vector<float> simBonafide;  ///< cos(h(t), P_bonafide), length T
+    float uttSimSpoof = 0;           ///< u_spoof = sum_t s(t, spoof) w_norm(t)
+    float uttSimBonafide = 0;        ///< u_bonafide
+    float totalImportance = 0;       ///< sum_t w(t)
+    float importanceSpread = 0;      ///< std of w(t) over frames
+    int predictedClass = 0;          ///< argmax u_c (1 = bona fide, 0 = spoof)
+};
+
+struct Explanation {
+    std::string path;
+    double hopSeconds = 0.02;
+    int64_t frames = 0;
+    int64_t samples = 0;
+    std::string cut;                 ///< "full" | "64600" | "66800"
+    float logits[2] = {0, 0};
+    float score = 0;                 ///< detector bona fide logit
+    bool windowed = false;
+    std::vector<float> windowStartSeconds, windowEndSeconds, windowScores;
+    std::vector<Stage2Track> tracks; ///< one per loaded Stage 2 module
+};
+
+} // namespace spooflens::core
