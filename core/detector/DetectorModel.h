@@ -1,0 +1,53 @@
+#pragma once
+// The frozen detector as LibTorch modules (XLS-R wav2vec 2.0 encoder +
+// ConformerTCM back-end). INTERNAL header (includes torch): core's .cpp files
+// only (Stage 2, trainer, feature cache). ui/ uses core/detector/Detector.h.
+#include "core/detector/Detector.h"
+
+#include <torch/types.h>
+
+#include <memory>
+#include <vector>
+
+namespace spooflens::core {
+
+/// Output of one batched forward pass.
+struct DetectorForward {
+    torch::Tensor ssl;                     ///< (B, T, D) after the encoder's final LayerNorm
+    torch::Tensor logits;                  ///< (B, 2); score = logits[:, 1]
+    std::vector<torch::Tensor> layers;     ///< per SSL layer (B, T, D), if requested
+    std::vector<torch::Tensor> attention;  ///< per TCM block (B, heads, T+5, T+5), if requested
+};
+
+/// Thread-safety: const methods may be called from one thread at a time
+/// (LibTorch modules are not re-entrant across threads with shared buffers).
+class DetectorModel {
+public:
+    /// Loads and checks the checkpoint (spec detector.md §5: module. prefix,
+    /// ignored pre-training keys, strict shapes). Also accepts the seed's
+    /// Stage 2 training output, whose detector keys sit under
+    /// `frozen_detector.detector.` next to the XAI keys (those are skipped).
+    static std::shared_ptr<DetectorModel> load(const DetectorOptions& options);
+    ~DetectorModel();
+
+    const DetectorInfo& info() const;
+    torch::Device device() const;
+    int64_t embedDim() const;
+
+    /// waves (B, N) float32 (any device; moved to the model's device), equal
+    /// lengths, N >= 400. Eval mode, no gradients.
+    DetectorForward forward(const torch::Tensor& waves, bool wantAttention = false,
+                            bool wantLayers = false) const;
+
+    /// SSL features only (skips the back-end): (B, T, D) on device().
+    torch::Tensor sslFeatures(const torch::Tensor& waves) const;
+
+    struct Modules;
+private:
+    DetectorModel();
+    std::unique_ptr<Modules> m_modules;
+    DetectorInfo m_info;
+    torch::Device m_device{torch::kCPU};
+};
+
+} // namespace spooflens::core

@@ -1,0 +1,52 @@
+#pragma once
+// Facade used by the GUI and the CLI: detector + any number of Stage 2
+// modules -> a plain Explanation per utterance. Torch-free header.
+#include "core/audio/AudioFile.h"
+#include "core/detector/Detector.h"
+#include "core/explain/Explanation.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace spooflens::core {
+
+/// Summary of a loaded Stage 2 module.
+struct Stage2Info {
+    std::string path;
+    std::string runName;
+    std::string prototypeMode;
+    std::string detectorSha256;   ///< recorded in the checkpoint (may be empty)
+    bool detectorMismatch = false;
+    int64_t embedDim = 0;
+    int64_t hiddenDim = 0;
+};
+
+/// Thread-safety: use one Explainer from one thread at a time (a worker thread).
+class Explainer {
+public:
+    explicit Explainer(const DetectorOptions& detector);  ///< throws CheckpointError/ConfigError
+    ~Explainer();
+
+    const DetectorInfo& detectorInfo() const;
+
+    /// Adds a Stage 2 checkpoint (ours, a plain PyTorch state dict, or the
+    /// seed's whole-model save). Throws CheckpointError if its width does not
+    /// fit the detector. Returns its summary (mismatch of SHA-256 is a warning).
+    Stage2Info addStage2(const std::string& xaiPath);
+    void clearStage2();
+    std::vector<Stage2Info> stage2() const;
+
+    /// Runs detector + every Stage 2 module. `progress(fraction)` may be called;
+    /// if `cancelled()` returns true the call throws Error("cancelled").
+    Explanation explain(const AudioData& audio, CutMode cut = CutMode::Full,
+                        const std::function<void(double)>& progress = {},
+                        const std::function<bool()>& cancelled = {}) const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace spooflens::core
