@@ -5,6 +5,7 @@
 // is not paced in real time, so nothing here depends on timing: loops keep
 // playback going where a test needs it to, and waits are QTRY_* on state.
 // ctest-labels: gui
+#include "core/audio/Resampler.h"
 #include "ui/playback/AudioPlayer.h"
 
 #include <QFile>
@@ -279,6 +280,35 @@ private slots:
             QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 30000);
         }
         checkOutput(readFloats(out), std::vector<float>(m_x.begin() + 2 * kRate + kRate / 2, m_x.end()));
+    }
+
+    void resampledForDeviceRate()
+    {
+        // A device opened at 48 kHz gets the audio resampled by libsoxr (HQ):
+        // exactly what core::resample produces, at the right speed.
+        const QString out = useFileDevice();
+        const std::vector<float> expect = spooflens::core::resample(m_x, kRate, 48000);
+        QCOMPARE(expect.size(), size_t(3 * 48000));
+        {
+            AudioPlayer player(48000);
+            QVERIFY2(player.isAvailable(), qPrintable(player.errorString()));
+            QVERIFY2(player.deviceDescription().contains(QLatin1String("48000 Hz")) &&
+                         player.deviceDescription().contains(QLatin1String("resampled")),
+                     qPrintable(player.deviceDescription()));
+            player.setAudio(m_x);
+            QCOMPARE(player.duration(), 3.0);
+            player.seek(1.5);
+            QCOMPARE(player.position(), 1.5);  // seconds, not device samples
+            player.seek(0.0);
+            QSignalSpy pos(&player, &AudioPlayer::positionChanged);
+            QSignalSpy done(&player, &AudioPlayer::finished);
+            QVERIFY(player.play());
+            QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 30000);
+            const std::vector<double> p = positions(pos);
+            QVERIFY(p.size() >= 2);
+            QCOMPARE(p[p.size() - 2], 3.0);
+        }
+        checkOutput(readFloats(out), expect);
     }
 
     void noDevice()

@@ -95,7 +95,7 @@ struct DeviceChoice {
 
 // Prefers the source rate so that ALSA (or nothing) converts; falls back to
 // common hardware rates, in which case the player resamples with libsoxr.
-DeviceChoice chooseDevice(int sourceRate)
+DeviceChoice chooseDevice(int sourceRate, int forcedRate = 0)
 {
     DeviceChoice c;
     c.device = Pa_GetDefaultOutputDevice();
@@ -110,6 +110,8 @@ DeviceChoice chooseDevice(int sourceRate)
         return c;
     }
     std::vector<int> rates{sourceRate, 48000, 44100, static_cast<int>(info->defaultSampleRate)};
+    if (forcedRate > 0)
+        rates = {forcedRate};
     for (int rate : rates) {
         for (int channels : {1, 2}) {
             if (channels > info->maxOutputChannels || rate <= 0)
@@ -127,8 +129,12 @@ DeviceChoice chooseDevice(int sourceRate)
             }
         }
     }
-    c.error = QStringLiteral("the default audio device '%1' accepts none of 16000/48000/44100 Hz float output")
-                  .arg(QString::fromUtf8(info->name));
+    c.error = forcedRate > 0 ? QStringLiteral("the default audio device '%1' refuses %2 Hz float output")
+                                   .arg(QString::fromUtf8(info->name))
+                                   .arg(forcedRate)
+                             : QStringLiteral("the default audio device '%1' accepts none of 16000/48000/44100 Hz "
+                                              "float output")
+                                   .arg(QString::fromUtf8(info->name));
     c.device = paNoDevice;
     return c;
 }
@@ -157,6 +163,16 @@ bool AudioPlayer::available(QString* why)
 
 AudioPlayer::AudioPlayer(QObject* parent) : QObject(parent), m_shared(std::make_unique<Shared>())
 {
+    init(0);
+}
+
+AudioPlayer::AudioPlayer(int deviceRate, QObject* parent) : QObject(parent), m_shared(std::make_unique<Shared>())
+{
+    init(deviceRate > 0 ? deviceRate : 0);
+}
+
+void AudioPlayer::init(int forcedRate)
+{
     m_timer.setInterval(33);  // ~30 Hz cursor
     connect(&m_timer, &QTimer::timeout, this, &AudioPlayer::poll);
 
@@ -166,7 +182,7 @@ AudioPlayer::AudioPlayer(QObject* parent) : QObject(parent), m_shared(std::make_
         return;
     }
     m_paInitialised = true;
-    const DeviceChoice c = chooseDevice(m_sourceRate);
+    const DeviceChoice c = chooseDevice(m_sourceRate, forcedRate);
     if (c.device == paNoDevice) {
         m_error = QStringLiteral("audio playback unavailable: %1").arg(c.error);
         return;

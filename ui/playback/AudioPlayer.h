@@ -24,6 +24,10 @@ public:
     /// With no usable device the player still works as an object: isAvailable()
     /// is false, errorString() says why, play() returns false.
     explicit AudioPlayer(QObject* parent = nullptr);
+    /// As above, but opens the device at `deviceRate` Hz (e.g. 48000) instead of
+    /// trying the source rate first; the audio is then resampled with libsoxr.
+    /// For devices known to misbehave at 16 kHz, and for tests.
+    AudioPlayer(int deviceRate, QObject* parent = nullptr);
     ~AudioPlayer() override;
 
     /// True when PortAudio finds a default output device that accepts mono or
@@ -90,6 +94,7 @@ private:
     double toSeconds(int64_t deviceSample) const;
     bool start();
     void fail(const QString& message);
+    void init(int forcedRate);
 
     std::unique_ptr<Shared> m_shared;
     std::vector<float> m_source;  // as given
