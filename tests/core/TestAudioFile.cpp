@@ -15,6 +15,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 using namespace spooflens::core;
 
@@ -409,6 +410,48 @@ private slots:
         QCOMPARE(a1.durationSeconds, 1.0);
         const QString msg = loadError(tmp("lie3h.flac"));
         QVERIFY2(msg.contains(QLatin1String("lie3h.flac")) && msg.contains(QLatin1String("too long")), qPrintable(msg));
+    }
+
+    void nonFiniteFloatWav()
+    {
+        // IEEE float WAV (format 3) at 44.1 kHz holding NaN, +-inf and 1e30 among
+        // a sine: the result stays finite and in [-1, 1] (regression: huge values
+        // used to overflow the resampler into NaN).
+        QByteArray wav;
+        auto u32 = [&](quint32 v) { for (int i = 0; i < 4; ++i) wav.append(char((v >> (8 * i)) & 0xff)); };
+        auto u16 = [&](quint16 v) { wav.append(char(v & 0xff)); wav.append(char(v >> 8)); };
+        const int n = 44100;
+        wav.append("RIFF");
+        u32(36 + 4 * n);
+        wav.append("WAVEfmt ");
+        u32(16);
+        u16(3);
+        u16(1);
+        u32(44100);
+        u32(44100 * 4);
+        u16(4);
+        u16(32);
+        wav.append("data");
+        u32(4 * n);
+        for (int i = 0; i < n; ++i) {
+            float v = 0.5f * static_cast<float>(std::sin(2 * kPi * 440 * i / 44100.0));
+            if (i % 1000 == 7)
+                v = std::numeric_limits<float>::quiet_NaN();
+            else if (i % 1000 == 8)
+                v = std::numeric_limits<float>::infinity();
+            else if (i % 1000 == 9)
+                v = -std::numeric_limits<float>::infinity();
+            else if (i % 1000 == 10)
+                v = 1e30f;
+            u32(qFromLittleEndian<quint32>(reinterpret_cast<const uchar*>(&v)));
+        }
+        writeBytes(QStringLiteral("nonfinite.wav"), wav);
+        const AudioData a = loadAudio(tmp("nonfinite.wav"));
+        QCOMPARE(a.format, std::string("WAV float"));
+        QCOMPARE(a.samples.size(), size_t(16000));
+        for (float v : a.samples)
+            QVERIFY(std::isfinite(v) && v >= -1.0f && v <= 1.0f);
+        QVERIFY(std::fabs(fitSine(a.samples, 440.0).amplitude - 0.5) < 0.05);
     }
 
     void badInput_data()
