@@ -94,9 +94,10 @@ std::string formatName(const SF_INFO& info)
     default: {
         SF_FORMAT_INFO fi{};
         fi.format = major;
-        if (sf_command(nullptr, SFC_GET_FORMAT_INFO, &fi, sizeof(fi)) == 0 && fi.name)
-            container = fi.name;
-        else
+        if (sf_command(nullptr, SFC_GET_FORMAT_INFO, &fi, sizeof(fi)) == 0 && fi.name) {
+            container = fi.name;  // e.g. "CAF (Apple Core Audio File)": keep the short name
+            container = container.substr(0, container.find(" ("));
+        } else
             container = "audio";
     }
     }
