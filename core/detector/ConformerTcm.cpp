@@ -92,7 +92,8 @@ torch::Tensor ConvModuleImpl::forward(const torch::Tensor& x) const
     // "Same" padding of tcm_add: (k/2, k/2 - (k+1)%2) zeros; (15, 15) for k = 31.
     const int64_t left = m_kernel / 2, right = left - (m_kernel + 1) % 2;
     y = torch::constant_pad_nd(y, {left, right}, 0.0);
-    y = torch::conv1d(y, m_depthwise.weight, m_depthwise.bias, 1, 0, 1, /*groups=*/m_inner);
+    const int64_t stride = 1, padding = 0, dilation = 1;
+    y = torch::conv1d(y, m_depthwise.weight, m_depthwise.bias, stride, padding, dilation, /*groups=*/m_inner);
     y = swish(m_bn(y)).transpose(1, 2);
     return torch::linear(y, m_pointwise2.weight.squeeze(-1), m_pointwise2.bias);
 }

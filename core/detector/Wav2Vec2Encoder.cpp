@@ -69,7 +69,7 @@ void PositionalConvImpl::prepare()
     // torch.nn.utils.weight_norm(dim=2): w = v * (g / ||v||), the norm per tap
     // over all output channels and in-group channels. Same float32 operations
     // as torch's _weight_norm, done once instead of every forward.
-    const torch::Tensor norm = m_weightV.pow(2).sum({0, 1}, /*keepdim=*/true).sqrt();
+    const torch::Tensor norm = m_weightV.pow(2).sum(torch::IntArrayRef{0, 1}, /*keepdim=*/true).sqrt();
     m_weight = (m_weightV * (m_weightG / norm)).contiguous();
 }
 
