@@ -471,7 +471,10 @@ TrainResult trainStage2(const TrainOptions& options)
     if (!useValForStopping)
         log("no validation utterances: early stopping and best.pth use the training loss");
 
-    while (state.epoch < cfg.numEpochs) {
+    if (state.stoppedEarly)
+        log("this run already stopped early (patience exhausted after epoch " + std::to_string(state.epoch)
+            + "): nothing to resume");
+    while (state.epoch < cfg.numEpochs && !state.stoppedEarly) {
         if ((options.stop && options.stop->load()) ||
             (options.maxEpochsThisCall > 0 && epochsThisCall >= options.maxEpochsThisCall)) {
             result.interrupted = true;
