@@ -105,14 +105,17 @@ CachedFeatures FeatureCache::load(const std::string& key) const
     CachedFeatures out;
     out.frames = h.frames;
     out.dim = h.dim;
-    out.values.resize(count);
+    out.values.resize(count);  // (value-initialised once; the copy below dominates anyway)
     const char* data = static_cast<const char*>(map) + sizeof(Header);
     if (h.bytesPerValue == 4) {
         std::memcpy(out.values.data(), data, count * 4);
     } else {
-        const torch::Tensor half = torch::from_blob(const_cast<char*>(data), {int64_t(count)}, torch::kHalf);
-        torch::Tensor f = torch::from_blob(out.values.data(), {int64_t(count)}, torch::kFloat);
-        f.copy_(half);
+        // A plain loop: a torch dtype copy here goes through the intra-op
+        // thread pool, which costs more than the conversion on a busy machine.
+        const c10::Half* src = reinterpret_cast<const c10::Half*>(data);
+        float* dst = out.values.data();
+        for (size_t i = 0; i < count; ++i)
+            dst[i] = static_cast<float>(src[i]);
     }
     ::munmap(map, size);
     return out;
@@ -143,9 +146,10 @@ void FeatureCache::store(const std::string& key, const float* values, int64_t fr
         if (h.bytesPerValue == 4) {
             out.write(reinterpret_cast<const char*>(values), count * 4);
         } else {
-            const torch::Tensor half =
-                torch::from_blob(const_cast<float*>(values), {count}, torch::kFloat).to(torch::kHalf).contiguous();
-            out.write(static_cast<const char*>(half.data_ptr()), count * 2);
+            std::vector<c10::Half> half(static_cast<size_t>(count));
+            for (size_t i = 0; i < half.size(); ++i)
+                half[i] = c10::Half(values[i]);
+            out.write(reinterpret_cast<const char*>(half.data()), count * 2);
         }
         if (!out)
             throw Error(tmp + ": write failed (disk full?)");

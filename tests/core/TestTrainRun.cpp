@@ -173,6 +173,34 @@ private slots:
         QVERIFY2(bad.err.contains("training.bach_size"), qPrintable(bad.err));
     }
 
+    void earlyStoppingAndCollapse()
+    {
+        // A huge learning rate drives w to 0 (the seed objective's degenerate
+        // minimum): collapse must be flagged, and patience 1 stops the run.
+        const QString run = path("runCollapse");
+        const Run r = cli(QStringList(trainArgs(run, {"training.learning_rate=0.5", "training.patience=1",
+                                                      "training.num_epochs=8"})));
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("early stopping"), qPrintable(r.err));
+        const auto m = jsonl(run + "/metrics.jsonl");
+        QVERIFY(m.size() >= 2 && m.size() < 8);
+        QVERIFY(m.last()["collapse"].toObject()["collapsed"].toBool());
+        QVERIFY(m.last()["importance_mean"].toDouble() < 1e-3);
+        const Run again = cli({"train", "--resume", run, "--quiet"});
+        QCOMPARE(again.code, 0);
+        QCOMPARE(jsonl(run + "/metrics.jsonl").size(), m.size());
+    }
+
+    void augmentedTraining()
+    {
+        // RawBoost 3 on: features are recomputed for training crops, and said so.
+        const QString run = path("runAug");
+        const Run r = cli(QStringList(trainArgs(run, {"augmentation.rawboost_algo=3", "training.num_epochs=1"})));
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("recomputed"), qPrintable(r.err));
+        QCOMPARE(jsonl(run + "/metrics.jsonl").size(), 1);
+    }
+
     void resumeAfterStop()
     {
         const QString run = path("runStop");
