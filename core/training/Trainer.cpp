@@ -218,8 +218,10 @@ public:
             const std::string key = m_cache->key(u.path, cacheCropPolicy(m_config));
             if (m_cache->contains(key)) {
                 try {
-                    CachedFeatures f = m_cache->load(key);
-                    return torch::from_blob(f.values.data(), {f.frames, f.dim}, torch::kFloat).clone();
+                    const auto [frames, dim] = m_cache->shape(key);
+                    torch::Tensor h = torch::empty({frames, dim}, torch::kFloat);
+                    m_cache->loadInto(key, h.data_ptr<float>(), frames, dim);
+                    return h;
                 } catch (const CheckpointError& e) {
                     m_log(std::string("recomputing a damaged cache entry: ") + e.what());
                 }
