@@ -151,7 +151,20 @@ private slots:
         b[b.size() / 2] = char(b[b.size() / 2] ^ 0x5a);   // inside some tensor's data
         const std::string path = file("crc.pth");
         writeFile(path, b);
-        EXPECT_ERROR(path, "CRC-32 mismatch");
+        CheckpointReadOptions verify;
+        verify.verifyTensorCrc = true;
+        try {
+            readCheckpoint(path, verify);
+            QFAIL("no CRC error");
+        } catch (const CheckpointError& e) {
+            QVERIFY2(QString(e.what()).contains("CRC-32 mismatch in entry 'detector_tiny/data/"), e.what());
+        }
+        // By default (like torch.load) tensor records are not checksummed, but data.pkl always is.
+        QCOMPARE(readError(path), QString());
+        Bytes pkl = readFile(dataPath("fixtures/detector_tiny.pth"));
+        pkl[100] = char(pkl[100] ^ 0x01);   // inside data.pkl (its data start at offset 64)
+        writeFile(path, pkl);
+        EXPECT_ERROR(path, "CRC-32 mismatch in entry 'detector_tiny/data.pkl'");
     }
 
     void corruptPickle()
