@@ -75,7 +75,8 @@ Normalised normaliseKeys(TensorList list, const std::string& path)
     Normalised out;
     // DataParallel: strip `module.` only if every key has it; a mix is an error.
     const size_t keys = list.size();
-    if (stripModulePrefix(list, path))
+    const bool stripped = stripModulePrefix(list, path);
+    if (stripped)
         out.notes.push_back("stripped the DataParallel prefix 'module.' from " + std::to_string(keys) + " keys");
 
     bool stage2 = false;
@@ -84,8 +85,8 @@ Normalised normaliseKeys(TensorList list, const std::string& path)
 
     bool newWeightNorm = false;
     for (auto& kv : list) {
-        const std::string original = kv.first;
-        std::string name = original;
+        const std::string original = (stripped ? "module." : "") + kv.first;  // as stored, for messages
+        std::string name = kv.first;
         if (stage2) {
             if (startsWith(name, "importance_net.") || startsWith(name, "prototype_manager.")) {
                 ++out.skipped;
