@@ -1,0 +1,222 @@
+#include "core/training/FeatureCache.h"
+
+#include "core/Error.h"
+#include "core/util/Sha256.h"
+
+#include <torch/torch.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace spooflens::core {
+
+namespace {
+
+constexpr char kMagic[8] = {'S', 'L', 'F', 'C', 'A', 'C', 'H', 'E'};
+constexpr uint32_t kVersion = 1;
+
+struct Header {
+    char magic[8];
+    uint32_t version;
+    uint32_t bytesPerValue;  // 2 = float16, 4 = float32
+    int64_t frames;
+    int64_t dim;
+    char detector[64];       // detector SHA-256 (hex), for inspection
+};
+static_assert(sizeof(Header) == 96, "cache header layout");
+
+} // namespace
+
+FeatureCache::FeatureCache(std::string dir, std::string detectorSha256, std::string dtype)
+    : m_dir(std::move(dir)), m_detectorSha(std::move(detectorSha256)), m_dtype(std::move(dtype))
+{
+    if (m_dtype != "float16" && m_dtype != "float32")
+        throw ConfigError("feature cache dtype must be float16 or float32, got '" + m_dtype + "'");
+    std::error_code ec;
+    fs::create_directories(m_dir, ec);
+    if (ec)
+        throw Error("cannot create the feature cache folder '" + m_dir + "': " + ec.message());
+}
+
+std::string FeatureCache::key(const std::string& audioPath, const std::string& cropPolicy) const
+{
+    struct stat st {};
+    if (::stat(audioPath.c_str(), &st) != 0)
+        throw AudioError(audioPath + ": cannot stat the audio file for the feature cache");
+    std::error_code ec;
+    const std::string canonical = fs::weakly_canonical(audioPath, ec).string();
+    const std::string id = m_detectorSha + "\n" + (ec ? audioPath : canonical) + "\n"
+        + std::to_string(static_cast<long long>(st.st_size)) + "\n"
+        + std::to_string(static_cast<long long>(st.st_mtim.tv_sec)) + "."
+        + std::to_string(static_cast<long long>(st.st_mtim.tv_nsec)) + "\n" + cropPolicy + "\n" + m_dtype;
+    return sha256Bytes(id);
+}
+
+std::string FeatureCache::fileFor(const std::string& key) const
+{
+    return (fs::path(m_dir) / key.substr(0, 2) / (key + ".feat")).string();
+}
+
+bool FeatureCache::contains(const std::string& key) const
+{
+    std::error_code ec;
+    return fs::is_regular_file(fileFor(key), ec);
+}
+
+namespace {
+
+// A read-only mapping of one cache file with its validated header.
+class MappedEntry {
+public:
+    explicit MappedEntry(const std::string& path) : m_path(path)
+    {
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            throw CheckpointError(path + ": cannot open the cached features");
+        struct stat st {};
+        ::fstat(fd, &st);
+        m_size = static_cast<size_t>(st.st_size);
+        if (m_size < sizeof(Header)) {
+            ::close(fd);
+            throw CheckpointError(path + ": truncated feature cache file");
+        }
+        m_map = ::mmap(nullptr, m_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        ::close(fd);
+        if (m_map == MAP_FAILED) {
+            m_map = nullptr;
+            throw CheckpointError(path + ": cannot map the cached features");
+        }
+        std::memcpy(&m_header, m_map, sizeof(Header));
+        if (std::memcmp(m_header.magic, kMagic, 8) != 0 || m_header.version != kVersion)
+            fail("not a SpoofLens feature cache file");
+        if ((m_header.bytesPerValue != 2 && m_header.bytesPerValue != 4) || m_header.frames <= 0 || m_header.dim <= 0)
+            fail("bad feature cache header");
+        if (m_size != sizeof(Header) + count() * m_header.bytesPerValue)
+            fail("feature cache file has the wrong size (interrupted write?)");
+    }
+    ~MappedEntry()
+    {
+        if (m_map)
+            ::munmap(m_map, m_size);
+    }
+    MappedEntry(const MappedEntry&) = delete;
+    MappedEntry& operator=(const MappedEntry&) = delete;
+
+    [[noreturn]] void fail(const std::string& why) const { throw CheckpointError(m_path + ": " + why); }
+    const Header& header() const { return m_header; }
+    size_t count() const { return static_cast<size_t>(m_header.frames * m_header.dim); }
+
+    void copyTo(float* dst) const
+    {
+        const char* data = static_cast<const char*>(m_map) + sizeof(Header);
+        if (m_header.bytesPerValue == 4) {
+            std::memcpy(dst, data, count() * 4);
+            return;
+        }
+        // A plain loop: a torch dtype copy here goes through the intra-op
+        // thread pool, which costs more than the conversion on a busy machine.
+        const c10::Half* src = reinterpret_cast<const c10::Half*>(data);
+        const size_t n = count();
+        for (size_t i = 0; i < n; ++i)
+            dst[i] = static_cast<float>(src[i]);
+    }
+
+private:
+    std::string m_path;
+    size_t m_size = 0;
+    void* m_map = nullptr;
+    Header m_header {};
+};
+
+} // namespace
+
+CachedFeatures FeatureCache::load(const std::string& key) const
+{
+    const MappedEntry e(fileFor(key));
+    CachedFeatures out;
+    out.frames = e.header().frames;
+    out.dim = e.header().dim;
+    out.values.resize(e.count());
+    e.copyTo(out.values.data());
+    return out;
+}
+
+std::pair<int64_t, int64_t> FeatureCache::shape(const std::string& key) const
+{
+    const MappedEntry e(fileFor(key));
+    return {e.header().frames, e.header().dim};
+}
+
+void FeatureCache::loadInto(const std::string& key, float* dst, int64_t frames, int64_t dim) const
+{
+    const MappedEntry e(fileFor(key));
+    if (e.header().frames != frames || e.header().dim != dim)
+        e.fail("cached features are " + std::to_string(e.header().frames) + " x " + std::to_string(e.header().dim)
+               + ", expected " + std::to_string(frames) + " x " + std::to_string(dim));
+    e.copyTo(dst);
+}
+
+void FeatureCache::store(const std::string& key, const float* values, int64_t frames, int64_t dim) const
+{
+    const std::string path = fileFor(key);
+    std::error_code ec;
+    fs::create_directories(fs::path(path).parent_path(), ec);
+    Header h {};
+    std::memcpy(h.magic, kMagic, 8);
+    h.version = kVersion;
+    h.bytesPerValue = m_dtype == "float16" ? 2 : 4;
+    h.frames = frames;
+    h.dim = dim;
+    std::memset(h.detector, 0, sizeof h.detector);
+    std::memcpy(h.detector, m_detectorSha.data(), std::min<size_t>(64, m_detectorSha.size()));
+    // Unique temporary name: several shard processes may write at once.
+    std::random_device rd;
+    const std::string tmp = path + ".tmp" + std::to_string(::getpid()) + "_" + std::to_string(rd());
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        if (!out)
+            throw Error(tmp + ": cannot write the feature cache");
+        out.write(reinterpret_cast<const char*>(&h), sizeof h);
+        const int64_t count = frames * dim;
+        if (h.bytesPerValue == 4) {
+            out.write(reinterpret_cast<const char*>(values), count * 4);
+        } else {
+            std::vector<c10::Half> half(static_cast<size_t>(count));
+            for (size_t i = 0; i < half.size(); ++i)
+                half[i] = c10::Half(values[i]);
+            out.write(reinterpret_cast<const char*>(half.data()), count * 2);
+        }
+        if (!out)
+            throw Error(tmp + ": write failed (disk full?)");
+    }
+    fs::rename(tmp, path, ec);
+    if (ec)
+        throw Error(path + ": cannot move the cached features into place: " + ec.message());
+}
+
+std::pair<int64_t, int64_t> parseShard(const std::string& text)
+{
+    const auto slash = text.find('/');
+    try {
+        if (slash != std::string::npos) {
+            size_t a = 0, b = 0;
+            const long long k = std::stoll(text.substr(0, slash), &a);
+            const long long n = std::stoll(text.substr(slash + 1), &b);
+            if (a == slash && b == text.size() - slash - 1 && n >= 1 && k >= 0 && k < n)
+                return {k, n};
+        }
+    } catch (const std::exception&) {
+    }
+    throw ConfigError("--shard '" + text + "': expected K/N with 0 <= K < N (e.g. 0/4 ... 3/4)");
+}
+
+} // namespace spooflens::core
