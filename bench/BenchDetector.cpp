@@ -1,4 +1,4 @@
-// bench_detector CKPT CLIP.npy [--threads N] [--runs R] [--no-pin] [--out PREFIX]
+// BenchDetector CKPT CLIP.npy [--threads N] [--runs R] [--no-pin] [--out PREFIX]
 // Loads the detector, reports load time and the peak RSS right after loading
 // (VmHWM), then the median of R single-utterance inferences on the clip
 // (float32 .npy, one row). --no-pin lets OpenBLAS use N threads again after
@@ -35,7 +35,7 @@ long peakRssKb()
 int main(int argc, char** argv)
 {
     if (argc < 3) {
-        std::cerr << "usage: bench_detector CKPT CLIP.npy [--threads N] [--runs R] [--no-pin] [--out PREFIX]\n";
+        std::cerr << "usage: BenchDetector CKPT CLIP.npy [--threads N] [--runs R] [--no-pin] [--out PREFIX]\n";
         return 2;
     }
     spooflens::core::DetectorOptions options;
@@ -90,7 +90,7 @@ int main(int argc, char** argv)
             std::printf("%s%.4f", i ? ", " : "", times[i]);
         std::printf("], \"logits\": [%.7g, %.7g]}\n", static_cast<double>(r.logits[0]), static_cast<double>(r.logits[1]));
     } catch (const std::exception& e) {
-        std::cerr << "bench_detector: " << e.what() << "\n";
+        std::cerr << "BenchDetector: " << e.what() << "\n";
         return 1;
     }
     return 0;

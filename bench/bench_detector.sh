@@ -15,7 +15,7 @@ CKPT=$WORK/full_random.pth
 [ -f "$CKPT" ] || $PY bench/make_full_checkpoint.py "$CKPT"
 # the 4 s clip: first 64600 samples of the real bona fide utterance
 $PY -c "import numpy as np; z=np.load('tests/data/fixtures/ref_tiny.npz'); np.save('$WORK/clip64600.npy', z['wave_bonafide'][:64600])"
-cmake --build "$BUILD" --target bench_detector spooflens >/dev/null
+cmake --build "$BUILD" --target BenchDetector spooflens >/dev/null
 
 timed() {  # name, command...: JSON line of the program + peak RSS of the process
     local name=$1; shift
@@ -24,9 +24,9 @@ timed() {  # name, command...: JSON line of the program + peak RSS of the proces
 }
 
 sync
-timed spooflens_pinned "$BUILD/bench/bench_detector" "$CKPT" "$WORK/clip64600.npy" --threads "$THREADS" --runs "$RUNS" --out "$WORK/sl"
+timed spooflens_pinned "$BUILD/bench/BenchDetector" "$CKPT" "$WORK/clip64600.npy" --threads "$THREADS" --runs "$RUNS" --out "$WORK/sl"
 timed pytorch_default $PY bench/pytorch_baseline.py "$CKPT" "$WORK/clip64600.npy" --threads "$THREADS" --runs "$RUNS" --out "$WORK/pt"
-timed spooflens_unpinned "$BUILD/bench/bench_detector" "$CKPT" "$WORK/clip64600.npy" --threads "$THREADS" --runs "$RUNS" --no-pin
+timed spooflens_unpinned "$BUILD/bench/BenchDetector" "$CKPT" "$WORK/clip64600.npy" --threads "$THREADS" --runs "$RUNS" --no-pin
 timed pytorch_pinned $PY bench/pytorch_baseline.py "$CKPT" "$WORK/clip64600.npy" --threads "$THREADS" --runs "$RUNS" --pin-openblas
 
 $PY - "$WORK" "$CKPT" <<'PYEOF'

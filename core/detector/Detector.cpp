@@ -2,6 +2,7 @@
 
 #include "core/Error.h"
 #include "core/audio/AudioFile.h"
+#include "core/detector/DetectorImpl.h"
 #include "core/detector/DetectorModel.h"
 #include "core/util/Threads.h"
 
@@ -34,11 +35,6 @@ CutMode parseCutMode(const std::string& text)
         return CutMode::Cut66800;
     throw ConfigError("unknown cut '" + text + "'; expected full, 64600 or 66800");
 }
-
-struct Detector::Impl {
-    DetectorOptions options;
-    std::shared_ptr<DetectorModel> model;
-};
 
 Detector::Detector(const DetectorOptions& options) : m_impl(std::make_unique<Impl>())
 {
