@@ -1,7 +1,9 @@
-// Writes the fuzz seed corpus: each checkpoint's data.pkl (raw pickle seeds)
-// and, for checkpoints under 1 MB, the whole file (zip seeds).
+// Writes the fuzz seed corpus: each checkpoint's data.pkl (raw pickle seeds),
+// for checkpoints under 1 MB the whole file (zip seeds), and a tiny
+// checkpoint (one small tensor) so that zip mutations stay cheap.
 //   fuzz_checkpoint_seeds OUT_DIR FILE.pth...
 #include "core/Error.h"
+#include "core/checkpoint/Unpickler.h"
 #include "core/checkpoint/ZipArchive.h"
 
 #include <sys/stat.h>
@@ -36,6 +38,28 @@ int main(int argc, char** argv)
             if (whole.size() < (1u << 20))
                 std::ofstream(out + "/" + base, std::ios::binary).write(whole.data(), std::streamsize(whole.size()));
         }
+        using namespace spooflens::core;
+        PickleValue key;
+        key.kind = PickleValue::Kind::String;
+        key.s = "w";
+        PickleValue t;
+        t.kind = PickleValue::Kind::Tensor;
+        t.tensor.storageKey = "0";
+        t.tensor.storageNumel = 6;
+        t.tensor.sizes = {2, 3};
+        t.tensor.strides = {3, 1};
+        PickleValue root;
+        root.kind = PickleValue::Kind::Dict;
+        root.ordered = true;
+        root.entries.emplace_back(key, t);
+        const std::string pkl = pickleToString(root);
+        const float data[6] = {1, 2, 3, 4, 5, 6};
+        ZipWriter zip(out + "/tiny.pth");
+        zip.addEntry("tiny/data.pkl", pkl.data(), pkl.size());
+        zip.addEntry("tiny/byteorder", "little", 6);
+        zip.addEntry("tiny/data/0", data, sizeof data);
+        zip.addEntry("tiny/version", "3\n", 2);
+        zip.finish();
     } catch (const spooflens::core::Error& e) {
         std::cerr << e.what() << "\n";
         return 1;
