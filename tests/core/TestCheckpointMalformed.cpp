@@ -117,8 +117,8 @@ bool runPython(const QString& script, const QStringList& args, QString* output)
         QVERIFY2(!msg_.isEmpty(), "no error for " #path);                                    \
         QVERIFY2(!msg_.startsWith("NOT A"), qPrintable(msg_));                               \
         QVERIFY2(msg_.contains(QString::fromStdString(path)), qPrintable(msg_));             \
-        for (const char* part_ : std::initializer_list<const char*>{__VA_ARGS__})                                           \
-            QVERIFY2(msg_.contains(QString::fromUtf8(part_)), qPrintable(msg_ + " ## " + part_)); \
+        for (const QString& part_ : std::initializer_list<QString>{__VA_ARGS__})                                           \
+            QVERIFY2(msg_.contains(part_), qPrintable(msg_ + " ## " + part_)); \
     } while (0)
 
 class TestCheckpointMalformed : public QObject {
@@ -227,7 +227,7 @@ private slots:
         const TensorDesc d = floatDesc(numel, {sizes.begin(), sizes.end()}, {strides.begin(), strides.end()}, offset);
         const std::string path = file("view.pth");
         writeZip(path, {{"a/data.pkl", stateDictPickle(d)}, {"a/data/0", Bytes(size_t(numel) * 4, '\0')}});
-        EXPECT_ERROR(path, expected.toUtf8().constData());
+        EXPECT_ERROR(path, expected);
     }
 
     void validViewsLoad()
@@ -353,7 +353,7 @@ private slots:
         QFETCH(QString, expected);
         const std::string path = file("rules.pth");
         writeZip(path, {{"a/data.pkl", pickle.toStdString()}});
-        EXPECT_ERROR(path, expected.toUtf8().constData());
+        EXPECT_ERROR(path, expected);
     }
 
     void forbiddenGlobalsAreNamedAndNeverRun()
@@ -424,7 +424,7 @@ print("ok")
         QVERIFY(at != Bytes::npos && at > 2);   // after the legitimate tensor
         const std::string expected =
             "pickle global 'posix.system' is not allowed in a state-dict checkpoint (data.pkl offset " + std::to_string(at) + ")";
-        EXPECT_ERROR(sys, expected.c_str());
+        EXPECT_ERROR(sys, QString::fromStdString(expected));
         // Protocol 2 writes builtins as __builtin__ (Python 2 compatible names).
         EXPECT_ERROR(file("evil_eval.pth"), "pickle global '__builtin__.eval' is not allowed");
         QVERIFY(!QFile::exists(m_dir.filePath("marker_system")));
