@@ -347,7 +347,7 @@ void MainWindow::openModels(const QString& detector, const QString& detectorConf
 
 void MainWindow::addStage2(const QStringList& paths)
 {
-    if (!m_models.hasDetector && m_analysis->detectorPath().isEmpty()) {
+    if (!m_analysis->hasDetector()) {
         showError(QStringLiteral("Open a detector checkpoint first: a Stage 2 module explains a detector's "
                                  "embeddings (File ▸ Open detector checkpoint…)."));
         return;
@@ -1012,7 +1012,7 @@ void MainWindow::dropEvent(QDropEvent* event)
         const QString suffix = QFileInfo(path).suffix().toLower();
         if (suffix == QLatin1String("pth") || suffix == QLatin1String("pt")) {
             // The first checkpoint dropped without a detector loaded is the detector.
-            if (!m_models.hasDetector && m_analysis->detectorPath().isEmpty() && detector.isEmpty())
+            if (!m_analysis->hasDetector() && detector.isEmpty())
                 detector = path;
             else
                 stage2 << path;
