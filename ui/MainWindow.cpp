@@ -161,6 +161,7 @@ MainWindow::MainWindow(bool persistSettings, QWidget* parent) : QMainWindow(pare
     m_scroll->setFrameShape(QFrame::NoFrame);
     m_compare = new ComparePanel(central);
     m_compare->setVisible(false);
+    m_compare->setMaximumHeight(190);
     auto* split = new QSplitter(Qt::Vertical, central);
     split->addWidget(m_scroll);
     split->addWidget(m_compare);
