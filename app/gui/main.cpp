@@ -39,7 +39,7 @@ int main(int argc, char** argv)
                                             QStringLiteral("YAML"));
     const QCommandLineOption xai(QStringLiteral("xai"), QStringLiteral("Stage 2 checkpoint (repeat for several)."),
                                  QStringLiteral("FILE"));
-    const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size for --screenshot (default 1400x950)."),
+    const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size (default 1400x1100 for --screenshot)."),
                                   QStringLiteral("WxH"));
     parser.addOptions({screenshot, detector, detectorConfig, xai, size});
     parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Audio file to open."), QStringLiteral("[FILE]"));
@@ -64,6 +64,8 @@ int main(int argc, char** argv)
     QElapsedTimer clock;
     clock.start();
     MainWindow window(/*persistSettings=*/!shooting);
+    if (shooting)
+        window.resize(1400, 1100);
     if (parser.isSet(size)) {
         const QStringList wh = parser.value(size).split(QLatin1Char('x'));
         if (wh.size() == 2 && wh[0].toInt() > 200 && wh[1].toInt() > 200)
