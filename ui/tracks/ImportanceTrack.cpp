@@ -22,7 +22,7 @@ ImportanceTrack::ImportanceTrack(QWidget* parent) : Track(parent)
     m_line->point2->setTypeX(QCPItemPosition::ptAxisRectRatio);
     m_line->setSelectable(false);
     setThreshold(m_threshold, true);
-    setTitle(QStringLiteral("Importance w(t), 0…1 per 20 ms frame (no Stage 2 module loaded)"));
+    setTitle(QStringLiteral("Importance w(t), 0…1 per 20 ms frame (no explanation yet)"));
 }
 
 void ImportanceTrack::setData(const core::Stage2Track& track, const QString& label)

@@ -30,7 +30,7 @@ SimilarityTrack::SimilarityTrack(QWidget* parent) : Track(parent)
     legend->setFillOrder(QCPLegend::foColumnsFirst);
     legend->setWrap(3);
     axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignRight | Qt::AlignTop);
-    setTitle(QStringLiteral("Prototype similarity, cosine −1…1 per 20 ms frame (no Stage 2 module loaded)"));
+    setTitle(QStringLiteral("Prototype similarity, cosine −1…1 per 20 ms frame (no explanation yet)"));
 }
 
 void SimilarityTrack::setData(const core::Stage2Track& track, const QString& label)
