@@ -96,6 +96,26 @@ private slots:
             modes << r->label().section(QStringLiteral(" · "), 0, 0);
         QCOMPARE(modes, (QStringList{QStringLiteral("ema"), QStringLiteral("fixed"), QStringLiteral("learnable")}));
     }
+
+    void stage2FromAnotherDetectorIsAVisibleWarning()
+    {
+        // The demo's Stage 2 modules record the SHA-256 of detector_tiny.pth;
+        // the DataParallel save of the same weights is another file.
+        const QString demo = QStringLiteral(SPOOFLENS_BINARY_DIR "/demo");
+        const QString xai = demo + QStringLiteral("/xai_ema.pth");
+        if (!QFile::exists(xai))
+            QSKIP("demo assets not built (build/app/spooflens demo --out build/demo)");
+        ui::MainWindow w(false);
+        w.show();
+        w.openModels(QString::fromStdString(dataPath("fixtures/detector_tiny_dataparallel.pth")), QString(), {xai});
+        w.openAudio(QString::fromStdString(dataPath("asvspoof_bonafide_sample.flac")));
+        QTRY_VERIFY_WITH_TIMEOUT(w.explanation() && w.isIdle(), 120000);
+        QCOMPARE(w.warningMessages().size(), 1);
+        QVERIFY(w.warningMessages().front().contains(QStringLiteral("trained on another detector")));
+        QCOMPARE(w.rows().size(), 1);
+        QVERIFY(w.explanation()->tracks.front().detectorMismatch);
+        QCOMPARE(w.comparePanel()->summaryTable()->item(0, 6)->text(), QStringLiteral("⚠ other detector"));
+    }
 };
 
 QTEST_MAIN(TestCompare)
