@@ -1,0 +1,153 @@
+// spooflens-gui: wiring only. Parses the command line, opens the window on
+// the given files (or the embedded demo) and, with --screenshot, writes a PNG
+// of the window once every computation has finished.
+#include "ui/MainWindow.h"
+#include "ui/TimelineController.h"
+#include "ui/tracks/Track.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QImageWriter>
+#include <QTimer>
+
+#include <cstdio>
+
+using spooflens::ui::MainWindow;
+
+int main(int argc, char** argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("SpoofLens"));
+    QApplication::setApplicationName(QStringLiteral("spooflens-gui"));
+    QApplication::setApplicationVersion(QStringLiteral(SPOOFLENS_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("SpoofLens: explains an audio deepfake detector's decision on one utterance.\n"
+                       "With no arguments it opens the embedded demo."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
+                                        QStringLiteral("Render the window once everything is computed, write it "
+                                                       "to OUT.png and exit."),
+                                        QStringLiteral("OUT.png"));
+    const QCommandLineOption detector(QStringLiteral("detector"),
+                                      QStringLiteral("Detector checkpoint (e.g. avg_5_best.pth)."), QStringLiteral("CKPT"));
+    const QCommandLineOption detectorConfig(QStringLiteral("detector-config"),
+                                            QStringLiteral("Optional detector YAML (attention heads)."),
+                                            QStringLiteral("YAML"));
+    const QCommandLineOption xai(QStringLiteral("xai"), QStringLiteral("Stage 2 checkpoint (repeat for several)."),
+                                 QStringLiteral("FILE"));
+    const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size (default 1400x1200 for --screenshot)."),
+                                  QStringLiteral("WxH"));
+    const QCommandLineOption view(QStringLiteral("view"),
+                                  QStringLiteral("Show START..END seconds instead of the whole file (e.g. 61.2:61.7)."),
+                                  QStringLiteral("START:END"));
+    parser.addOptions({screenshot, detector, detectorConfig, xai, size, view});
+    parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Audio file to open."), QStringLiteral("[FILE]"));
+    parser.process(app);
+
+    const QStringList files = parser.positionalArguments();
+    if (files.size() > 1) {
+        std::fprintf(stderr, "spooflens-gui: give at most one audio file (got %lld)\n", static_cast<long long>(files.size()));
+        return 2;
+    }
+    if ((parser.isSet(xai) || parser.isSet(detectorConfig)) && !parser.isSet(detector)) {
+        std::fprintf(stderr, "spooflens-gui: --xai and --detector-config need --detector\n");
+        return 2;
+    }
+    const QString shotPath = parser.value(screenshot);
+    const bool shooting = parser.isSet(screenshot);
+    if (shooting && QFileInfo(shotPath).suffix().toLower() != QLatin1String("png")) {
+        std::fprintf(stderr, "spooflens-gui: --screenshot needs a .png file name\n");
+        return 2;
+    }
+
+    QElapsedTimer clock;
+    clock.start();
+    MainWindow window(/*persistSettings=*/!shooting);
+    if (shooting)
+        window.resize(1400, 1200);
+    if (parser.isSet(size)) {
+        const QStringList wh = parser.value(size).split(QLatin1Char('x'));
+        if (wh.size() == 2 && wh[0].toInt() > 200 && wh[1].toInt() > 200)
+            window.resize(wh[0].toInt(), wh[1].toInt());
+    }
+    if (parser.isSet(detector))
+        window.openModels(parser.value(detector), parser.value(detectorConfig), parser.values(xai));
+    if (!files.isEmpty()) {
+        window.openAudio(files.front());
+        if (!parser.isSet(detector))
+            window.restoreModels();
+    } else if (!parser.isSet(detector)) {
+        window.openDemo();
+    }
+    double viewStart = 0, viewEnd = 0;
+    if (parser.isSet(view)) {
+        const QStringList se = parser.value(view).split(QLatin1Char(':'));
+        bool ok1 = false, ok2 = false;
+        if (se.size() == 2) {
+            viewStart = se[0].toDouble(&ok1);
+            viewEnd = se[1].toDouble(&ok2);
+        }
+        if (!ok1 || !ok2 || !(viewEnd > viewStart)) {
+            std::fprintf(stderr, "spooflens-gui: --view needs START:END in seconds with END > START\n");
+            return 2;
+        }
+    }
+    bool viewPending = parser.isSet(view);
+    // The view is applied once the audio is in (the file sets the time axis).
+    QObject::connect(&window, &MainWindow::audioShown, &window, [&] {
+        if (viewPending) {
+            viewPending = false;
+            window.timeline()->setView(viewStart, viewEnd);
+        }
+    });
+    window.show();
+    if (!shooting)
+        return app.exec();
+
+    // Screenshot mode: wait until loading, inference and spectrogram are all
+    // done (idle for a few consecutive checks), then grab the window.
+    int idleChecks = 0;
+    int exitCode = 0;
+    QTimer poll;
+    poll.setInterval(50);
+    QObject::connect(&poll, &QTimer::timeout, [&] {
+        if (clock.elapsed() > 600000) {
+            std::fprintf(stderr, "spooflens-gui: gave up waiting for the computations after 600 s\n");
+            exitCode = 1;
+            app.quit();
+            return;
+        }
+        idleChecks = window.isIdle() ? idleChecks + 1 : 0;
+        if (idleChecks < 3)
+            return;
+        poll.stop();
+        std::fprintf(stderr, "spooflens-gui: everything computed and drawn %lld ms after start\n",
+                     static_cast<long long>(clock.elapsed()));
+        for (auto* t : window.tracks())
+            t->replot(QCustomPlot::rpImmediateRefresh);
+        const QImage image = window.grab().toImage();
+        QImageWriter writer(shotPath, "png");
+        if (!writer.write(image)) {
+            std::fprintf(stderr, "spooflens-gui: cannot write %s: %s\n", qPrintable(shotPath),
+                         qPrintable(writer.errorString()));
+            exitCode = 1;
+        } else {
+            std::fprintf(stderr, "spooflens-gui: wrote %s (%dx%d)\n", qPrintable(shotPath), image.width(), image.height());
+        }
+        for (const QString& e : window.errorMessages()) {
+            std::fprintf(stderr, "spooflens-gui: error: %s\n", qPrintable(e));
+            exitCode = 1;
+        }
+        for (const QString& w : window.warningMessages())
+            std::fprintf(stderr, "spooflens-gui: warning: %s\n", qPrintable(w));
+        app.quit();
+    });
+    poll.start();
+    app.exec();
+    return exitCode;
+}
