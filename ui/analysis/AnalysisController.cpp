@@ -1,0 +1,118 @@
+#include "ui/analysis/AnalysisController.h"
+
+#include "ui/analysis/InferenceWorker.h"
+
+namespace spooflens::ui {
+
+AnalysisController::AnalysisController(QObject* parent)
+    : QObject(parent), m_latest(std::make_shared<std::atomic<quint64>>(0))
+{
+    qRegisterMetaType<AudioPtr>("spooflens::ui::AudioPtr");
+    qRegisterMetaType<ModelState>("spooflens::ui::ModelState");
+    qRegisterMetaType<core::Explanation>("spooflens::core::Explanation");
+
+    m_worker = new InferenceWorker(m_latest);
+    m_worker->moveToThread(&m_thread);
+    m_thread.setObjectName(QStringLiteral("spooflens-inference"));
+    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    connect(this, &AnalysisController::workerLoadAudio, m_worker, &InferenceWorker::loadAudio);
+    connect(this, &AnalysisController::workerLoadModels, m_worker, &InferenceWorker::loadModels);
+    connect(this, &AnalysisController::workerSetStage2, m_worker, &InferenceWorker::setStage2);
+    connect(this, &AnalysisController::workerExplain, m_worker, &InferenceWorker::explain);
+
+    connect(m_worker, &InferenceWorker::audioLoaded, this, [this](quint64 gen, AudioPtr audio) {
+        if (gen != m_audioGeneration)
+            return;
+        m_audio = std::move(audio);
+        emit audioReady(m_audio);
+        requestExplain();
+    });
+    connect(m_worker, &InferenceWorker::modelsChanged, this, [this](quint64, ModelState state) {
+        m_models = std::move(state);
+        emit modelsChanged(m_models);
+        requestExplain();
+    });
+    connect(m_worker, &InferenceWorker::explained, this, [this](quint64 gen, core::Explanation e) {
+        if (gen == m_explainGeneration)
+            emit explanationReady(e);
+    });
+    connect(m_worker, &InferenceWorker::failed, this, [this](quint64 gen, const QString& what, const QString& msg) {
+        if ((what == QLatin1String("audio") && gen != m_audioGeneration) ||
+            (what == QLatin1String("explain") && gen != m_explainGeneration))
+            return;
+        emit error(msg);
+    });
+    connect(m_worker, &InferenceWorker::warning, this, [this](quint64, const QString& msg) { emit warning(msg); });
+    connect(m_worker, &InferenceWorker::progress, this,
+            [this](quint64 gen, const QString& stage, double f) {
+                if (gen == m_latest->load())
+                    emit progress(stage, f);
+            });
+    connect(m_worker, &InferenceWorker::finished, this, [this](quint64) {
+        if (--m_outstanding == 0)
+            emit busyChanged(false);
+    });
+    m_thread.start();
+}
+
+AnalysisController::~AnalysisController()
+{
+    m_latest->fetch_add(1);  // stop a running inference at its next check
+    m_thread.quit();
+    m_thread.wait();
+}
+
+quint64 AnalysisController::next()
+{
+    return m_latest->fetch_add(1) + 1;
+}
+
+void AnalysisController::started()
+{
+    if (m_outstanding++ == 0)
+        emit busyChanged(true);
+}
+
+void AnalysisController::openAudio(const QString& path)
+{
+    const quint64 gen = next();
+    m_audioGeneration = gen;
+    started();
+    emit workerLoadAudio(gen, path);
+}
+
+void AnalysisController::openModels(const QString& detector, const QString& detectorConfig, const QStringList& stage2)
+{
+    m_detector = detector;
+    m_detectorConfig = detectorConfig;
+    m_stage2 = stage2;
+    const quint64 gen = next();
+    started();
+    emit workerLoadModels(gen, detector, detectorConfig, stage2);
+}
+
+void AnalysisController::setStage2(const QStringList& stage2)
+{
+    m_stage2 = stage2;
+    const quint64 gen = next();
+    started();
+    emit workerSetStage2(gen, stage2);
+}
+
+void AnalysisController::cancel()
+{
+    next();
+    m_explainGeneration = 0;
+}
+
+void AnalysisController::requestExplain()
+{
+    if (!m_audio || !m_models.hasDetector)
+        return;
+    const quint64 gen = next();
+    m_explainGeneration = gen;
+    started();
+    emit workerExplain(gen, m_audio);
+}
+
+} // namespace spooflens::ui

@@ -1,0 +1,150 @@
+#include "ui/analysis/InferenceWorker.h"
+
+#include "core/Error.h"
+
+#include <QFileInfo>
+
+namespace spooflens::ui {
+
+QString describeError(const std::exception& e)
+{
+    const QString msg = QString::fromStdString(e.what());
+    if (dynamic_cast<const core::AudioError*>(&e))
+        return QStringLiteral("Could not use this audio file: %1").arg(msg);
+    if (dynamic_cast<const core::CheckpointError*>(&e))
+        return QStringLiteral("Could not use this checkpoint: %1").arg(msg);
+    if (dynamic_cast<const core::ConfigError*>(&e))
+        return QStringLiteral("Invalid configuration: %1").arg(msg);
+    if (dynamic_cast<const std::bad_alloc*>(&e))
+        return QStringLiteral("Out of memory.");
+    return msg;
+}
+
+InferenceWorker::InferenceWorker(std::shared_ptr<std::atomic<quint64>> latestGeneration)
+    : m_latest(std::move(latestGeneration))
+{
+}
+
+InferenceWorker::~InferenceWorker() = default;
+
+bool InferenceWorker::stale(quint64 generation) const
+{
+    return m_latest->load() != generation;
+}
+
+ModelState InferenceWorker::state() const
+{
+    ModelState s;
+    if (m_explainer) {
+        s.hasDetector = true;
+        s.detector = m_explainer->detectorInfo();
+        s.stage2 = m_explainer->stage2();
+    }
+    return s;
+}
+
+void InferenceWorker::loadAudio(quint64 generation, const QString& path)
+{
+    try {
+        emit progress(generation, QStringLiteral("Loading %1").arg(QFileInfo(path).fileName()), 0.0);
+        auto audio = std::make_shared<core::AudioData>(core::loadAudio(path.toStdString()));
+        emit audioLoaded(generation, audio);
+    } catch (const std::exception& e) {
+        emit failed(generation, QStringLiteral("audio"), describeError(e));
+    } catch (...) {
+        emit failed(generation, QStringLiteral("audio"), QStringLiteral("Unknown error while loading %1").arg(path));
+    }
+    emit finished(generation);
+}
+
+void InferenceWorker::addStage2List(quint64 generation, const QStringList& stage2)
+{
+    for (const QString& path : stage2) {
+        try {
+            const core::Stage2Info info = m_explainer->addStage2(path.toStdString());
+            if (info.detectorMismatch)
+                emit warning(generation,
+                             QStringLiteral("%1 was trained on another detector (its recorded SHA-256 %2 "
+                                            "differs from the loaded detector's %3): its explanation "
+                                            "may not mean anything for this detector.")
+                                 .arg(QFileInfo(path).fileName(),
+                                      QString::fromStdString(info.detectorSha256).left(12),
+                                      QString::fromStdString(m_explainer->detectorInfo().sha256).left(12)));
+        } catch (const std::exception& e) {
+            emit warning(generation, QStringLiteral("Stage 2 file %1 not loaded. %2")
+                                         .arg(QFileInfo(path).fileName(), describeError(e)));
+        }
+    }
+}
+
+void InferenceWorker::loadModels(quint64 generation, const QString& detector, const QString& detectorConfig,
+                                 const QStringList& stage2)
+{
+    try {
+        emit progress(generation, QStringLiteral("Loading detector %1").arg(QFileInfo(detector).fileName()), 0.0);
+        core::DetectorOptions options;
+        options.checkpointPath = detector.toStdString();
+        options.configPath = detectorConfig.toStdString();
+        options.device = "cpu";
+        auto explainer = std::make_unique<core::Explainer>(options);
+        m_explainer = std::move(explainer);
+        addStage2List(generation, stage2);
+        emit modelsChanged(generation, state());
+    } catch (const std::exception& e) {
+        emit failed(generation, QStringLiteral("models"), describeError(e));
+    } catch (...) {
+        emit failed(generation, QStringLiteral("models"), QStringLiteral("Unknown error while loading %1").arg(detector));
+    }
+    emit finished(generation);
+}
+
+void InferenceWorker::setStage2(quint64 generation, const QStringList& stage2)
+{
+    try {
+        if (!m_explainer) {
+            emit failed(generation, QStringLiteral("models"),
+                        QStringLiteral("Open a detector checkpoint first: a Stage 2 module explains a detector's embeddings."));
+        } else {
+            m_explainer->clearStage2();
+            addStage2List(generation, stage2);
+            emit modelsChanged(generation, state());
+        }
+    } catch (const std::exception& e) {
+        emit failed(generation, QStringLiteral("models"), describeError(e));
+    } catch (...) {
+        emit failed(generation, QStringLiteral("models"), QStringLiteral("Unknown error while loading Stage 2 files"));
+    }
+    emit finished(generation);
+}
+
+void InferenceWorker::explain(quint64 generation, AudioPtr audio)
+{
+    if (!m_explainer || !audio || stale(generation)) {
+        emit finished(generation);
+        return;
+    }
+    try {
+        m_progressClock.start();
+        emit progress(generation, QStringLiteral("Running the detector"), 0.0);
+        auto onProgress = [this, generation](double f) {
+            // Throttled to ~10 Hz: the GUI needs no more.
+            if (m_progressClock.elapsed() >= 100) {
+                m_progressClock.restart();
+                emit progress(generation, QStringLiteral("Running the detector"), f);
+            }
+        };
+        auto cancelled = [this, generation]() { return stale(generation); };
+        core::Explanation e = m_explainer->explain(*audio, core::CutMode::Full, onProgress, cancelled);
+        if (!stale(generation))
+            emit explained(generation, std::move(e));
+    } catch (const std::exception& e) {
+        if (!stale(generation))
+            emit failed(generation, QStringLiteral("explain"), describeError(e));
+    } catch (...) {
+        if (!stale(generation))
+            emit failed(generation, QStringLiteral("explain"), QStringLiteral("Unknown error during inference"));
+    }
+    emit finished(generation);
+}
+
+} // namespace spooflens::ui

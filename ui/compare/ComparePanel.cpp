@@ -1,0 +1,95 @@
+#include "ui/compare/ComparePanel.h"
+
+#include "ui/compare/Agreement.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace spooflens::ui {
+
+ComparePanel::ComparePanel(QWidget* parent) : QWidget(parent)
+{
+    auto* layout = new QHBoxLayout(this);
+    layout->setContentsMargins(2, 2, 2, 2);
+    auto column = [&](const QString& title, QLabel** titleOut) {
+        auto* box = new QWidget(this);
+        auto* v = new QVBoxLayout(box);
+        v->setContentsMargins(0, 0, 0, 0);
+        v->setSpacing(1);
+        auto* label = new QLabel(title, box);
+        v->addWidget(label);
+        auto* table = new QTableWidget(box);
+        table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+        table->verticalHeader()->setVisible(false);
+        table->verticalHeader()->setDefaultSectionSize(20);
+        table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+        table->horizontalHeader()->setStretchLastSection(true);
+        v->addWidget(table);
+        if (titleOut)
+            *titleOut = label;
+        return std::make_pair(box, table);
+    };
+    auto [summaryBox, summary] = column(QStringLiteral("<b>Stage 2 modules on this utterance</b>"), nullptr);
+    auto [agreeBox, agreement] = column(QStringLiteral("<b>Agreement between modules</b>"), &m_agreementTitle);
+    m_summary = summary;
+    m_agreement = agreement;
+    m_summary->setColumnCount(7);
+    m_summary->setHorizontalHeaderLabels({QStringLiteral("module (mode · run)"), QStringLiteral("Σ w"),
+                                          QStringLiteral("spread (std w)"), QStringLiteral("u_spoof"),
+                                          QStringLiteral("u_bonafide"), QStringLiteral("predicted"),
+                                          QStringLiteral("detector match")});
+    m_agreement->setColumnCount(4);
+    m_agreement->setHorizontalHeaderLabels({QStringLiteral("A"), QStringLiteral("B"),
+                                            QStringLiteral("Spearman ρ of w"), QStringLiteral("top-k overlap")});
+    layout->addWidget(summaryBox, 3);
+    layout->addWidget(agreeBox, 2);
+}
+
+void ComparePanel::clear()
+{
+    m_summary->setRowCount(0);
+    m_agreement->setRowCount(0);
+}
+
+void ComparePanel::setRows(const std::vector<core::Stage2Track>& tracks, const QStringList& labels)
+{
+    clear();
+    auto num = [](double v, int decimals) {
+        auto* item = new QTableWidgetItem(std::isnan(v) ? QStringLiteral("–") : QString::number(v, 'f', decimals));
+        item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        return item;
+    };
+    m_summary->setRowCount(int(tracks.size()));
+    for (size_t i = 0; i < tracks.size(); ++i) {
+        const auto& t = tracks[i];
+        const int r = int(i);
+        m_summary->setItem(r, 0, new QTableWidgetItem(i < size_t(labels.size()) ? labels[r] : QString()));
+        m_summary->setItem(r, 1, num(t.totalImportance, 2));
+        m_summary->setItem(r, 2, num(t.importanceSpread, 3));
+        m_summary->setItem(r, 3, num(t.uttSimSpoof, 3));
+        m_summary->setItem(r, 4, num(t.uttSimBonafide, 3));
+        m_summary->setItem(r, 5, new QTableWidgetItem(t.predictedClass == 1 ? QStringLiteral("bona fide")
+                                                                            : QStringLiteral("spoof")));
+        m_summary->setItem(r, 6, new QTableWidgetItem(t.detectorMismatch ? QStringLiteral("⚠ other detector")
+                                                                         : QStringLiteral("ok")));
+    }
+    const size_t frames = tracks.empty() ? 0 : tracks.front().importance.size();
+    const size_t k = defaultTopK(frames);
+    m_agreementTitle->setText(QStringLiteral("<b>Agreement between modules</b> (top-k: k = %1 frames, 10 %)").arg(k));
+    for (size_t a = 0; a < tracks.size(); ++a)
+        for (size_t b = a + 1; b < tracks.size(); ++b) {
+            const int r = m_agreement->rowCount();
+            m_agreement->insertRow(r);
+            m_agreement->setItem(r, 0, new QTableWidgetItem(labels.value(int(a))));
+            m_agreement->setItem(r, 1, new QTableWidgetItem(labels.value(int(b))));
+            m_agreement->setItem(r, 2, num(spearman(tracks[a].importance, tracks[b].importance), 3));
+            m_agreement->setItem(r, 3, num(topKOverlap(tracks[a].importance, tracks[b].importance, k), 2));
+        }
+}
+
+} // namespace spooflens::ui

@@ -1,0 +1,96 @@
+#include "ui/compare/CompareRow.h"
+
+#include "ui/tracks/ImportanceTrack.h"
+#include "ui/tracks/SimilarityTrack.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace spooflens::ui {
+
+CompareRow::CompareRow(const QString& key, const QString& label, QWidget* parent)
+    : QFrame(parent), m_key(key), m_label(label)
+{
+    setFrameShape(QFrame::StyledPanel);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    auto* header = new QWidget(this);
+    header->setAutoFillBackground(true);
+    QPalette pal = header->palette();
+    pal.setColor(QPalette::Window, QColor(235, 238, 245));
+    header->setPalette(pal);
+    auto* h = new QHBoxLayout(header);
+    h->setContentsMargins(6, 1, 4, 1);
+    m_title = new QLabel(QStringLiteral("<b>%1</b>").arg(label.toHtmlEscaped()), header);
+    m_title->setTextFormat(Qt::RichText);
+    m_title->setToolTip(key);
+    h->addWidget(m_title, 1);
+    m_warning = new QLabel(header);
+    m_warning->setStyleSheet(QStringLiteral("color: #a04000; font-weight: bold;"));
+    m_warning->setVisible(false);
+    h->addWidget(m_warning);
+    auto button = [&](const QString& text, const QString& tip) {
+        auto* b = new QToolButton(header);
+        b->setText(text);
+        b->setToolTip(tip);
+        b->setAutoRaise(true);
+        h->addWidget(b);
+        return b;
+    };
+    m_hide = button(QStringLiteral("Hide"), QStringLiteral("Hide or show this module's tracks"));
+    m_hide->setCheckable(true);
+    connect(m_hide, &QToolButton::toggled, this, [this](bool hidden) {
+        setTracksVisible(!hidden);
+        emit visibilityToggled(!hidden);
+    });
+    connect(button(QStringLiteral("▲"), QStringLiteral("Move up")), &QToolButton::clicked, this,
+            &CompareRow::moveUpRequested);
+    connect(button(QStringLiteral("▼"), QStringLiteral("Move down")), &QToolButton::clicked, this,
+            &CompareRow::moveDownRequested);
+    connect(button(QStringLiteral("✕"), QStringLiteral("Remove this Stage 2 module")), &QToolButton::clicked, this,
+            &CompareRow::removeRequested);
+    layout->addWidget(header);
+    m_importance = new ImportanceTrack(this);
+    m_similarity = new SimilarityTrack(this);
+    layout->addWidget(m_importance, m_importance->preferredHeight());
+    layout->addWidget(m_similarity, m_similarity->preferredHeight());
+}
+
+QString CompareRow::summaryText(const core::Stage2Track& t)
+{
+    return QStringLiteral("Σw = %1 · spread %2 · u_spoof %3 · u_bonafide %4 · predicts %5")
+        .arg(double(t.totalImportance), 0, 'f', 2)
+        .arg(double(t.importanceSpread), 0, 'f', 3)
+        .arg(double(t.uttSimSpoof), 0, 'f', 3)
+        .arg(double(t.uttSimBonafide), 0, 'f', 3)
+        .arg(t.predictedClass == 1 ? QStringLiteral("bona fide") : QStringLiteral("spoof"));
+}
+
+void CompareRow::setData(const core::Stage2Track& track)
+{
+    m_importance->setData(track, m_label);
+    m_similarity->setData(track, m_label);
+    m_title->setText(QStringLiteral("<b>%1</b> &nbsp; %2").arg(m_label.toHtmlEscaped(), summaryText(track).toHtmlEscaped()));
+}
+
+void CompareRow::setWarning(const QString& text)
+{
+    m_warning->setText(text);
+    m_warning->setVisible(!text.isEmpty());
+}
+
+void CompareRow::setTracksVisible(bool visible)
+{
+    m_visible = visible;
+    m_importance->setVisible(visible);
+    m_similarity->setVisible(visible);
+    if (m_hide->isChecked() == visible) {
+        const QSignalBlocker block(m_hide);
+        m_hide->setChecked(!visible);
+    }
+}
+
+} // namespace spooflens::ui

@@ -1,0 +1,39 @@
+#include "ui/tracks/FrameRegions.h"
+
+#include "core/audio/AudioFile.h"
+
+#include <algorithm>
+
+namespace spooflens::ui {
+
+double frameCentre(int64_t t)
+{
+    return (double(core::kHopSamples) * double(t) + core::kWindowSamples / 2.0) / core::kSampleRate;
+}
+
+std::vector<FrameRegion> regionsAbove(const std::vector<float>& values, double threshold)
+{
+    std::vector<FrameRegion> out;
+    const double halfHop = double(core::kHopSamples) / 2.0 / core::kSampleRate;
+    const int64_t n = static_cast<int64_t>(values.size());
+    for (int64_t t = 0; t < n;) {
+        if (!(values[size_t(t)] > threshold)) {
+            ++t;
+            continue;
+        }
+        FrameRegion r;
+        r.firstFrame = t;
+        r.peak = values[size_t(t)];
+        while (t < n && values[size_t(t)] > threshold) {
+            r.peak = std::max(r.peak, values[size_t(t)]);
+            ++t;
+        }
+        r.lastFrame = t - 1;
+        r.startSeconds = std::max(0.0, frameCentre(r.firstFrame) - halfHop);
+        r.endSeconds = frameCentre(r.lastFrame) + halfHop;
+        out.push_back(r);
+    }
+    return out;
+}
+
+} // namespace spooflens::ui

@@ -1,0 +1,98 @@
+#include "ui/tracks/ImportanceTrack.h"
+
+#include "ui/tracks/FrameRegions.h"
+
+#include <cmath>
+
+namespace spooflens::ui {
+
+ImportanceTrack::ImportanceTrack(QWidget* parent) : Track(parent)
+{
+    yAxis->setLabel(QStringLiteral("w(t)"));
+    yAxis->setRange(-0.03, 1.03);
+    yAxis->ticker()->setTickCount(3);
+    m_graph = addGraph();
+    m_graph->setPen(QPen(QColor(200, 110, 0), 1.5));
+    m_graph->setBrush(QColor(255, 160, 40, 60));
+    m_graph->setLineStyle(QCPGraph::lsLine);
+    m_line = new QCPItemStraightLine(this);
+    m_line->setPen(QPen(QColor(150, 0, 150), 1, Qt::DashLine));
+    m_line->point1->setTypeX(QCPItemPosition::ptAxisRectRatio);
+    m_line->point2->setTypeX(QCPItemPosition::ptAxisRectRatio);
+    m_line->setSelectable(false);
+    setThreshold(m_threshold, true);
+    setTitle(QStringLiteral("Importance w(t), 0…1 per 20 ms frame (no Stage 2 module loaded)"));
+}
+
+void ImportanceTrack::setData(const core::Stage2Track& track, const QString& label)
+{
+    m_w = track.importance;
+    m_label = label;
+    QVector<double> t(int(m_w.size())), w(int(m_w.size()));
+    for (int i = 0; i < t.size(); ++i) {
+        t[i] = frameCentre(i);
+        w[i] = m_w[size_t(i)];
+    }
+    m_graph->setData(t, w, true);
+    setTitle(QStringLiteral("Importance w(t), 0…1 per 20 ms frame · %1").arg(label));
+    rebuildRegions();
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ImportanceTrack::clear()
+{
+    m_w.clear();
+    m_graph->data()->clear();
+    rebuildRegions();
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
+double ImportanceTrack::pointTime(int i) const
+{
+    if (i < 0 || i >= m_graph->dataCount())
+        return std::nan("");
+    return m_graph->data()->at(i)->key;
+}
+
+void ImportanceTrack::setThreshold(double threshold, bool visible)
+{
+    m_threshold = threshold;
+    m_thresholdVisible = visible;
+    m_line->point1->setCoords(0, threshold);
+    m_line->point2->setCoords(1, threshold);
+    m_line->setVisible(visible);
+    rebuildRegions();
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ImportanceTrack::rebuildRegions()
+{
+    for (QCPItemRect* r : m_regions)
+        removeItem(r);
+    m_regions.clear();
+    if (!m_thresholdVisible)
+        return;
+    for (const FrameRegion& region : regionsAbove(m_w, m_threshold)) {
+        auto* rect = new QCPItemRect(this);
+        rect->setSelectable(false);
+        rect->setPen(Qt::NoPen);
+        rect->setBrush(QColor(150, 0, 150, 40));
+        rect->topLeft->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        rect->bottomRight->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        rect->topLeft->setCoords(region.startSeconds, 0);
+        rect->bottomRight->setCoords(region.endSeconds, 1);
+        m_regions.push_back(rect);
+    }
+}
+
+QString ImportanceTrack::readout(double seconds) const
+{
+    if (m_w.empty())
+        return {};
+    const long t = std::lround((seconds * 16000.0 - 200.0) / 320.0);
+    if (t < 0 || t >= long(m_w.size()))
+        return {};
+    return QStringLiteral("w=%1").arg(double(m_w[size_t(t)]), 0, 'f', 3);
+}
+
+} // namespace spooflens::ui

@@ -1,0 +1,158 @@
+#include "ui/tracks/Track.h"
+
+#include <cmath>
+
+namespace spooflens::ui {
+
+Track::Track(QWidget* parent) : QCustomPlot(parent)
+{
+    setNoAntialiasingOnDrag(true);
+    setPlottingHint(QCP::phCacheLabels, true);
+    setBackground(QColor(255, 255, 255));
+    axisRect()->setAutoMargins(QCP::msNone);
+    xAxis->setRange(0, 1);
+    yAxis->setLabelPadding(2);
+    QFont small = font();
+    small.setPointSizeF(std::max(6.0, small.pointSizeF() - 1.0));
+    yAxis->setTickLabelFont(small);
+    yAxis->setLabelFont(small);
+    xAxis->setTickLabelFont(small);
+    xAxis->grid()->setPen(QPen(QColor(0, 0, 0, 30), 0, Qt::DotLine));
+    yAxis->grid()->setPen(QPen(QColor(0, 0, 0, 30), 0, Qt::DotLine));
+
+    // Cursor items live on a buffered layer of their own: moving the playhead
+    // redraws that layer only, not the data (a spectrogram is expensive).
+    addLayer(QStringLiteral("overlay"), layer(QStringLiteral("main")), QCustomPlot::limAbove);
+    m_overlay = layer(QStringLiteral("overlay"));
+    m_overlay->setMode(QCPLayer::lmBuffered);
+
+    m_selection = new QCPItemRect(this);
+    m_selection->setLayer(m_overlay);
+    m_selection->setPen(QPen(QColor(40, 90, 200, 160)));
+    m_selection->setBrush(QColor(40, 90, 200, 45));
+    m_selection->topLeft->setTypeX(QCPItemPosition::ptPlotCoords);
+    m_selection->topLeft->setTypeY(QCPItemPosition::ptAxisRectRatio);
+    m_selection->bottomRight->setTypeX(QCPItemPosition::ptPlotCoords);
+    m_selection->bottomRight->setTypeY(QCPItemPosition::ptAxisRectRatio);
+    m_selection->topLeft->setCoords(0, 0);
+    m_selection->bottomRight->setCoords(0, 1);
+    m_selection->setVisible(false);
+    m_selection->setSelectable(false);
+
+    auto makeLine = [this](const QPen& pen) {
+        auto* line = new QCPItemStraightLine(this);
+        line->setLayer(m_overlay);
+        line->setPen(pen);
+        line->setSelectable(false);
+        line->setClipToAxisRect(true);
+        line->point1->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        line->point2->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        line->point1->setCoords(0, 0);
+        line->point2->setCoords(0, 1);
+        line->setVisible(false);
+        return line;
+    };
+    m_crosshair = makeLine(QPen(QColor(80, 80, 80, 170), 1, Qt::DashLine));
+    m_playhead = makeLine(QPen(QColor(220, 30, 30), 1.5));
+
+    m_title = new QCPItemText(this);
+    m_title->setLayer(m_overlay);
+    m_title->setClipToAxisRect(true);
+    m_title->position->setType(QCPItemPosition::ptAxisRectRatio);
+    m_title->position->setCoords(0.004, 0.02);
+    m_title->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+    m_title->setBrush(QColor(255, 255, 255, 200));
+    m_title->setPadding(QMargins(3, 1, 3, 1));
+    QFont tf = font();
+    tf.setPointSizeF(std::max(6.0, tf.pointSizeF() - 0.5));
+    m_title->setFont(tf);
+    m_title->setSelectable(false);
+
+    applyMargins();
+}
+
+void Track::setTitle(const QString& text)
+{
+    m_titleText = text;
+    m_title->setText(text);
+    replotOverlay();
+}
+
+QString Track::readout(double) const
+{
+    return {};
+}
+
+void Track::setTimeRange(double lo, double hi)
+{
+    if (!(hi > lo))
+        return;
+    xAxis->setRange(lo, hi);
+    onTimeRangeChanged(lo, hi);
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
+void Track::onTimeRangeChanged(double, double) {}
+
+static void placeVertical(QCPItemStraightLine* line, double seconds)
+{
+    if (std::isnan(seconds)) {
+        line->setVisible(false);
+        return;
+    }
+    line->point1->setCoords(seconds, 0);
+    line->point2->setCoords(seconds, 1);
+    line->setVisible(true);
+}
+
+void Track::setPlayhead(double seconds)
+{
+    placeVertical(m_playhead, seconds);
+    replotOverlay();
+}
+
+void Track::setCrosshair(double seconds)
+{
+    placeVertical(m_crosshair, seconds);
+    replotOverlay();
+}
+
+void Track::setSelection(double lo, double hi)
+{
+    if (hi > lo) {
+        m_selection->topLeft->setCoords(lo, 0);
+        m_selection->bottomRight->setCoords(hi, 1);
+        m_selection->setVisible(true);
+    } else {
+        m_selection->setVisible(false);
+    }
+    replotOverlay();
+}
+
+void Track::setShowTimeLabels(bool show)
+{
+    m_showTimeLabels = show;
+    xAxis->setTickLabels(show);
+    xAxis->setLabel(show ? QStringLiteral("Time (s)") : QString());
+    applyMargins();
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
+void Track::applyMargins()
+{
+    axisRect()->setMargins(QMargins(kLeftMargin, 3, kRightMargin, m_showTimeLabels ? 36 : 4));
+}
+
+void Track::replotOverlay()
+{
+    // QCPLayer::replot falls back to a full replot while the paint buffers
+    // are invalid (first show, resize).
+    m_overlay->replot();
+}
+
+int Track::dataWidthPixels() const
+{
+    return std::max(50, axisRect()->width());
+}
+
+} // namespace spooflens::ui
