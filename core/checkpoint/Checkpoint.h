@@ -25,6 +25,9 @@ struct Value {
     std::vector<Value> items;                       // Tuple, List
     std::vector<std::pair<Value, Value>> entries;   // Dict, in insertion order
     bool ordered = false;                           // Dict: collections.OrderedDict (vs dict)
+    /// Dict (OrderedDict only): instance attributes set by the pickle's BUILD,
+    /// e.g. a state dict's `_metadata`; kept on read, written back by writeCheckpoint.
+    std::vector<std::pair<Value, Value>> attributes;
     torch::Tensor tensor;                           // Tensor (owned, CPU, contiguous)
 
     static Value none();
@@ -78,5 +81,10 @@ void writeCheckpoint(const std::string& path, const Value& root, const std::stri
 
 /// Convenience: wraps `tensors` in an OrderedDict and writes it.
 void writeStateDict(const std::string& path, const TensorList& tensors);
+
+/// DataParallel saves prefix every key with `module.`: if EVERY key has the
+/// prefix, strips it and returns true; if none has it, returns false; a mix is
+/// a CheckpointError naming one key of each kind (`path` names the file).
+bool stripModulePrefix(TensorList& tensors, const std::string& path);
 
 } // namespace spooflens::core

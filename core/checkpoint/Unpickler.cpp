@@ -1,0 +1,889 @@
+#include "core/checkpoint/Unpickler.h"
+
+#include "core/Error.h"
+
+#include <cstring>
+#include <deque>
+#include <limits>
+#include <unordered_map>
+
+namespace spooflens::core {
+
+size_t storageElementSize(StorageDtype dtype)
+{
+    switch (dtype) {
+    case StorageDtype::Float64:
+    case StorageDtype::Int64:
+        return 8;
+    case StorageDtype::Float32:
+    case StorageDtype::Int32:
+        return 4;
+    case StorageDtype::Float16:
+    case StorageDtype::BFloat16:
+    case StorageDtype::Int16:
+        return 2;
+    case StorageDtype::Int8:
+    case StorageDtype::UInt8:
+    case StorageDtype::Bool:
+        return 1;
+    }
+    return 1;
+}
+
+namespace {
+
+struct StorageTypeInfo {
+    const char* typeName;
+    const char* dtypeName;
+    StorageDtype dtype;
+};
+constexpr StorageTypeInfo kStorageTypes[] = {
+    {"FloatStorage", "float32", StorageDtype::Float32},   {"DoubleStorage", "float64", StorageDtype::Float64},
+    {"HalfStorage", "float16", StorageDtype::Float16},    {"BFloat16Storage", "bfloat16", StorageDtype::BFloat16},
+    {"LongStorage", "int64", StorageDtype::Int64},        {"IntStorage", "int32", StorageDtype::Int32},
+    {"ShortStorage", "int16", StorageDtype::Int16},       {"CharStorage", "int8", StorageDtype::Int8},
+    {"ByteStorage", "uint8", StorageDtype::UInt8},        {"BoolStorage", "bool", StorageDtype::Bool},
+};
+
+const StorageTypeInfo& typeInfo(StorageDtype dtype)
+{
+    for (const StorageTypeInfo& t : kStorageTypes)
+        if (t.dtype == dtype)
+            return t;
+    return kStorageTypes[0];
+}
+
+} // namespace
+
+const char* storageTypeName(StorageDtype dtype) { return typeInfo(dtype).typeName; }
+const char* storageDtypeName(StorageDtype dtype) { return typeInfo(dtype).dtypeName; }
+
+int64_t TensorDesc::numel() const
+{
+    int64_t n = 1;
+    for (int64_t s : sizes)
+        n *= s;   // validated (overflow-checked) when the descriptor was built
+    return n;
+}
+
+bool TensorDesc::isContiguous() const
+{
+    int64_t expected = 1;
+    for (size_t d = sizes.size(); d-- > 0;) {
+        if (sizes[d] == 1)
+            continue;
+        if (sizes[d] == 0)
+            return true;
+        if (strides[d] != expected)
+            return false;
+        expected *= sizes[d];
+    }
+    return true;
+}
+
+namespace {
+
+// Pickle opcodes (protocol 2 and the ones we recognise only to name them).
+enum Op : unsigned char {
+    MARK = '(', STOP = '.', POP = '0', POP_MARK = '1', DUP = '2', FLOAT = 'F', INT = 'I', BININT = 'J',
+    BININT1 = 'K', LONG = 'L', BININT2 = 'M', NONE = 'N', PERSID = 'P', BINPERSID = 'Q', REDUCE = 'R',
+    STRING = 'S', BINSTRING = 'T', SHORT_BINSTRING = 'U', UNICODE = 'V', BINUNICODE = 'X', APPEND = 'a',
+    BUILD = 'b', GLOBAL = 'c', DICT = 'd', EMPTY_DICT = '}', APPENDS = 'e', GET = 'g', BINGET = 'h',
+    INST = 'i', LONG_BINGET = 'j', LIST = 'l', EMPTY_LIST = ']', OBJ = 'o', PUT = 'p', BINPUT = 'q',
+    LONG_BINPUT = 'r', SETITEM = 's', TUPLE = 't', EMPTY_TUPLE = ')', SETITEMS = 'u', BINFLOAT = 'G',
+    PROTO = 0x80, NEWOBJ = 0x81, EXT1 = 0x82, EXT2 = 0x83, EXT4 = 0x84, TUPLE1 = 0x85, TUPLE2 = 0x86,
+    TUPLE3 = 0x87, NEWTRUE = 0x88, NEWFALSE = 0x89, LONG1 = 0x8a, LONG4 = 0x8b, STACK_GLOBAL = 0x93,
+};
+
+enum class Global { None, OrderedDict, RebuildTensorV2, RebuildParameter, StorageType };
+
+struct Node {
+    enum class Kind { None, Bool, Int, Float, String, Tuple, List, Dict, Tensor, Global, Storage };
+    Kind kind = Kind::None;
+    bool b = false;
+    int64_t i = 0;
+    double f = 0.0;
+    std::string s;                                  // String; Global: display name
+    std::vector<Node*> items;
+    std::vector<std::pair<Node*, Node*>> entries;
+    std::unordered_map<std::string, size_t> keyIndex;  // Dict: key -> index in entries
+    std::vector<std::pair<Node*, Node*>> attributes;
+    bool ordered = false;
+    Global global = Global::None;
+    TensorDesc tensor;                              // Tensor; Storage: dtype, key, numel
+};
+
+std::string printable(const std::string& s)
+{
+    std::string out;
+    for (unsigned char c : s) {
+        if (c >= 0x20 && c < 0x7f && c != '\'') {
+            out.push_back(char(c));
+        } else {
+            static const char* hex = "0123456789abcdef";
+            out += "\\x";
+            out.push_back(hex[c >> 4]);
+            out.push_back(hex[c & 15]);
+        }
+        if (out.size() > 200) {
+            out += "...";
+            break;
+        }
+    }
+    return out;
+}
+
+class Machine {
+public:
+    Machine(const unsigned char* data, size_t size, const std::string& file, const std::string& what,
+            const UnpicklerLimits& limits)
+        : m_data(data), m_size(size), m_file(file), m_what(what), m_limits(limits)
+    {
+    }
+
+    PickleValue run();
+
+private:
+    [[noreturn]] void corrupt(const std::string& why) const
+    {
+        throw CheckpointError(m_file + ": corrupt pickle in " + m_what + " at offset " + std::to_string(m_op) +
+                              ": " + why);
+    }
+    void need(size_t n) const
+    {
+        if (m_size - m_pos < n)
+            corrupt("unexpected end of data");
+    }
+    uint32_t readLe(size_t n)
+    {
+        need(n);
+        uint32_t v = 0;
+        for (size_t k = 0; k < n; ++k)
+            v |= uint32_t(m_data[m_pos + k]) << (8 * k);
+        m_pos += n;
+        return v;
+    }
+    std::string readLine()
+    {
+        const size_t maxLen = 1024;
+        size_t end = m_pos;
+        while (end < m_size && m_data[end] != '\n') {
+            if (end - m_pos > maxLen)
+                corrupt("line too long");
+            ++end;
+        }
+        if (end >= m_size)
+            corrupt("unexpected end of data in a text argument");
+        std::string s(reinterpret_cast<const char*>(m_data + m_pos), end - m_pos);
+        m_pos = end + 1;
+        return s;
+    }
+
+    Node* make(Node::Kind kind)
+    {
+        m_arena.emplace_back();
+        m_arena.back().kind = kind;
+        return &m_arena.back();
+    }
+    void push(Node* n)
+    {
+        if (m_stack.size() + m_marks.size() >= m_limits.maxStack)
+            corrupt("stack too deep");
+        m_stack.push_back(n);
+    }
+    size_t frameBase() const { return m_marks.empty() ? 0 : m_marks.back(); }
+    Node* pop()
+    {
+        if (m_stack.size() <= frameBase())
+            corrupt("stack underflow");
+        Node* n = m_stack.back();
+        m_stack.pop_back();
+        return n;
+    }
+    Node* top()
+    {
+        if (m_stack.size() <= frameBase())
+            corrupt("stack underflow");
+        return m_stack.back();
+    }
+    std::vector<Node*> popMark()
+    {
+        if (m_marks.empty())
+            corrupt("no MARK on the stack");
+        const size_t base = m_marks.back();
+        m_marks.pop_back();
+        std::vector<Node*> items(m_stack.begin() + std::ptrdiff_t(base), m_stack.end());
+        m_stack.resize(base);
+        return items;
+    }
+    void memoPut(uint32_t index)
+    {
+        Node* n = top();
+        if (m_memo.size() >= m_limits.maxMemo && m_memo.find(index) == m_memo.end())
+            corrupt("memo too large");
+        m_memo[index] = n;
+    }
+    void memoGet(uint32_t index)
+    {
+        const auto it = m_memo.find(index);
+        if (it == m_memo.end())
+            corrupt("memo key " + std::to_string(index) + " was never stored");
+        push(it->second);
+    }
+
+    [[noreturn]] void forbidden(const std::string& module, const std::string& name) const
+    {
+        std::string msg = m_file + ": pickle global '" + printable(module) + "." + printable(name) +
+                          "' is not allowed in a state-dict checkpoint (" + m_what + " offset " +
+                          std::to_string(m_op) + ")";
+        // A pickled nn.Module starts with its class (right after PROTO) or
+        // names torch.nn / __main__ classes.
+        if (m_op == 2 || module.rfind("torch.nn", 0) == 0 || module == "__main__")
+            msg += "; this looks like a whole pickled model: save model.state_dict() instead";
+        throw CheckpointError(msg);
+    }
+    Node* resolveGlobal(const std::string& module, const std::string& name)
+    {
+        Node* g = make(Node::Kind::Global);
+        g->s = module + "." + name;
+        if (module == "collections" && name == "OrderedDict") {
+            g->global = Global::OrderedDict;
+        } else if (module == "torch._utils" && name == "_rebuild_tensor_v2") {
+            g->global = Global::RebuildTensorV2;
+        } else if (module == "torch._utils" && name == "_rebuild_parameter") {
+            g->global = Global::RebuildParameter;
+        } else if (module == "torch") {
+            for (const StorageTypeInfo& t : kStorageTypes) {
+                if (name == t.typeName) {
+                    g->global = Global::StorageType;
+                    g->tensor.dtype = t.dtype;
+                }
+            }
+        }
+        if (g->global == Global::None)
+            forbidden(module, name);
+        return g;
+    }
+
+    Node* keyFor(Node* key)
+    {
+        if (key->kind != Node::Kind::String && key->kind != Node::Kind::Int)
+            corrupt("dictionary keys must be strings or integers");
+        return key;
+    }
+    static std::string keyId(const Node* key)
+    {
+        return key->kind == Node::Kind::String ? "s" + key->s : "i" + std::to_string(key->i);
+    }
+    void setItem(Node* dict, Node* key, Node* value)
+    {
+        if (dict->kind != Node::Kind::Dict)
+            corrupt("SETITEM(S) on a non-dictionary");
+        keyFor(key);
+        const auto [it, inserted] = dict->keyIndex.emplace(keyId(key), dict->entries.size());
+        if (inserted)
+            dict->entries.emplace_back(key, value);
+        else
+            dict->entries[it->second].second = value;   // Python semantics: last value wins, first position kept
+    }
+
+    static bool isEmptyDict(const Node* n) { return n->kind == Node::Kind::Dict && n->entries.empty() && n->attributes.empty(); }
+
+    int64_t checkedNonNegative(const Node* n, const char* what)
+    {
+        if (n->kind != Node::Kind::Int)
+            corrupt(std::string("tensor ") + what + " must be an integer");
+        if (n->i < 0)
+            corrupt(std::string("tensor ") + what + " is negative");
+        return n->i;
+    }
+
+    Node* rebuildTensor(const std::vector<Node*>& args)
+    {
+        if (args.size() != 6 && args.size() != 7)
+            corrupt("_rebuild_tensor_v2 expects 6 or 7 arguments, got " + std::to_string(args.size()));
+        const Node* storage = args[0];
+        if (storage->kind != Node::Kind::Storage)
+            corrupt("_rebuild_tensor_v2's first argument is not a storage (persistent id)");
+        Node* t = make(Node::Kind::Tensor);
+        t->tensor.dtype = storage->tensor.dtype;
+        t->tensor.storageKey = storage->tensor.storageKey;
+        t->tensor.storageNumel = storage->tensor.storageNumel;
+        t->tensor.offset = checkedNonNegative(args[1], "storage offset");
+        const Node* sizes = args[2];
+        const Node* strides = args[3];
+        if (sizes->kind != Node::Kind::Tuple || strides->kind != Node::Kind::Tuple)
+            corrupt("tensor size and stride must be tuples");
+        if (sizes->items.size() != strides->items.size())
+            corrupt("tensor size and stride have different lengths");
+        if (sizes->items.size() > m_limits.maxDims)
+            corrupt("tensor has too many dimensions");
+        for (size_t d = 0; d < sizes->items.size(); ++d) {
+            t->tensor.sizes.push_back(checkedNonNegative(sizes->items[d], "size"));
+            t->tensor.strides.push_back(checkedNonNegative(strides->items[d], "stride"));
+        }
+        if (args[4]->kind != Node::Kind::Bool)
+            corrupt("requires_grad must be a bool");
+        t->tensor.requiresGrad = args[4]->b;
+        if (!isEmptyDict(args[5]))
+            corrupt("tensors with backward hooks are not supported");
+        if (args.size() == 7 && args[6]->kind != Node::Kind::None && !isEmptyDict(args[6]))
+            corrupt("tensor metadata (7th _rebuild_tensor_v2 argument) must be empty");
+        checkView(t->tensor);
+        return t;
+    }
+
+    void checkView(const TensorDesc& t)
+    {
+        // Every element the view addresses must lie inside the storage:
+        // offset + sum((size_i - 1) * stride_i) < numel, all overflow-checked.
+        int64_t numel = 1;
+        for (int64_t s : t.sizes)
+            if (__builtin_mul_overflow(numel, s, &numel))
+                corrupt("tensor element count overflows");
+        if (numel == 0) {
+            if (t.offset > t.storageNumel)
+                corrupt("tensor view starts outside its storage '" + printable(t.storageKey) + "'");
+            return;
+        }
+        int64_t last = t.offset;
+        for (size_t d = 0; d < t.sizes.size(); ++d) {
+            int64_t span = 0;
+            if (__builtin_mul_overflow(t.sizes[d] - 1, t.strides[d], &span) || __builtin_add_overflow(last, span, &last))
+                corrupt("tensor view overflows");
+        }
+        if (last >= t.storageNumel)
+            corrupt("tensor view (offset " + std::to_string(t.offset) + ", last element " + std::to_string(last) +
+                    ") lies outside its storage '" + printable(t.storageKey) + "' of " +
+                    std::to_string(t.storageNumel) + " elements");
+    }
+
+    Node* persistentLoad(Node* pid)
+    {
+        if (pid->kind != Node::Kind::Tuple || pid->items.size() != 5)
+            corrupt("persistent id must be a 5-tuple ('storage', type, key, location, numel)");
+        const auto& it = pid->items;
+        if (it[0]->kind != Node::Kind::String || it[0]->s != "storage")
+            corrupt("persistent id must start with 'storage'");
+        if (it[1]->kind != Node::Kind::Global || it[1]->global != Global::StorageType)
+            corrupt("persistent id's storage type is not a torch.<Type>Storage");
+        if (it[2]->kind != Node::Kind::String || it[2]->s.empty() || it[2]->s.size() > 64)
+            corrupt("persistent id's storage key must be a short string");
+        for (char c : it[2]->s)
+            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'))
+                corrupt("persistent id's storage key '" + printable(it[2]->s) + "' is not a plain record name");
+        if (it[3]->kind != Node::Kind::String)
+            corrupt("persistent id's location must be a string");
+        if (it[4]->kind != Node::Kind::Int || it[4]->i < 0)
+            corrupt("persistent id's element count must be a non-negative integer");
+        const StorageDtype dtype = it[1]->tensor.dtype;
+        if (it[4]->i > std::numeric_limits<int64_t>::max() / 8)
+            corrupt("storage element count too large");
+        const auto [seen, inserted] = m_storages.emplace(it[2]->s, std::make_pair(dtype, it[4]->i));
+        if (!inserted && (seen->second.first != dtype || seen->second.second != it[4]->i))
+            corrupt("storage '" + printable(it[2]->s) + "' is described twice with different types or sizes");
+        Node* s = make(Node::Kind::Storage);
+        s->tensor.dtype = dtype;
+        s->tensor.storageKey = it[2]->s;
+        s->tensor.storageNumel = it[4]->i;
+        return s;
+    }
+
+    Node* reduce(Node* callable, Node* args)
+    {
+        if (callable->kind != Node::Kind::Global)
+            corrupt("REDUCE on something that is not a whitelisted global");
+        if (args->kind != Node::Kind::Tuple)
+            corrupt("REDUCE arguments must be a tuple");
+        switch (callable->global) {
+        case Global::OrderedDict: {
+            if (!args->items.empty())
+                corrupt("collections.OrderedDict must be called without arguments");
+            Node* d = make(Node::Kind::Dict);
+            d->ordered = true;
+            return d;
+        }
+        case Global::RebuildTensorV2:
+            return rebuildTensor(args->items);
+        case Global::RebuildParameter: {
+            if (args->items.size() != 3 || args->items[0]->kind != Node::Kind::Tensor ||
+                args->items[1]->kind != Node::Kind::Bool || !isEmptyDict(args->items[2]))
+                corrupt("_rebuild_parameter expects (tensor, requires_grad, empty hooks)");
+            Node* t = make(Node::Kind::Tensor);
+            t->tensor = args->items[0]->tensor;
+            t->tensor.requiresGrad = args->items[1]->b;
+            return t;
+        }
+        case Global::StorageType:
+            corrupt("calling " + printable(callable->s) + " is not allowed (storage types may only appear in persistent ids)");
+        case Global::None:
+            break;
+        }
+        corrupt("REDUCE on an unknown callable");
+    }
+
+    PickleValue convert(const Node* n, size_t depth)
+    {
+        if (depth > m_limits.maxDepth)
+            corrupt("nesting too deep (or a reference cycle)");
+        if (++m_converted > m_limits.maxNodes)
+            corrupt("too many values");
+        PickleValue v;
+        switch (n->kind) {
+        case Node::Kind::None:
+            v.kind = PickleValue::Kind::None;
+            break;
+        case Node::Kind::Bool:
+            v.kind = PickleValue::Kind::Bool;
+            v.b = n->b;
+            break;
+        case Node::Kind::Int:
+            v.kind = PickleValue::Kind::Int;
+            v.i = n->i;
+            break;
+        case Node::Kind::Float:
+            v.kind = PickleValue::Kind::Float;
+            v.f = n->f;
+            break;
+        case Node::Kind::String:
+            v.kind = PickleValue::Kind::String;
+            v.s = n->s;
+            break;
+        case Node::Kind::Tuple:
+        case Node::Kind::List:
+            v.kind = n->kind == Node::Kind::Tuple ? PickleValue::Kind::Tuple : PickleValue::Kind::List;
+            v.items.reserve(n->items.size());
+            for (const Node* c : n->items)
+                v.items.push_back(convert(c, depth + 1));
+            break;
+        case Node::Kind::Dict:
+            v.kind = PickleValue::Kind::Dict;
+            v.ordered = n->ordered;
+            v.entries.reserve(n->entries.size());
+            for (const auto& [k, val] : n->entries)
+                v.entries.emplace_back(convert(k, depth + 1), convert(val, depth + 1));
+            for (const auto& [k, val] : n->attributes)
+                v.attributes.emplace_back(convert(k, depth + 1), convert(val, depth + 1));
+            break;
+        case Node::Kind::Tensor:
+            v.kind = PickleValue::Kind::Tensor;
+            v.tensor = n->tensor;
+            break;
+        case Node::Kind::Global:
+            corrupt("the result contains a bare global (" + printable(n->s) + ")");
+        case Node::Kind::Storage:
+            corrupt("the result contains a bare storage (only tensors are supported)");
+        }
+        return v;
+    }
+
+    const unsigned char* m_data;
+    size_t m_size;
+    const std::string& m_file;
+    const std::string& m_what;
+    const UnpicklerLimits& m_limits;
+    size_t m_pos = 0;
+    size_t m_op = 0;      // offset of the opcode being executed
+    size_t m_converted = 0;
+    std::deque<Node> m_arena;
+    std::vector<Node*> m_stack;
+    std::vector<size_t> m_marks;
+    std::unordered_map<uint32_t, Node*> m_memo;
+    std::unordered_map<std::string, std::pair<StorageDtype, int64_t>> m_storages;
+};
+
+PickleValue Machine::run()
+{
+    if (m_size < 2 || m_data[0] != PROTO)
+        corrupt("not a protocol-2 pickle (no PROTO opcode at the start)");
+    if (m_data[1] != 2)
+        corrupt("pickle protocol " + std::to_string(int(m_data[1])) + " is not supported (torch.save writes protocol 2)");
+    m_pos = 2;
+    while (m_pos < m_size) {
+        m_op = m_pos;
+        const unsigned char op = m_data[m_pos++];
+        switch (op) {
+        case PROTO:
+            if (readLe(1) != 2)
+                corrupt("pickle protocol changes mid-stream");
+            break;
+        case STOP: {
+            if (!m_marks.empty() || m_stack.size() != 1)
+                corrupt("STOP with " + std::to_string(m_stack.size()) + " values and " +
+                        std::to_string(m_marks.size()) + " marks on the stack");
+            m_op = m_pos - 1;
+            return convert(m_stack.back(), 0);
+        }
+        case MARK:
+            if (m_stack.size() + m_marks.size() >= m_limits.maxStack)
+                corrupt("stack too deep");
+            m_marks.push_back(m_stack.size());
+            break;
+        case GLOBAL: {
+            const std::string module = readLine();
+            const std::string name = readLine();
+            push(resolveGlobal(module, name));
+            break;
+        }
+        case STACK_GLOBAL:
+        case INST: {
+            // Not protocol 2, but name the global so the message is useful.
+            if (op == INST) {
+                const std::string module = readLine();
+                const std::string name = readLine();
+                forbidden(module, name);
+            }
+            if (m_stack.size() >= frameBase() + 2) {
+                const Node* name = m_stack[m_stack.size() - 1];
+                const Node* module = m_stack[m_stack.size() - 2];
+                if (name->kind == Node::Kind::String && module->kind == Node::Kind::String)
+                    forbidden(module->s, name->s);
+            }
+            corrupt("opcode STACK_GLOBAL is not allowed");
+        }
+        case BINPUT:
+            memoPut(readLe(1));
+            break;
+        case LONG_BINPUT:
+            memoPut(readLe(4));
+            break;
+        case BINGET:
+            memoGet(readLe(1));
+            break;
+        case LONG_BINGET:
+            memoGet(readLe(4));
+            break;
+        case EMPTY_TUPLE:
+            push(make(Node::Kind::Tuple));
+            break;
+        case TUPLE: {
+            Node* t = make(Node::Kind::Tuple);
+            t->items = popMark();
+            push(t);
+            break;
+        }
+        case TUPLE1:
+        case TUPLE2:
+        case TUPLE3: {
+            const size_t n = size_t(op - TUPLE1 + 1);
+            Node* t = make(Node::Kind::Tuple);
+            t->items.resize(n);
+            for (size_t k = n; k-- > 0;)
+                t->items[k] = pop();
+            push(t);
+            break;
+        }
+        case EMPTY_LIST:
+            push(make(Node::Kind::List));
+            break;
+        case APPEND: {
+            Node* v = pop();
+            Node* list = top();
+            if (list->kind != Node::Kind::List)
+                corrupt("APPEND to a non-list");
+            list->items.push_back(v);
+            break;
+        }
+        case APPENDS: {
+            std::vector<Node*> items = popMark();
+            Node* list = top();
+            if (list->kind != Node::Kind::List)
+                corrupt("APPENDS to a non-list");
+            list->items.insert(list->items.end(), items.begin(), items.end());
+            break;
+        }
+        case EMPTY_DICT:
+            push(make(Node::Kind::Dict));
+            break;
+        case SETITEM: {
+            Node* v = pop();
+            Node* k = pop();
+            setItem(top(), k, v);
+            break;
+        }
+        case SETITEMS: {
+            std::vector<Node*> items = popMark();
+            if (items.size() % 2 != 0)
+                corrupt("SETITEMS with an odd number of values");
+            Node* dict = top();
+            for (size_t k = 0; k < items.size(); k += 2)
+                setItem(dict, items[k], items[k + 1]);
+            break;
+        }
+        case BINUNICODE: {
+            const uint32_t len = readLe(4);
+            need(len);
+            Node* s = make(Node::Kind::String);
+            s->s.assign(reinterpret_cast<const char*>(m_data + m_pos), len);
+            m_pos += len;
+            push(s);
+            break;
+        }
+        case BININT: {
+            Node* n = make(Node::Kind::Int);
+            n->i = int32_t(readLe(4));
+            push(n);
+            break;
+        }
+        case BININT1:
+        case BININT2: {
+            Node* n = make(Node::Kind::Int);
+            n->i = readLe(op == BININT1 ? 1 : 2);
+            push(n);
+            break;
+        }
+        case LONG1: {
+            const size_t len = readLe(1);
+            if (len > 8)
+                corrupt("integer too large (" + std::to_string(len) + " bytes; at most 64-bit integers are supported)");
+            need(len);
+            uint64_t u = 0;
+            for (size_t k = 0; k < len; ++k)
+                u |= uint64_t(m_data[m_pos + k]) << (8 * k);
+            if (len > 0 && len < 8 && (m_data[m_pos + len - 1] & 0x80))
+                u |= ~uint64_t(0) << (8 * len);   // sign-extend
+            m_pos += len;
+            Node* n = make(Node::Kind::Int);
+            std::memcpy(&n->i, &u, sizeof u);
+            push(n);
+            break;
+        }
+        case BINFLOAT: {
+            need(8);
+            uint64_t u = 0;
+            for (size_t k = 0; k < 8; ++k)
+                u = (u << 8) | m_data[m_pos + k];   // big-endian
+            m_pos += 8;
+            Node* n = make(Node::Kind::Float);
+            std::memcpy(&n->f, &u, sizeof u);
+            push(n);
+            break;
+        }
+        case NEWTRUE:
+        case NEWFALSE: {
+            Node* n = make(Node::Kind::Bool);
+            n->b = op == NEWTRUE;
+            push(n);
+            break;
+        }
+        case NONE:
+            push(make(Node::Kind::None));
+            break;
+        case BINPERSID:
+            push(persistentLoad(pop()));
+            break;
+        case REDUCE: {
+            Node* args = pop();
+            Node* callable = pop();
+            push(reduce(callable, args));
+            break;
+        }
+        case BUILD: {
+            Node* state = pop();
+            Node* target = top();
+            if (target->kind != Node::Kind::Dict || !target->ordered)
+                corrupt("BUILD is only allowed on a collections.OrderedDict");
+            if (state->kind != Node::Kind::Dict)
+                corrupt("BUILD state must be a dictionary");
+            for (const auto& [k, v] : state->entries) {
+                if (k->kind != Node::Kind::String)
+                    corrupt("BUILD state keys must be strings");
+                target->attributes.emplace_back(k, v);
+            }
+            break;
+        }
+        default: {
+            static const char* hex = "0123456789abcdef";
+            std::string code = "0x";
+            code.push_back(hex[op >> 4]);
+            code.push_back(hex[op & 15]);
+            corrupt("opcode " + code + " is not allowed in a state-dict checkpoint");
+        }
+        }
+    }
+    corrupt("unexpected end of data (no STOP opcode)");
+}
+
+// ---------------------------------------------------------------- writer
+
+class Writer {
+public:
+    std::string out;
+
+    void op(unsigned char c) { out.push_back(char(c)); }
+    void le(uint64_t v, size_t n)
+    {
+        for (size_t k = 0; k < n; ++k)
+            out.push_back(char((v >> (8 * k)) & 0xff));
+    }
+    void global(const char* module, const char* name)
+    {
+        op(GLOBAL);
+        out += module;
+        out.push_back('\n');
+        out += name;
+        out.push_back('\n');
+    }
+    void str(const std::string& s)
+    {
+        op(BINUNICODE);
+        le(s.size(), 4);
+        out += s;
+    }
+    void integer(int64_t v)
+    {
+        if (v >= 0 && v < 256) {
+            op(BININT1);
+            le(uint64_t(v), 1);
+        } else if (v >= 0 && v < 65536) {
+            op(BININT2);
+            le(uint64_t(v), 2);
+        } else if (v >= std::numeric_limits<int32_t>::min() && v <= std::numeric_limits<int32_t>::max()) {
+            op(BININT);
+            le(uint64_t(uint32_t(int32_t(v))), 4);
+        } else {
+            // Minimal two's complement, as Python's encode_long does.
+            uint64_t u;
+            std::memcpy(&u, &v, sizeof u);
+            size_t n = 8;
+            while (n > 1) {
+                const unsigned char topByte = (u >> (8 * (n - 1))) & 0xff;
+                const unsigned char nextSign = (u >> (8 * (n - 2) + 7)) & 1;
+                if ((topByte == 0x00 && nextSign == 0) || (topByte == 0xff && nextSign == 1))
+                    --n;
+                else
+                    break;
+            }
+            op(LONG1);
+            le(n, 1);
+            le(u, n);
+        }
+    }
+    void tuple(const std::vector<int64_t>& v)
+    {
+        if (v.empty()) {
+            op(EMPTY_TUPLE);
+            return;
+        }
+        if (v.size() > 3)
+            op(MARK);
+        for (int64_t x : v)
+            integer(x);
+        op(v.size() > 3 ? static_cast<unsigned char>(TUPLE) : static_cast<unsigned char>(TUPLE1 + v.size() - 1));
+    }
+    void entries(const std::vector<std::pair<PickleValue, PickleValue>>& e)
+    {
+        for (size_t start = 0; start < e.size(); start += 1000) {
+            op(MARK);
+            for (size_t k = start; k < std::min(e.size(), start + 1000); ++k) {
+                value(e[k].first);
+                value(e[k].second);
+            }
+            op(SETITEMS);
+        }
+    }
+    void value(const PickleValue& v)
+    {
+        switch (v.kind) {
+        case PickleValue::Kind::None:
+            op(NONE);
+            break;
+        case PickleValue::Kind::Bool:
+            op(v.b ? NEWTRUE : NEWFALSE);
+            break;
+        case PickleValue::Kind::Int:
+            integer(v.i);
+            break;
+        case PickleValue::Kind::Float: {
+            op(BINFLOAT);
+            uint64_t u;
+            std::memcpy(&u, &v.f, sizeof u);
+            for (int k = 7; k >= 0; --k)
+                out.push_back(char((u >> (8 * k)) & 0xff));
+            break;
+        }
+        case PickleValue::Kind::String:
+            str(v.s);
+            break;
+        case PickleValue::Kind::Tuple:
+            if (v.items.empty()) {
+                op(EMPTY_TUPLE);
+            } else {
+                if (v.items.size() > 3)
+                    op(MARK);
+                for (const PickleValue& c : v.items)
+                    value(c);
+                op(v.items.size() > 3 ? static_cast<unsigned char>(TUPLE) : static_cast<unsigned char>(TUPLE1 + v.items.size() - 1));
+            }
+            break;
+        case PickleValue::Kind::List:
+            op(EMPTY_LIST);
+            for (size_t start = 0; start < v.items.size(); start += 1000) {
+                op(MARK);
+                for (size_t k = start; k < std::min(v.items.size(), start + 1000); ++k)
+                    value(v.items[k]);
+                op(APPENDS);
+            }
+            break;
+        case PickleValue::Kind::Dict:
+            if (v.ordered) {
+                global("collections", "OrderedDict");
+                op(EMPTY_TUPLE);
+                op(REDUCE);
+            } else {
+                op(EMPTY_DICT);
+            }
+            entries(v.entries);
+            if (v.ordered && !v.attributes.empty()) {
+                op(EMPTY_DICT);
+                entries(v.attributes);
+                op(BUILD);
+            }
+            break;
+        case PickleValue::Kind::Tensor: {
+            const TensorDesc& t = v.tensor;
+            global("torch._utils", "_rebuild_tensor_v2");
+            op(MARK);
+            op(MARK);
+            str("storage");
+            global("torch", storageTypeName(t.dtype));
+            str(t.storageKey);
+            str("cpu");
+            integer(t.storageNumel);
+            op(TUPLE);
+            op(BINPERSID);
+            integer(t.offset);
+            tuple(t.sizes);
+            tuple(t.strides);
+            op(t.requiresGrad ? NEWTRUE : NEWFALSE);
+            global("collections", "OrderedDict");
+            op(EMPTY_TUPLE);
+            op(REDUCE);
+            op(TUPLE);
+            op(REDUCE);
+            break;
+        }
+        }
+    }
+};
+
+} // namespace
+
+PickleValue unpickle(const unsigned char* data, size_t size, const std::string& file, const std::string& what,
+                     const UnpicklerLimits& limits)
+{
+    Machine m(data, size, file, what, limits);
+    return m.run();
+}
+
+std::string pickleToString(const PickleValue& root)
+{
+    Writer w;
+    w.op(PROTO);
+    w.op(2);
+    w.value(root);
+    w.op(STOP);
+    return std::move(w.out);
+}
+
+} // namespace spooflens::core

@@ -1,0 +1,83 @@
+#include "core/stage2/PrototypeManager.h"
+
+#include "core/Error.h"
+
+#include <torch/nn/functional/normalization.h>
+#include <torch/torch.h>
+
+namespace spooflens::core {
+
+std::string prototypeModeName(PrototypeMode m)
+{
+    switch (m) {
+    case PrototypeMode::Ema: return "ema";
+    case PrototypeMode::Fixed: return "fixed";
+    case PrototypeMode::Learnable: return "learnable";
+    }
+    return "ema";
+}
+
+PrototypeMode parsePrototypeMode(const std::string& text)
+{
+    if (text == "ema")
+        return PrototypeMode::Ema;
+    if (text == "fixed")
+        return PrototypeMode::Fixed;
+    if (text == "learnable")
+        return PrototypeMode::Learnable;
+    throw ConfigError("unknown prototype mode '" + text + "' (expected ema, fixed or learnable)");
+}
+
+namespace {
+torch::Tensor normaliseRows(const torch::Tensor& x)
+{
+    namespace F = torch::nn::functional;
+    return F::normalize(x, F::NormalizeFuncOptions().p(2).dim(-1));
+}
+} // namespace
+
+PrototypeManagerImpl::PrototypeManagerImpl(const PrototypeManagerOptions& options)
+    : m_options(options)
+{
+    torch::Tensor init = normaliseRows(torch::randn({2, options.embedDim}));
+    if (options.mode == PrototypeMode::Learnable)
+        m_prototypes = register_parameter("prototypes", init);
+    else
+        m_prototypes = register_buffer("prototypes", init);
+}
+
+torch::Tensor PrototypeManagerImpl::frameScores(const torch::Tensor& h) const
+{
+    // Rows are unit already in ema/fixed mode; learnable rows drift, so the
+    // cosine needs them normalised too.
+    const torch::Tensor p = normaliseRows(m_prototypes);
+    return torch::matmul(normaliseRows(h), p.t());
+}
+
+void PrototypeManagerImpl::emaUpdate(const torch::Tensor& h, const torch::Tensor& labels)
+{
+    if (m_options.mode != PrototypeMode::Ema)
+        return;
+    torch::NoGradGuard noGrad;
+    const double mu = m_options.emaMomentum;
+    // Both rows are computed from the prototypes before this step; a class
+    // absent from the batch keeps its row untouched (not even re-normalised).
+    const torch::Tensor before = m_prototypes.clone();
+    const torch::Tensor lab = labels.to(h.device());
+    for (int64_t c = 0; c < 2; ++c) {
+        const torch::Tensor mask = lab.eq(c);
+        if (!mask.any().item<bool>())
+            continue;
+        const torch::Tensor mean = h.index({mask}).reshape({-1, h.size(-1)}).mean(0);
+        const torch::Tensor row = mu * before[c] + (1.0 - mu) * mean.to(before.dtype());
+        m_prototypes[c].copy_(normaliseRows(row));
+    }
+}
+
+void PrototypeManagerImpl::setFromMeans(const torch::Tensor& classMeans)
+{
+    torch::NoGradGuard noGrad;
+    m_prototypes.copy_(normaliseRows(classMeans.to(m_prototypes.device(), m_prototypes.dtype())));
+}
+
+} // namespace spooflens::core

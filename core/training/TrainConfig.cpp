@@ -1,0 +1,257 @@
+#include "core/training/TrainConfig.h"
+
+#include "core/Error.h"
+#include "core/stage2/PrototypeManager.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+namespace spooflens::core {
+
+namespace {
+
+std::string where(const std::string& source, const YAML::Node& node)
+{
+    const YAML::Mark m = node.Mark();
+    if (m.line < 0)
+        return source;
+    return source + ":" + std::to_string(m.line + 1);
+}
+
+template <typename T>
+T as(const YAML::Node& node, const std::string& key, const std::string& source, const char* typeName)
+{
+    if (!node.IsScalar())
+        throw ConfigError(where(source, node) + ": key '" + key + "' must be a " + typeName);
+    try {
+        return node.as<T>();
+    } catch (const YAML::Exception&) {
+        throw ConfigError(where(source, node) + ": key '" + key + "' must be a " + typeName + ", got '"
+                          + node.Scalar() + "'");
+    }
+}
+
+struct Field {
+    std::function<void(TrainConfig&, const YAML::Node&, const std::string&)> set;
+    std::function<void(const TrainConfig&, YAML::Emitter&)> emit;
+};
+
+template <typename T>
+Field field(T TrainConfig::*member, const char* typeName)
+{
+    Field f;
+    f.set = [member, typeName](TrainConfig& c, const YAML::Node& n, const std::string& src) {
+        c.*member = as<T>(n, "", src, typeName);
+    };
+    f.emit = [member](const TrainConfig& c, YAML::Emitter& e) { e << c.*member; };
+    return f;
+}
+
+// Key table: section -> key -> field (order = output order).
+const std::vector<std::pair<std::string, std::vector<std::pair<std::string, Field>>>>& table()
+{
+    using C = TrainConfig;
+    static const std::vector<std::pair<std::string, std::vector<std::pair<std::string, Field>>>> t = {
+        {"model",
+         {{"name", field(&C::name, "string")},
+          {"pretrained_checkpoint", field(&C::pretrainedCheckpoint, "string")},
+          {"detector_config", field(&C::detectorConfig, "string")},
+          {"prototype_mode", field(&C::prototypeMode, "string")},
+          {"importance_hidden_dim", field(&C::importanceHiddenDim, "integer")},
+          {"temperature", field(&C::temperature, "number")},
+          {"lambda_bonafide_reg", field(&C::lambdaBonafideReg, "number")},
+          {"lambda_temporal_smooth", field(&C::lambdaTemporalSmooth, "number")},
+          {"lambda_sparsity", field(&C::lambdaSparsity, "number")},
+          {"ema_momentum", field(&C::emaMomentum, "number")},
+          {"dropout", field(&C::dropout, "number")},
+          {"emb_size", field(&C::embSize, "integer")},
+          {"num_encoders", field(&C::numEncoders, "integer")},
+          {"heads", field(&C::heads, "integer")},
+          {"kernel_size", field(&C::kernelSize, "integer")},
+          {"num_classes", field(&C::numClasses, "integer")}}},
+        {"training",
+         {{"batch_size", field(&C::batchSize, "integer")},
+          {"num_epochs", field(&C::numEpochs, "integer")},
+          {"learning_rate", field(&C::learningRate, "number")},
+          {"weight_decay", field(&C::weightDecay, "number")},
+          {"patience", field(&C::patience, "integer")},
+          {"seed", field(&C::seed, "integer")},
+          {"device", field(&C::device, "string")},
+          {"threads", field(&C::threads, "integer")},
+          {"collapse_mean_threshold", field(&C::collapseMeanThreshold, "number")},
+          {"collapse_spread_threshold", field(&C::collapseSpreadThreshold, "number")}}},
+        {"data",
+         {{"name", field(&C::dataName, "string")},
+          {"database_path", field(&C::databasePath, "string")},
+          {"protocol_path", field(&C::protocolPath, "string")},
+          {"train_subset", field(&C::trainSubset, "string")},
+          {"val_subset", field(&C::valSubset, "string")},
+          {"val_fraction", field(&C::valFraction, "number")},
+          {"crop", field(&C::crop, "integer")},
+          {"random_crop", field(&C::randomCrop, "boolean")}}},
+        {"augmentation", {{"rawboost_algo", field(&C::rawboostAlgo, "integer")}}},
+        {"cache",
+         {{"enabled", field(&C::cacheEnabled, "boolean")},
+          {"dir", field(&C::cacheDir, "string")},
+          {"dtype", field(&C::cacheDtype, "string")}}},
+    };
+    return t;
+}
+
+const Field* findField(const std::string& section, const std::string& key)
+{
+    for (const auto& [s, fields] : table()) {
+        if (s != section)
+            continue;
+        for (const auto& [k, f] : fields)
+            if (k == key)
+                return &f;
+    }
+    return nullptr;
+}
+
+bool knownSection(const std::string& section)
+{
+    for (const auto& [s, fields] : table())
+        if (s == section)
+            return true;
+    return false;
+}
+
+void applyNode(TrainConfig& c, const YAML::Node& root, const std::string& source)
+{
+    if (!root || root.IsNull())
+        return;
+    if (!root.IsMap())
+        throw ConfigError(where(source, root) + ": the configuration must be a mapping of sections");
+    for (const auto& sec : root) {
+        const std::string section = sec.first.as<std::string>();
+        if (!knownSection(section))
+            throw ConfigError(where(source, sec.first) + ": unknown section '" + section
+                              + "' (known: model, training, data, augmentation, cache)");
+        if (sec.second.IsNull())
+            continue;
+        if (!sec.second.IsMap())
+            throw ConfigError(where(source, sec.second) + ": section '" + section + "' must be a mapping");
+        for (const auto& kv : sec.second) {
+            const std::string key = kv.first.as<std::string>();
+            const Field* f = findField(section, key);
+            if (!f)
+                throw ConfigError(where(source, kv.first) + ": unknown key '" + section + "." + key + "'");
+            try {
+                f->set(c, kv.second, source);
+            } catch (const ConfigError& e) {
+                std::string msg = e.what();
+                const std::string needle = "key ''";
+                const auto pos = msg.find(needle);
+                if (pos != std::string::npos)
+                    msg.replace(pos, needle.size(), "key '" + section + "." + key + "'");
+                throw ConfigError(msg);
+            }
+        }
+    }
+}
+
+void applyOverride(TrainConfig& c, const std::string& assignment)
+{
+    const auto eq = assignment.find('=');
+    const std::string lhs = assignment.substr(0, eq);
+    const auto dot = lhs.find('.');
+    if (eq == std::string::npos || dot == std::string::npos)
+        throw ConfigError("--set '" + assignment + "': expected section.key=value");
+    const std::string section = lhs.substr(0, dot), key = lhs.substr(dot + 1);
+    const Field* f = findField(section, key);
+    if (!f)
+        throw ConfigError("--set '" + assignment + "': unknown key '" + lhs + "'");
+    YAML::Node value;
+    try {
+        value = YAML::Load(assignment.substr(eq + 1));
+    } catch (const YAML::Exception& e) {
+        throw ConfigError("--set '" + assignment + "': " + e.what());
+    }
+    if (!value || value.IsNull())
+        value = YAML::Node(std::string());
+    try {
+        f->set(c, value, "--set");
+    } catch (const ConfigError&) {
+        throw ConfigError("--set '" + assignment + "': bad value for '" + lhs + "'");
+    }
+}
+
+} // namespace
+
+TrainConfig TrainConfig::parse(const std::string& yamlText, const std::string& source,
+                               const std::vector<std::string>& overrides)
+{
+    TrainConfig c;
+    YAML::Node root;
+    try {
+        root = YAML::Load(yamlText);
+    } catch (const YAML::ParserException& e) {
+        throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
+    }
+    applyNode(c, root, source);
+    for (const auto& o : overrides)
+        applyOverride(c, o);
+    c.validate();
+    return c;
+}
+
+TrainConfig TrainConfig::load(const std::string& path, const std::vector<std::string>& overrides)
+{
+    std::ifstream in(path);
+    if (!in)
+        throw ConfigError(path + ": cannot open the configuration file");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return parse(ss.str(), path, overrides);
+}
+
+TrainConfig TrainConfig::fromOverrides(const std::vector<std::string>& overrides)
+{
+    return parse("{}", "<defaults>", overrides);
+}
+
+void TrainConfig::validate() const
+{
+    parsePrototypeMode(prototypeMode);
+    auto require = [](bool ok, const std::string& msg) {
+        if (!ok)
+            throw ConfigError(msg);
+    };
+    require(importanceHiddenDim >= 2, "model.importance_hidden_dim must be >= 2");
+    require(temperature > 0, "model.temperature must be > 0");
+    require(emaMomentum >= 0 && emaMomentum <= 1, "model.ema_momentum must be in [0, 1]");
+    require(dropout >= 0 && dropout < 1, "model.dropout must be in [0, 1)");
+    require(batchSize >= 1, "training.batch_size must be >= 1");
+    require(numEpochs >= 1, "training.num_epochs must be >= 1");
+    require(learningRate > 0, "training.learning_rate must be > 0");
+    require(weightDecay >= 0, "training.weight_decay must be >= 0");
+    require(patience >= 1, "training.patience must be >= 1");
+    require(crop == 64600 || crop == 66800, "data.crop must be 64600 or 66800");
+    require(valFraction >= 0 && valFraction < 1, "data.val_fraction must be in [0, 1)");
+    require(rawboostAlgo >= 0 && rawboostAlgo <= 8, "augmentation.rawboost_algo must be 0 (off) .. 8");
+    require(cacheDtype == "float16" || cacheDtype == "float32", "cache.dtype must be float16 or float32");
+}
+
+std::string TrainConfig::toYaml() const
+{
+    YAML::Emitter e;
+    e << YAML::BeginMap;
+    for (const auto& [section, fields] : table()) {
+        e << YAML::Key << section << YAML::Value << YAML::BeginMap;
+        for (const auto& [key, f] : fields) {
+            e << YAML::Key << key << YAML::Value;
+            f.emit(*this, e);
+        }
+        e << YAML::EndMap;
+    }
+    e << YAML::EndMap;
+    return std::string(e.c_str()) + "\n";
+}
+
+} // namespace spooflens::core

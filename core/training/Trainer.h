@@ -1,0 +1,80 @@
+#pragma once
+// Stage 2 trainer: frozen detector -> (cached) SSL features -> Stage 2 module
+// trained with the seed objective. Used by `spooflens train` and the GUI.
+// Torch-free header.
+#include "core/training/TrainConfig.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace spooflens::core {
+
+/// Per-epoch record (one line of RUN_DIR/metrics.jsonl).
+struct EpochMetrics {
+    int64_t epoch = 0;                       ///< 1-based
+    struct Terms {
+        double total = 0, contrastive = 0, bonafideReg = 0, smooth = 0, sparsity = 0;
+    } train, val;
+    double valAccuracy = 0;                  ///< argmax u_c == label, validation utterances
+    double meanTotalImportanceBonafide = 0;  ///< mean over bona fide val utterances of sum_t w
+    double meanTotalImportanceSpoof = 0;
+    double importanceMean = 0;               ///< mean w over val frames
+    double importanceSpread = 0;             ///< mean over val utterances of std_t w(t)
+    bool collapseMean = false;               ///< importanceMean < threshold
+    bool collapseSpread = false;             ///< importanceSpread < threshold
+    double learningRate = 0;
+    double seconds = 0;
+    bool best = false;
+    std::string json;                        ///< the metrics.jsonl line
+};
+
+struct TrainOptions {
+    TrainConfig config;
+    std::string runDir;
+    bool resume = false;          ///< continue RUN_DIR from last.pth (config from RUN_DIR/config.yaml)
+    bool quiet = false;           ///< no progress line
+    /// Set from another thread: stop after the current step (the last finished
+    /// epoch stays resumable) / wait while true.
+    std::atomic<bool>* stop = nullptr;
+    std::atomic<bool>* pause = nullptr;
+    std::function<void(const EpochMetrics&)> onEpoch;   ///< called on the training thread
+    std::function<void(const std::string&)> log;         ///< default: stderr
+    /// Stop (as if `stop` was set) after this many epochs of this call (0 = no limit).
+    int64_t maxEpochsThisCall = 0;
+};
+
+struct TrainResult {
+    std::string runDir;
+    int64_t epochsDone = 0;       ///< total epochs in the run (incl. before a resume)
+    int64_t bestEpoch = 0;
+    double bestValLoss = 0;
+    bool stoppedEarly = false;    ///< patience exhausted
+    bool interrupted = false;     ///< stop flag / maxEpochsThisCall
+    std::vector<EpochMetrics> epochs;  ///< epochs of this call
+};
+
+/// Runs training. Throws ConfigError/CheckpointError/AudioError before the
+/// first epoch for bad inputs (missing audio files are all listed up front).
+/// Thread-safety: run on one worker thread; `stop`/`pause` are the only shared state.
+TrainResult trainStage2(const TrainOptions& options);
+
+struct CacheFillReport {
+    int64_t utterances = 0;       ///< in this shard
+    int64_t computed = 0;
+    int64_t reused = 0;
+    double seconds = 0;
+    std::string cacheDir;
+};
+
+/// Extracts the SSL features of every utterance of the protocol (shard K of N:
+/// utterances with index % N == K) into the feature cache.
+CacheFillReport fillFeatureCache(const TrainConfig& config, int64_t shardIndex = 0, int64_t shardCount = 1,
+                                 bool quiet = false, const std::function<void(const std::string&)>& log = {});
+
+/// The crop policy string used in cache keys ("start:64600:repeat").
+std::string cacheCropPolicy(const TrainConfig& config);
+
+} // namespace spooflens::core

@@ -1,0 +1,40 @@
+#pragma once
+// Resume state of the trainer and the PyTorch-layout optimizer state.
+// INTERNAL header (includes torch).
+#include "core/checkpoint/Checkpoint.h"
+#include "core/training/TrainConfig.h"
+
+#include <torch/optim/adamw.h>
+
+#include <random>
+#include <string>
+
+namespace spooflens::core {
+
+struct TrainerState {
+    int64_t epoch = 0;             ///< last finished epoch
+    int64_t bestEpoch = 0;
+    double bestValLoss = 0;
+    int64_t badEpochs = 0;
+    int64_t globalStep = 0;
+    bool stoppedEarly = false;
+    std::string rngStd;            ///< std::mt19937_64 state (text)
+    torch::Tensor rngTorch;        ///< CPU generator state (uint8)
+    std::string pendingMetricsLine;  ///< metrics line of `epoch`, in case the kill came before it was logged
+};
+
+Value trainerStateToValue(const TrainerState& s);
+TrainerState trainerStateFromValue(const Value& v, const std::string& source);
+void saveRngState(TrainerState& s, const std::mt19937_64& rng);
+void restoreRng(const TrainerState& s, std::mt19937_64& rng);
+
+/// `optimizer.state_dict()` as PyTorch writes it for AdamW (params numbered in `params` order).
+Value optimizerStateToValue(torch::optim::AdamW& optimizer, const std::vector<torch::Tensor>& params,
+                            const TrainConfig& config);
+void loadOptimizerState(torch::optim::AdamW& optimizer, const std::vector<torch::Tensor>& params,
+                        const Value& state, const std::string& source);
+
+/// The resolved configuration as a nested dict (section -> key -> value).
+Value configToValue(const TrainConfig& config);
+
+} // namespace spooflens::core
