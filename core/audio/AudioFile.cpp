@@ -159,7 +159,10 @@ AudioData loadAudio(const std::string& path, const AudioLoadOptions& options)
     SF_INFO info{};
     SndFile file(sf_open(path.c_str(), SFM_READ, &info));
     if (!file.get()) {
+        const int code = sf_error(nullptr);
         const std::string why = sf_strerror(nullptr);
+        if (code == SF_ERR_MALFORMED_FILE)
+            throw AudioError(where + ": not a readable audio file (corrupt or malformed: " + why + ")");
         throw AudioError(where + ": not a readable audio file (" + why + ")");
     }
     if (info.samplerate <= 0 || info.channels <= 0)

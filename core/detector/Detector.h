@@ -48,6 +48,23 @@ struct DetectorRequest {
     bool wantAttention = false;      ///< TCM attention maps per block
 };
 
+/// One window of a long file (see Detector::run). Samples at 16 kHz; frames
+/// are global SSL frame indices (hop 320 samples).
+struct WindowPlan {
+    int64_t startSample = 0, endSample = 0;  ///< [start, end), start on the 320-sample frame grid
+    int64_t firstFrame = 0;                  ///< global index of the window's frame 0
+    int64_t keepFrom = 0, keepTo = 0;        ///< global frames [keepFrom, keepTo) taken from this window
+};
+
+/// Splits `samples` into windows of at most `windowSamples` (rounded down to
+/// the frame grid, at least 8 frames). Consecutive windows overlap by a
+/// quarter of the window (2 x margin, margin = window/8 on the frame grid);
+/// each keeps the frames up to the middle of its overlaps, so every kept frame
+/// is at least ~margin away from a cut that the file itself does not have. The
+/// last window ends at the end of the file. The kept ranges tile
+/// [0, frameCount(samples)) exactly.
+std::vector<WindowPlan> planWindows(int64_t samples, int64_t windowSamples);
+
 /// Plain result of one utterance.
 struct DetectorResult {
     int64_t samples = 0;             ///< samples the model saw (after the cut)
@@ -57,7 +74,11 @@ struct DetectorResult {
     float logits[2] = {0, 0};
     float score = 0;                 ///< logits[1], bona fide logit
     CutMode cut = CutMode::Full;
-    bool windowed = false;           ///< long file: processed in overlapping windows
+    /// Long file (more than singlePassLimitSeconds after the cut): processed in
+    /// overlapping windows (planWindows). `ssl` (and `layerOutputs`) are then
+    /// stitched from the window centres, `windows` has one score per window and
+    /// `logits`/`score` are the mean of the window logits. No attention maps.
+    bool windowed = false;
     std::vector<WindowScore> windows;
     std::vector<std::vector<float>> layerOutputs;  ///< [layer][T x D] if requested
     /// [block][heads x (T+5) x (T+5)] if requested; order [class, frames, head tokens].
@@ -78,6 +99,8 @@ public:
     const DetectorInfo& info() const;
 
     /// Runs the detector on 16 kHz mono samples. Throws AudioError if < 400 samples.
+    /// Memory: one window's activations at a time plus the T x D result
+    /// (a 1-hour file gives 180 000 x 1024 floats = 737 MB of features).
     DetectorResult run(const std::vector<float>& samples16k, const DetectorRequest& request = {}) const;
 
     struct Impl;

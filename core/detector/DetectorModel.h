@@ -7,6 +7,8 @@
 #include <torch/types.h>
 
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace spooflens::core {
@@ -17,6 +19,10 @@ struct DetectorForward {
     torch::Tensor logits;                  ///< (B, 2); score = logits[:, 1]
     std::vector<torch::Tensor> layers;     ///< per SSL layer (B, T, D), if requested
     std::vector<torch::Tensor> attention;  ///< per TCM block (B, heads, T+5, T+5), if requested
+    /// Named intermediates in forward order (debugging, golden tests), if
+    /// requested: ssl_cnn, ssl_proj, ssl_posconv_added, ssl_layer{i}, ssl_final,
+    /// ll, bn_selu, conformer_in, block{b}, cls_emb (names of ref_tiny.npz).
+    std::vector<std::pair<std::string, torch::Tensor>> intermediates;
 };
 
 /// Thread-safety: const methods may be called from one thread at a time
@@ -36,8 +42,20 @@ public:
 
     /// waves (B, N) float32 (any device; moved to the model's device), equal
     /// lengths, N >= 400. Eval mode, no gradients.
+    /// Throws AudioError for N < 400 or for more frames than the TCM
+    /// positional table holds (Detector::run windows long files instead).
     DetectorForward forward(const torch::Tensor& waves, bool wantAttention = false,
-                            bool wantLayers = false) const;
+                            bool wantLayers = false, bool wantIntermediates = false) const;
+
+    /// Back-end only: SSL features (B, T, D) -> logits (B, 2).
+    torch::Tensor backendLogits(const torch::Tensor& ssl) const;
+
+    /// The loaded tensors under their checkpoint key names (after removing any
+    /// `module.` prefix), in the model's registration order. Shares memory with the model.
+    std::vector<std::pair<std::string, torch::Tensor>> namedTensors() const;
+
+    /// Rows of the TCM positional table: the most frames one pass can take.
+    int64_t maxFramesPerPass() const;
 
     /// SSL features only (skips the back-end): (B, T, D) on device().
     torch::Tensor sslFeatures(const torch::Tensor& waves) const;

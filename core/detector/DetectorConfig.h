@@ -1,0 +1,37 @@
+#pragma once
+// What the checkpoint's tensor shapes cannot tell about the detector: the
+// attention head counts. Read from an optional YAML file
+// (`--detector-config FILE`):
+//
+//   ssl:
+//     attention_heads: 16   # XLS-R 300M
+//   backend:
+//     attention_heads: 4    # ConformerTCM
+//
+// Torch-free; thread-safe (plain data).
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace spooflens::core {
+
+struct DetectorConfig {
+    /// SSL (wav2vec 2.0) attention heads. Unset: the preset's value (16 for
+    /// XLS-R 300M and unknown sizes, 4 for the tiny test preset).
+    std::optional<int64_t> sslHeads;
+    /// TCM attention heads. The checkpoint fixes it (`attn.fn.pos_embed` has
+    /// one row per head); a configured value must agree with it.
+    std::optional<int64_t> backendHeads;
+    std::string path;  ///< the YAML file it came from, empty for defaults
+
+    static constexpr int64_t kDefaultSslHeads = 16;
+    static constexpr int64_t kDefaultBackendHeads = 4;
+
+    /// Parses `path`. Throws ConfigError naming the file and the key at fault
+    /// (unknown key, non-positive or non-integer value, YAML syntax error with line).
+    static DetectorConfig load(const std::string& path);
+    /// Parses YAML text; `origin` names it in error messages.
+    static DetectorConfig parse(const std::string& yamlText, const std::string& origin);
+};
+
+} // namespace spooflens::core

@@ -1,0 +1,158 @@
+#include "core/explain/Explainer.h"
+
+#include "core/Error.h"
+#include "core/stage2/Stage2Checkpoint.h"
+#include "core/stage2/Stage2Model.h"
+
+#include <torch/torch.h>
+
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace spooflens::core {
+
+struct Explainer::Impl {
+    Detector detector;
+    struct Module {
+        Stage2Info info;
+        Stage2Model model{nullptr};
+    };
+    std::vector<Module> modules;
+
+    explicit Impl(const DetectorOptions& o) : detector(o) {}
+};
+
+namespace {
+
+std::string runNameOf(const std::string& path)
+{
+    const fs::path p(path);
+    // RUN_DIR/best.pth -> "RUN_DIR/best"; demo/xai_ema.pth -> "xai_ema".
+    const std::string stem = p.stem().string();
+    if ((stem == "best" || stem == "last") && p.has_parent_path())
+        return p.parent_path().filename().string() + "/" + stem;
+    return stem;
+}
+
+} // namespace
+
+Explainer::Explainer(const DetectorOptions& detector)
+    : m_impl(std::make_unique<Impl>(detector))
+{
+}
+
+Explainer::~Explainer() = default;
+
+const DetectorInfo& Explainer::detectorInfo() const
+{
+    return m_impl->detector.info();
+}
+
+Stage2Info Explainer::addStage2(const std::string& xaiPath)
+{
+    Stage2File f = readStage2File(xaiPath);
+    const DetectorInfo& det = m_impl->detector.info();
+    if (det.embedDim > 0 && f.embedDim != det.embedDim)
+        throw CheckpointError(xaiPath + ": this Stage 2 module expects D = " + std::to_string(f.embedDim)
+                              + " features, the detector gives D = " + std::to_string(det.embedDim));
+    Stage2Options o;
+    o.embedDim = f.embedDim;
+    o.hiddenDim = f.hiddenDim;
+    o.mode = f.prototypeMode.empty() ? PrototypeMode::Ema : parsePrototypeMode(f.prototypeMode);
+    Stage2Model model(o);
+    model->loadStateDict(f.xai, xaiPath);
+    model->eval();
+    Impl::Module m;
+    m.info.path = xaiPath;
+    m.info.runName = runNameOf(xaiPath);
+    m.info.prototypeMode = f.prototypeMode.empty() ? std::string("unknown") : f.prototypeMode;
+    m.info.detectorSha256 = f.detectorSha256;
+    m.info.detectorMismatch = !f.detectorSha256.empty() && !det.sha256.empty() && f.detectorSha256 != det.sha256;
+    m.info.embedDim = f.embedDim;
+    m.info.hiddenDim = f.hiddenDim;
+    m.model = model;
+    m_impl->modules.push_back(m);
+    return m.info;
+}
+
+void Explainer::clearStage2()
+{
+    m_impl->modules.clear();
+}
+
+std::vector<Stage2Info> Explainer::stage2() const
+{
+    std::vector<Stage2Info> out;
+    for (const auto& m : m_impl->modules)
+        out.push_back(m.info);
+    return out;
+}
+
+Explanation Explainer::explain(const AudioData& audio, CutMode cut, const std::function<void(double)>& progress,
+                               const std::function<bool()>& cancelled) const
+{
+    const auto checkCancel = [&] {
+        if (cancelled && cancelled())
+            throw Error("cancelled");
+    };
+    checkCancel();
+    if (progress)
+        progress(0.0);
+    DetectorRequest req;
+    req.cut = cut;
+    DetectorResult r = m_impl->detector.run(audio.samples, req);
+    checkCancel();
+    Explanation e;
+    e.path = audio.path;
+    e.hopSeconds = double(kHopSamples) / double(kSampleRate);
+    e.frames = r.frames;
+    e.samples = r.samples;
+    e.cut = cutModeName(cut);
+    e.logits[0] = r.logits[0];
+    e.logits[1] = r.logits[1];
+    e.score = r.score;
+    e.windowed = r.windowed;
+    for (const auto& w : r.windows) {
+        e.windowStartSeconds.push_back(double(w.startSample) / kSampleRate);
+        e.windowEndSeconds.push_back(double(w.endSample) / kSampleRate);
+        e.windowScores.push_back(w.score);
+    }
+    if (progress)
+        progress(0.8);
+    torch::NoGradGuard noGrad;
+    const torch::Tensor h = torch::from_blob(r.ssl.data(), {1, r.frames, r.dim}, torch::kFloat);
+    for (size_t i = 0; i < m_impl->modules.size(); ++i) {
+        checkCancel();
+        const auto& m = m_impl->modules[i];
+        if (m.info.embedDim != r.dim)
+            throw CheckpointError(m.info.path + ": Stage 2 width " + std::to_string(m.info.embedDim)
+                                  + " does not fit the detector features (" + std::to_string(r.dim) + ")");
+        const Stage2Output out = m.model->forward(h);
+        Stage2Track t;
+        t.xaiPath = m.info.path;
+        t.runName = m.info.runName;
+        t.prototypeMode = m.info.prototypeMode;
+        t.detectorSha256 = m.info.detectorSha256;
+        t.detectorMismatch = m.info.detectorMismatch;
+        const torch::Tensor w = out.importance[0].contiguous();
+        const torch::Tensor s = out.frameScores[0].contiguous();
+        t.importance.assign(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
+        const torch::Tensor s0 = s.select(1, 0).contiguous(), s1 = s.select(1, 1).contiguous();
+        t.simSpoof.assign(s0.data_ptr<float>(), s0.data_ptr<float>() + s0.numel());
+        t.simBonafide.assign(s1.data_ptr<float>(), s1.data_ptr<float>() + s1.numel());
+        t.uttSimSpoof = out.utteranceScores[0][0].item<float>();
+        t.uttSimBonafide = out.utteranceScores[0][1].item<float>();
+        t.totalImportance = w.sum().item<float>();
+        t.importanceSpread = w.numel() > 0 ? w.std(/*unbiased=*/false).item<float>() : 0.0f;
+        t.predictedClass = t.uttSimBonafide > t.uttSimSpoof ? 1 : 0;
+        e.tracks.push_back(std::move(t));
+        if (progress)
+            progress(0.8 + 0.2 * double(i + 1) / double(m_impl->modules.size()));
+    }
+    if (progress)
+        progress(1.0);
+    return e;
+}
+
+} // namespace spooflens::core

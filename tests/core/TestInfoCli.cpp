@@ -1,0 +1,153 @@
+// `spooflens info`: runs the built binary on real files (generated with sox)
+// and checks the JSON lines, the text output, stderr and exit codes 0/1/2.
+// ctest-labels: fast
+#include "tests/support/TestData.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+namespace {
+
+struct Result {
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+Result runCli(const QStringList& args)
+{
+    QProcess p;
+    p.start(spooflens::test::cliPath(), args);
+    Result r;
+    if (!p.waitForFinished(120000) || p.exitStatus() != QProcess::NormalExit)
+        return r;  // exitCode -1: crashed or hung
+    r.exitCode = p.exitCode();
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
+
+QStringList lines(const QString& s)
+{
+    return s.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+}
+
+} // namespace
+
+class TestInfoCli : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    QString path(const QString& name) const { return m_dir.filePath(name); }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        QVERIFY2(QFileInfo(spooflens::test::cliPath()).isExecutable(), qPrintable(spooflens::test::cliPath()));
+        auto sox = [](const QStringList& args) { return QProcess::execute(QStringLiteral("sox"), args) == 0; };
+        QVERIFY(sox({"-n", "-r", "44100", "-c", "2", "-b", "16", path("stereo.wav"), "synth", "1.5", "sine", "440"}));
+        QVERIFY(sox({"-n", "-r", "8000", "-c", "1", path("mono8k.ogg"), "synth", "1", "sine", "300"}));
+        QFile text(path("text.wav"));
+        QVERIFY(text.open(QIODevice::WriteOnly));
+        text.write("not audio\n");
+    }
+
+    void jsonPerFile()
+    {
+        const QString flac = QString::fromStdString(spooflens::test::dataPath("asvspoof_bonafide_sample.flac"));
+        const Result r = runCli({"info", "--json", path("stereo.wav"), flac, path("mono8k.ogg")});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.err.isEmpty(), qPrintable(r.err));
+        const QStringList l = lines(r.out);
+        QCOMPARE(l.size(), 3);
+        QList<QJsonObject> objs;
+        for (const QString& line : l) {
+            QJsonParseError pe;
+            const QJsonDocument d = QJsonDocument::fromJson(line.toUtf8(), &pe);
+            QVERIFY2(pe.error == QJsonParseError::NoError && d.isObject(), qPrintable(line));
+            const QJsonObject o = d.object();
+            for (const char* key : {"path", "format", "sample_rate_in", "channels_in", "duration_s", "samples_16k", "frames"})
+                QVERIFY2(o.contains(QLatin1String(key)), key);
+            objs << o;
+        }
+        QCOMPARE(objs[0]["path"].toString(), path("stereo.wav"));
+        QCOMPARE(objs[0]["format"].toString(), QStringLiteral("WAV 16-bit"));
+        QCOMPARE(objs[0]["sample_rate_in"].toInt(), 44100);
+        QCOMPARE(objs[0]["channels_in"].toInt(), 2);
+        QCOMPARE(objs[0]["duration_s"].toDouble(), 1.5);
+        QCOMPARE(objs[0]["samples_16k"].toInteger(), 24000);
+        QCOMPARE(objs[0]["frames"].toInteger(), (24000 - 400) / 320 + 1);
+
+        QCOMPARE(objs[1]["path"].toString(), flac);
+        QCOMPARE(objs[1]["format"].toString(), QStringLiteral("FLAC 16-bit"));
+        QCOMPARE(objs[1]["sample_rate_in"].toInt(), 16000);
+        QCOMPARE(objs[1]["channels_in"].toInt(), 1);
+        QCOMPARE(objs[1]["duration_s"].toDouble(), 7.04);
+        QCOMPARE(objs[1]["samples_16k"].toInteger(), 112640);
+        QCOMPARE(objs[1]["frames"].toInteger(), 351);
+
+        QCOMPARE(objs[2]["format"].toString(), QStringLiteral("Ogg Vorbis"));
+        QCOMPARE(objs[2]["sample_rate_in"].toInt(), 8000);
+        QCOMPARE(objs[2]["samples_16k"].toInteger(), 16000);
+        QCOMPARE(objs[2]["frames"].toInteger(), 49);
+    }
+
+    void textOutput()
+    {
+        const Result r = runCli({"info", path("stereo.wav")});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(lines(r.out).size(), 1);
+        for (const char* part : {"stereo.wav", "WAV 16-bit", "44100 Hz", "2 channels", "1.500 s", "24000", "74"})
+            QVERIFY2(r.out.contains(QLatin1String(part)), qPrintable(r.out));
+    }
+
+    void failuresContinueAndExit1()
+    {
+        const Result r = runCli({"info", "--json", path("missing.flac"), path("stereo.wav"), path("text.wav")});
+        QCOMPARE(r.exitCode, 1);
+        QCOMPARE(lines(r.out).size(), 1);  // the good file is still reported
+        QVERIFY(r.out.contains(QLatin1String("stereo.wav")));
+        QVERIFY2(r.err.contains(path("missing.flac")) && r.err.contains(QLatin1String("not found")), qPrintable(r.err));
+        QVERIFY2(r.err.contains(path("text.wav")), qPrintable(r.err));
+        QCOMPARE(lines(r.err).size(), 2);
+    }
+
+    void optionsChannelAndLimit()
+    {
+        Result r = runCli({"info", "--json", "--channel", "1", path("stereo.wav")});
+        QCOMPARE(r.exitCode, 0);
+        r = runCli({"info", "--channel", "2", path("stereo.wav")});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(QLatin1String("channel 2")) && r.err.contains(path("stereo.wav")), qPrintable(r.err));
+        r = runCli({"info", "--max-duration", "1", path("stereo.wav")});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(QLatin1String("too long")), qPrintable(r.err));
+        r = runCli({"info", "--max-duration", "2", path("stereo.wav")});
+        QCOMPARE(r.exitCode, 0);
+    }
+
+    void usageErrors_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::newRow("no files") << QStringList{"info"};
+        QTest::newRow("unknown option") << QStringList{"info", "--bogus", "x.wav"};
+        QTest::newRow("negative limit") << QStringList{"info", "--max-duration", "-3", "x.wav"};
+        QTest::newRow("non-numeric channel") << QStringList{"info", "--channel", "left", "x.wav"};
+    }
+
+    void usageErrors()
+    {
+        QFETCH(QStringList, args);
+        const Result r = runCli(args);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY(r.out.isEmpty() || !r.out.contains(QLatin1String("{")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestInfoCli)
+#include "TestInfoCli.moc"
