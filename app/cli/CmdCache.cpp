@@ -1,0 +1,58 @@
+// `spooflens cache --config C [--set k=v]... [--shard K/N]`: extracts the SSL
+// features of every utterance of the protocol into the feature cache. Shards
+// (K = 0..N-1) write disjoint files of the same cache folder, so a job array
+// (SLURM, GNU parallel) fills it with no merge step.
+#include "app/cli/Command.h"
+#include "core/Error.h"
+#include "core/training/FeatureCache.h"
+#include "core/training/TrainConfig.h"
+#include "core/training/Trainer.h"
+
+#include <iostream>
+#include <memory>
+
+namespace spooflens::cli {
+namespace {
+
+struct CacheArgs {
+    std::string config, shard = "0/1", databasePath, protocolPath, device;
+    std::vector<std::string> sets;
+    bool quiet = false;
+};
+
+int runCache(const CacheArgs& a)
+{
+    std::vector<std::string> sets = a.sets;
+    if (!a.databasePath.empty())
+        sets.push_back("data.database_path=" + a.databasePath);
+    if (!a.protocolPath.empty())
+        sets.push_back("data.protocol_path=" + a.protocolPath);
+    if (!a.device.empty())
+        sets.push_back("training.device=" + a.device);
+    const core::TrainConfig c = a.config.empty() ? core::TrainConfig::fromOverrides(sets)
+                                                 : core::TrainConfig::load(a.config, sets);
+    const auto [k, n] = core::parseShard(a.shard);
+    const core::CacheFillReport r = core::fillFeatureCache(c, k, n, a.quiet);
+    std::cout << "shard " << k << "/" << n << ": " << r.utterances << " utterances, " << r.computed << " computed, "
+              << r.reused << " already cached, " << r.seconds << " s";
+    if (r.computed > 0)
+        std::cout << " (" << double(r.computed) / std::max(1e-9, r.seconds) << " utterances/s)";
+    std::cout << "; cache " << r.cacheDir << "\n";
+    return kExitOk;
+}
+
+const bool kRegistered = registerCommand("cache", [](CLI::App& app) -> std::function<int()> {
+    auto a = std::make_shared<CacheArgs>();
+    CLI::App* sub = app.add_subcommand("cache", "Extract SSL features of a protocol into the feature cache");
+    sub->add_option("--config", a->config, "YAML configuration (as for train)");
+    sub->add_option("--set", a->sets, "Override a key: section.key=value (repeatable)");
+    sub->add_option("--shard", a->shard, "Process utterances with index % N == K (K = 0..N-1)");
+    sub->add_option("--database-path", a->databasePath, "Audio root (data.database_path)");
+    sub->add_option("--protocol-path", a->protocolPath, "Protocol file (data.protocol_path)");
+    sub->add_option("--device", a->device, "auto | cpu | cuda | cuda:N");
+    sub->add_flag("--quiet", a->quiet, "No progress line");
+    return [a] { return runCache(*a); };
+});
+
+} // namespace
+} // namespace spooflens::cli

@@ -1,0 +1,10 @@
+#!/bin/sh
+# Stage 2 step time (C++ vs PyTorch, same machine, same thread count) and
+# cache extraction throughput on CPU. Run from the repository root after a build.
+# Usage: bench/bench_stage2.sh [threads] [build dir]
+set -e
+THREADS=${1:-2}
+BUILD=${2:-build}
+"$BUILD/bench/bench_stage2" --threads "$THREADS" --steps 30 \
+  --detector tests/data/fixtures/detector_tiny.pth --audio tests/data/asvspoof_bonafide_sample.flac --utts 20
+/usr/bin/python3 bench/bench_stage2.py "$THREADS" 30
