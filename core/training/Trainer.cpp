@@ -219,6 +219,7 @@ public:
             if (m_cache->contains(key)) {
                 try {
                     CachedFeatures f = m_cache->load(key);
+                    ++m_cacheHits;
                     return torch::from_blob(f.values.data(), {f.frames, f.dim}, torch::kFloat).clone();
                 } catch (const CheckpointError& e) {
                     m_log(std::string("recomputing a damaged cache entry: ") + e.what());
@@ -233,10 +234,14 @@ public:
         std::vector<float> wave = crop(loadWave(u.path), training && m_config.randomCrop, rng);
         if (training && m_config.rawboostAlgo > 0)
             wave = rawBoost(wave, m_config.rawboostAlgo, rng);
+        ++m_online;
         return runDetector(wave);
     }
 
     int64_t computed() const { return m_computed; }
+    /// For the step log (the GUI's progress): cache reads, detector runs of any kind.
+    int64_t cacheHits() const { return m_cacheHits; }
+    int64_t detectorRuns() const { return m_computed + m_online; }
 
 private:
     TrainConfig m_config;
@@ -247,6 +252,7 @@ private:
     std::map<std::string, std::vector<float>> m_audio;
     size_t m_audioBytes = 0;
     int64_t m_computed = 0;
+    int64_t m_cacheHits = 0, m_online = 0;
 };
 
 EpochMetrics::Terms termsFrom(const Stage2LossTerms& t)
@@ -522,6 +528,9 @@ TrainResult trainStage2(const TrainOptions& options)
             sj["batch"] = b + 1;
             sj["batches"] = batchesPerEpoch;
             sj["seconds"] = secondsSince(epochStart);
+            sj["device"] = device.str();
+            sj["features_cached"] = source.cacheHits();
+            sj["features_computed"] = source.detectorRuns();
             appendLine(stepsPath, sj.dump());
             if (!options.quiet) {
                 const double el = secondsSince(epochStart);

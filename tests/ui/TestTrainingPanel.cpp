@@ -11,7 +11,6 @@
 #include "ui/training/TrainingPanel.h"
 #include "ui/training/TrainingRunner.h"
 
-#include <QDirIterator>
 #include <QElapsedTimer>
 #include <QImage>
 #include <QProcess>
@@ -62,24 +61,12 @@ private Q_SLOTS:
         QVERIFY(m_tmp.isValid());
         const QString demo = m_tmp.filePath("demo");
         QProcess p;
-        p.start(spooflens::test::cliPath(), {"demo", "--out", demo});
+        p.start(spooflens::test::cliPath(), {"demo", "--out", demo, "--no-train"});
         QVERIFY(p.waitForFinished(kTrainTimeoutMs));
         QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0, p.readAllStandardError().constData());
-        // The demo ships a Stage 2 training configuration next to its data.
-        QDirIterator it(demo, {"*.yaml", "*.yml"}, QDir::Files, QDirIterator::Subdirectories);
-        QStringList candidates;
-        while (it.hasNext()) {
-            const QString f = it.next();
-            QFile file(f);
-            if (file.open(QIODevice::ReadOnly) && file.readAll().contains("protocol_path"))
-                candidates << f;
-        }
-        QVERIFY2(!candidates.isEmpty(), "spooflens demo wrote no training configuration");
-        std::sort(candidates.begin(), candidates.end());
-        m_demoConfig = candidates.first();
-        for (const QString& c : candidates)
-            if (QFileInfo(c).fileName().contains("ema"))
-                m_demoConfig = c;
+        // The demo's Stage 2 training configuration (absolute paths into the demo folder).
+        m_demoConfig = QDir(demo).filePath("demo.yaml");
+        QVERIFY(QFileInfo::exists(m_demoConfig));
     }
 
     // Start from the panel, charts fill while the epoch runs; pause holds the
