@@ -507,9 +507,14 @@ QStringList TrainConfigForm::validate()
         cfg.validate();
     } catch (const core::ConfigError& e) {
         const QString msg = QString::fromStdString(e.what());
+        // Core names the key at fault ("model.temperature must be > 0",
+        // "unknown prototype_mode 'x'"): full key first, then the bare name.
         QString key;
         for (const auto& f : m_fields)
-            if (msg.contains(f->key) || msg.contains("'" + f->key.section('.', 1) + "'"))
+            if (key.isEmpty() && f->key.contains('.') && msg.contains(f->key))
+                key = f->key;
+        for (const auto& f : m_fields)
+            if (key.isEmpty() && f->key.contains('.') && msg.contains(f->key.section('.', 1)))
                 key = f->key;
         fail(key, msg);
     } catch (const std::exception& e) {
