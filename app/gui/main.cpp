@@ -1,19 +1,23 @@
-// spooflens-gui: wiring only.
-//   spooflens-gui [--attach RUN_DIR] [--screenshot OUT.png]
-// --attach opens the training panel on a run folder (finished or running);
-// with --screenshot it renders the panel, charts filled, to OUT.png and exits
-// (0 on success, 1 with a message for a folder that is not a run).
-#include "ui/training/RunMonitor.h"
+// spooflens-gui: wiring only. Parses the command line, opens the window on
+// the given files (or the embedded demo) and, with --screenshot, writes a PNG
+// of the window once every computation has finished.
+#include "ui/MainWindow.h"
+#include "ui/tracks/Track.h"
 #include "ui/training/TrainingCharts.h"
 #include "ui/training/TrainingPanel.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDockWidget>
+#include <QMenuBar>
+#include <QElapsedTimer>
+#include <QFileInfo>
 #include <QImageWriter>
-#include <QPixmap>
 #include <QTimer>
 
 #include <cstdio>
+
+using spooflens::ui::MainWindow;
 
 int main(int argc, char** argv)
 {
@@ -22,46 +26,158 @@ int main(int argc, char** argv)
         if (QByteArray(argv[i]) == "--screenshot" && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
             qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
-    QApplication::setApplicationName("spooflens-gui");
+    QApplication::setOrganizationName(QStringLiteral("SpoofLens"));
+    QApplication::setApplicationName(QStringLiteral("spooflens-gui"));
+    QApplication::setApplicationVersion(QStringLiteral(SPOOFLENS_VERSION));
+
     QCommandLineParser parser;
-    parser.setApplicationDescription("SpoofLens: explain audio deepfake detectors");
+    parser.setApplicationDescription(
+        QStringLiteral("SpoofLens: explains an audio deepfake detector's decision on one utterance.\n"
+                       "With no arguments it opens the embedded demo."));
     parser.addHelpOption();
-    const QCommandLineOption attachOpt("attach", "Open the training panel on a run folder.", "RUN_DIR");
-    const QCommandLineOption shotOpt("screenshot", "Render to OUT.png and exit.", "OUT.png");
-    parser.addOption(attachOpt);
-    parser.addOption(shotOpt);
+    parser.addVersionOption();
+    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
+                                        QStringLiteral("Render the window once everything is computed, write it "
+                                                       "to OUT.png and exit."),
+                                        QStringLiteral("OUT.png"));
+    const QCommandLineOption detector(QStringLiteral("detector"),
+                                      QStringLiteral("Detector checkpoint (e.g. avg_5_best.pth)."), QStringLiteral("CKPT"));
+    const QCommandLineOption detectorConfig(QStringLiteral("detector-config"),
+                                            QStringLiteral("Optional detector YAML (attention heads)."),
+                                            QStringLiteral("YAML"));
+    const QCommandLineOption xai(QStringLiteral("xai"), QStringLiteral("Stage 2 checkpoint (repeat for several)."),
+                                 QStringLiteral("FILE"));
+    const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size for --screenshot (default 1400x950)."),
+                                  QStringLiteral("WxH"));
+    const QCommandLineOption attach(QStringLiteral("attach"),
+                                    QStringLiteral("Open the training panel on a Stage 2 run folder (finished or "
+                                                   "running); with --screenshot, render only the panel."),
+                                    QStringLiteral("RUN_DIR"));
+    parser.addOptions({screenshot, detector, detectorConfig, xai, size, attach});
+    parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Audio file to open."), QStringLiteral("[FILE]"));
     parser.process(app);
 
-    if (!parser.isSet(attachOpt)) {
-        if (parser.isSet(shotOpt)) {
-            std::fprintf(stderr, "spooflens-gui: --screenshot needs --attach RUN_DIR\n");
-            return 2;
+    const QStringList files = parser.positionalArguments();
+    if (files.size() > 1) {
+        std::fprintf(stderr, "spooflens-gui: give at most one audio file (got %lld)\n", static_cast<long long>(files.size()));
+        return 2;
+    }
+    if ((parser.isSet(xai) || parser.isSet(detectorConfig)) && !parser.isSet(detector)) {
+        std::fprintf(stderr, "spooflens-gui: --xai and --detector-config need --detector\n");
+        return 2;
+    }
+    const QString shotPath = parser.value(screenshot);
+    const bool shooting = parser.isSet(screenshot);
+    if (shooting && QFileInfo(shotPath).suffix().toLower() != QLatin1String("png")) {
+        std::fprintf(stderr, "spooflens-gui: --screenshot needs a .png file name\n");
+        return 2;
+    }
+
+    if (parser.isSet(attach) && shooting) {
+        // The training panel alone, charts filled from the run folder.
+        spooflens::ui::TrainingPanel panel;
+        panel.resize(1600, 900);
+        QString error;
+        if (!panel.attachRun(parser.value(attach), &error)) {
+            std::fprintf(stderr, "spooflens-gui: %s\n", qPrintable(error));
+            return 1;
         }
+        panel.show();
+        QApplication::processEvents();
+        panel.charts()->replotNow();
+        QApplication::processEvents();
+        const QImage image = panel.grab().toImage();
+        QImageWriter writer(shotPath, "png");
+        if (!writer.write(image)) {
+            std::fprintf(stderr, "spooflens-gui: cannot write %s: %s\n", qPrintable(shotPath),
+                         qPrintable(writer.errorString()));
+            return 1;
+        }
+        std::fprintf(stderr, "spooflens-gui: wrote %s (%dx%d)\n", qPrintable(shotPath), image.width(), image.height());
         return 0;
     }
 
-    spooflens::ui::TrainingPanel panel;
-    panel.setWindowTitle("SpoofLens \u2014 training");
-    panel.resize(1600, 900);
-    QString error;
-    if (!panel.attachRun(parser.value(attachOpt), &error)) {
-        std::fprintf(stderr, "spooflens-gui: %s\n", qPrintable(error));
-        return 1;
+    QElapsedTimer clock;
+    clock.start();
+    MainWindow window(/*persistSettings=*/!shooting);
+    if (parser.isSet(size)) {
+        const QStringList wh = parser.value(size).split(QLatin1Char('x'));
+        if (wh.size() == 2 && wh[0].toInt() > 200 && wh[1].toInt() > 200)
+            window.resize(wh[0].toInt(), wh[1].toInt());
     }
-    if (!parser.isSet(shotOpt)) {
-        panel.show();
+    if (parser.isSet(detector))
+        window.openModels(parser.value(detector), parser.value(detectorConfig), parser.values(xai));
+    if (!files.isEmpty()) {
+        window.openAudio(files.front());
+        if (!parser.isSet(detector))
+            window.restoreModels();
+    } else if (!parser.isSet(detector)) {
+        window.openDemo();
+    }
+    // The training panel: a dock (View via the Training menu), opened with --attach.
+    auto* trainingDock = new QDockWidget(QStringLiteral("Training"), &window);
+    trainingDock->setObjectName(QStringLiteral("trainingDock"));
+    auto* training = new spooflens::ui::TrainingPanel(trainingDock);
+    trainingDock->setWidget(training);
+    window.addDockWidget(Qt::BottomDockWidgetArea, trainingDock);
+    window.menuBar()->addMenu(QStringLiteral("&Training"))->addAction(trainingDock->toggleViewAction());
+    QObject::connect(training, &spooflens::ui::TrainingPanel::openInViewerRequested, &window,
+                     [&window](const QString& checkpoint, const QString& detectorPath) {
+                         window.openModels(detectorPath, QString(), {checkpoint});
+                     });
+    QObject::connect(training, &spooflens::ui::TrainingPanel::addToComparisonRequested, &window,
+                     [&window](const QString& checkpoint, const QString&) { window.addStage2({checkpoint}); });
+    trainingDock->setVisible(parser.isSet(attach));
+    if (parser.isSet(attach)) {
+        QString error;
+        if (!training->attachRun(parser.value(attach), &error)) {
+            std::fprintf(stderr, "spooflens-gui: %s\n", qPrintable(error));
+            return 1;
+        }
+    }
+    window.show();
+    if (!shooting)
         return app.exec();
-    }
-    const QString out = parser.value(shotOpt);
-    panel.show();
-    QApplication::processEvents();
-    panel.charts()->replotNow();
-    QApplication::processEvents();
-    const QPixmap pm = panel.grab();
-    QImageWriter writer(out);
-    if (!writer.write(pm.toImage())) {
-        std::fprintf(stderr, "spooflens-gui: cannot write %s: %s\n", qPrintable(out), qPrintable(writer.errorString()));
-        return 1;
-    }
-    return 0;
+
+    // Screenshot mode: wait until loading, inference and spectrogram are all
+    // done (idle for a few consecutive checks), then grab the window.
+    int idleChecks = 0;
+    int exitCode = 0;
+    QTimer poll;
+    poll.setInterval(50);
+    QObject::connect(&poll, &QTimer::timeout, [&] {
+        if (clock.elapsed() > 600000) {
+            std::fprintf(stderr, "spooflens-gui: gave up waiting for the computations after 600 s\n");
+            exitCode = 1;
+            app.quit();
+            return;
+        }
+        idleChecks = window.isIdle() ? idleChecks + 1 : 0;
+        if (idleChecks < 3)
+            return;
+        poll.stop();
+        std::fprintf(stderr, "spooflens-gui: everything computed and drawn %lld ms after start\n",
+                     static_cast<long long>(clock.elapsed()));
+        for (auto* t : window.tracks())
+            t->replot(QCustomPlot::rpImmediateRefresh);
+        const QImage image = window.grab().toImage();
+        QImageWriter writer(shotPath, "png");
+        if (!writer.write(image)) {
+            std::fprintf(stderr, "spooflens-gui: cannot write %s: %s\n", qPrintable(shotPath),
+                         qPrintable(writer.errorString()));
+            exitCode = 1;
+        } else {
+            std::fprintf(stderr, "spooflens-gui: wrote %s (%dx%d)\n", qPrintable(shotPath), image.width(), image.height());
+        }
+        for (const QString& e : window.errorMessages()) {
+            std::fprintf(stderr, "spooflens-gui: error: %s\n", qPrintable(e));
+            exitCode = 1;
+        }
+        for (const QString& w : window.warningMessages())
+            std::fprintf(stderr, "spooflens-gui: warning: %s\n", qPrintable(w));
+        app.quit();
+    });
+    poll.start();
+    app.exec();
+    return exitCode;
 }

@@ -200,7 +200,9 @@ AudioData loadAudio(const std::string& path, const AudioLoadOptions& options)
     if (declaredKnown) {
         const int64_t expect = passThrough ? info.frames
                                            : Resampler::outputLength(info.frames, info.samplerate, kSampleRate);
-        out.samples.reserve(static_cast<size_t>(expect) + 64);
+        // Declared lengths can lie (a FLAC header may claim hours for a 1 s file):
+        // reserve at most 10 minutes up front and let longer audio grow the vector.
+        out.samples.reserve(static_cast<size_t>(std::min<int64_t>(expect, int64_t(600) * kSampleRate)) + 64);
     }
     std::unique_ptr<Resampler> resampler;
     if (!passThrough)

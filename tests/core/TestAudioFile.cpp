@@ -385,6 +385,30 @@ private slots:
         } catch (const AudioError& e) {
             QVERIFY2(QString::fromUtf8(e.what()).contains(QLatin1String("huge.wav")), e.what());
         }
+
+        // A FLAC whose STREAMINFO claims 1 h (within the limit) or 3 h (beyond it)
+        // for 1 s of audio: the first loads what is there, the second is refused
+        // from the header alone.
+        QVERIFY(makeSine(QStringLiteral("one.flac"), 16000, 1, {"-b", "16"}, 1.0));
+        QFile f(m_dir.filePath(QStringLiteral("one.flac")));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray flac = f.readAll();
+        QVERIFY(flac.startsWith("fLaC"));
+        auto lie = [&](quint64 total, const QString& name) {
+            // total_samples: 36 bits from the low nibble of byte 21 (8 + 13) on.
+            QByteArray b = flac;
+            b[21] = char((quint8(b[21]) & 0xF0) | ((total >> 32) & 0x0F));
+            for (int i = 0; i < 4; ++i)
+                b[22 + i] = char((total >> (24 - 8 * i)) & 0xFF);
+            writeBytes(name, b);
+        };
+        lie(16000ull * 3600, QStringLiteral("lie1h.flac"));
+        lie(16000ull * 3 * 3600, QStringLiteral("lie3h.flac"));
+        const AudioData a1 = loadAudio(tmp("lie1h.flac"));
+        QCOMPARE(a1.samples.size(), size_t(16000));
+        QCOMPARE(a1.durationSeconds, 1.0);
+        const QString msg = loadError(tmp("lie3h.flac"));
+        QVERIFY2(msg.contains(QLatin1String("lie3h.flac")) && msg.contains(QLatin1String("too long")), qPrintable(msg));
     }
 
     void badInput_data()

@@ -170,6 +170,7 @@ private Q_SLOTS:
         panel.addToComparison();
         QCOMPARE(open.size(), 1);
         QCOMPARE(open.first().first().toString(), QDir(panel.monitor()->runDir()).filePath("best.pth"));
+        QVERIFY(open.first().at(1).toString().endsWith("detector_tiny.pth"));
         QCOMPARE(compare.size(), 1);
         QVERIFY(compare.first().at(1).toString().startsWith("ema"));
     }

@@ -29,6 +29,16 @@ AnalysisController::AnalysisController(QObject* parent)
     });
     connect(m_worker, &InferenceWorker::modelsChanged, this, [this](quint64, ModelState state) {
         m_models = std::move(state);
+        if (!m_pendingDetector.isEmpty()) {
+            m_detector = m_pendingDetector;
+            m_detectorConfig = m_pendingConfig;
+            m_pendingDetector.clear();
+            m_pendingConfig.clear();
+        }
+        // Only the Stage 2 files that loaded stay in the list.
+        m_stage2.clear();
+        for (const auto& info : m_models.stage2)
+            m_stage2 << QString::fromStdString(info.path);
         emit modelsChanged(m_models);
         requestExplain();
     });
@@ -40,6 +50,10 @@ AnalysisController::AnalysisController(QObject* parent)
         if ((what == QLatin1String("audio") && gen != m_audioGeneration) ||
             (what == QLatin1String("explain") && gen != m_explainGeneration))
             return;
+        if (what == QLatin1String("models")) {
+            m_pendingDetector.clear();
+            m_pendingConfig.clear();
+        }
         emit error(msg);
     });
     connect(m_worker, &InferenceWorker::warning, this, [this](quint64, const QString& msg) { emit warning(msg); });
@@ -83,8 +97,8 @@ void AnalysisController::openAudio(const QString& path)
 
 void AnalysisController::openModels(const QString& detector, const QString& detectorConfig, const QStringList& stage2)
 {
-    m_detector = detector;
-    m_detectorConfig = detectorConfig;
+    m_pendingDetector = detector;
+    m_pendingConfig = detectorConfig;
     m_stage2 = stage2;
     const quint64 gen = next();
     started();

@@ -31,10 +31,13 @@ public:
 
     AudioPtr audio() const { return m_audio; }
     const ModelState& models() const { return m_models; }
+    /// Stage 2 files requested (loaded ones once the worker has answered).
     QStringList stage2Paths() const { return m_stage2; }
     QString detectorPath() const { return m_detector; }
     QString detectorConfigPath() const { return m_detectorConfig; }
     bool isBusy() const { return m_outstanding > 0; }
+    /// A detector is loaded or being loaded.
+    bool hasDetector() const { return m_models.hasDetector || !m_pendingDetector.isEmpty(); }
 
 signals:
     void audioReady(spooflens::ui::AudioPtr audio);
@@ -64,7 +67,8 @@ private:
     int m_outstanding = 0;
     AudioPtr m_audio;
     ModelState m_models;
-    QString m_detector, m_detectorConfig;
+    QString m_detector, m_detectorConfig;  // loaded (only changed on success)
+    QString m_pendingDetector, m_pendingConfig;
     QStringList m_stage2;
 };
 

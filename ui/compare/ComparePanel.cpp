@@ -1,6 +1,6 @@
 #include "ui/compare/ComparePanel.h"
 
-#include "ui/compare/Agreement.h"
+#include "core/explain/Agreement.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -8,6 +8,7 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace spooflens::ui {
@@ -79,7 +80,8 @@ void ComparePanel::setRows(const std::vector<core::Stage2Track>& tracks, const Q
                                                                          : QStringLiteral("ok")));
     }
     const size_t frames = tracks.empty() ? 0 : tracks.front().importance.size();
-    const size_t k = defaultTopK(frames);
+    // Same k as `spooflens compare`: 10 % of the frames, at least 1.
+    const int64_t k = std::max<int64_t>(1, std::llround(0.1 * double(frames)));
     m_agreementTitle->setText(QStringLiteral("<b>Agreement between modules</b> (top-k: k = %1 frames, 10 %)").arg(k));
     for (size_t a = 0; a < tracks.size(); ++a)
         for (size_t b = a + 1; b < tracks.size(); ++b) {
@@ -87,8 +89,8 @@ void ComparePanel::setRows(const std::vector<core::Stage2Track>& tracks, const Q
             m_agreement->insertRow(r);
             m_agreement->setItem(r, 0, new QTableWidgetItem(labels.value(int(a))));
             m_agreement->setItem(r, 1, new QTableWidgetItem(labels.value(int(b))));
-            m_agreement->setItem(r, 2, num(spearman(tracks[a].importance, tracks[b].importance), 3));
-            m_agreement->setItem(r, 3, num(topKOverlap(tracks[a].importance, tracks[b].importance, k), 2));
+            m_agreement->setItem(r, 2, num(core::spearmanCorrelation(tracks[a].importance, tracks[b].importance), 3));
+            m_agreement->setItem(r, 3, num(core::topKOverlap(tracks[a].importance, tracks[b].importance, k), 2));
         }
 }
 

@@ -107,6 +107,7 @@ static void placeVertical(QCPItemStraightLine* line, double seconds)
 
 void Track::setPlayhead(double seconds)
 {
+    m_playheadSeconds = seconds;
     placeVertical(m_playhead, seconds);
     replotOverlay();
 }

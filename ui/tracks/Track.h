@@ -7,6 +7,8 @@
 
 #include <QString>
 
+#include <limits>
+
 namespace spooflens::ui {
 
 class Track : public QCustomPlot {
@@ -34,6 +36,8 @@ public:
     /// Playhead / crosshair positions in seconds (NaN hides them). Redraws
     /// only the overlay layer, so moving them is cheap.
     void setPlayhead(double seconds);
+    /// Where the playhead is drawn (NaN when hidden).
+    double playheadSeconds() const { return m_playheadSeconds; }
     void setCrosshair(double seconds);
     /// Selected region in seconds (lo >= hi hides it).
     void setSelection(double lo, double hi);
@@ -70,6 +74,7 @@ private:
     QCPItemStraightLine* m_crosshair = nullptr;
     QCPItemRect* m_selection = nullptr;
     bool m_showTimeLabels = false;
+    double m_playheadSeconds = std::numeric_limits<double>::quiet_NaN();
 };
 
 } // namespace spooflens::ui

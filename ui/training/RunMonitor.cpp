@@ -227,6 +227,8 @@ void RunMonitor::readInfo()
                 info.patience = v.toLongLong();
             else if (k == "device")
                 info.device = v;
+            else if (k == "pretrained_checkpoint")
+                info.detector = v;
         }
     }
     m_info = info;

@@ -48,6 +48,7 @@ struct RunInfo {
     QString prototypeMode;
     qint64 numEpochs = 0, batchSize = 0, patience = 0;
     QString device;
+    QString detector;        ///< model.pretrained_checkpoint (absolute in a resolved config)
 };
 
 class RunMonitor : public QObject {

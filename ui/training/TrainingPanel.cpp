@@ -382,7 +382,7 @@ void TrainingPanel::openInViewer()
 {
     if (!m_monitor->hasBest())
         return;
-    Q_EMIT openInViewerRequested(QDir(m_monitor->runDir()).filePath("best.pth"));
+    Q_EMIT openInViewerRequested(QDir(m_monitor->runDir()).filePath("best.pth"), m_monitor->info().detector);
 }
 
 void TrainingPanel::addToComparison()

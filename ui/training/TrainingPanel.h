@@ -60,8 +60,9 @@ public Q_SLOTS:
     void addToComparison();
 
 Q_SIGNALS:
-    /// Load this Stage 2 checkpoint (a run's best.pth) into the viewer.
-    void openInViewerRequested(const QString& checkpoint);
+    /// Load this Stage 2 checkpoint (a run's best.pth) into the viewer, with the
+    /// detector it was trained on (the run's model.pretrained_checkpoint).
+    void openInViewerRequested(const QString& checkpoint, const QString& detector);
     /// Put this Stage 2 checkpoint beside the other modes in the comparison; `label` names it.
     void addToComparisonRequested(const QString& checkpoint, const QString& label);
 

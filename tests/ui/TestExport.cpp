@@ -1,0 +1,148 @@
+// Exports of the window on a real explanation: images decode, the CSV has
+// one row per frame, Audacity labels parse and match the shaded regions,
+// the JSON has the `spooflens explain --json` keys.
+// ctest-labels: gui
+#include "tests/support/TestData.h"
+#include "ui/MainWindow.h"
+#include "ui/compare/CompareRow.h"
+#include "ui/tracks/FrameRegions.h"
+#include "ui/tracks/ImportanceTrack.h"
+
+#include <QImage>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QStandardPaths>
+#include <QSvgRenderer>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace spooflens;
+using spooflens::test::dataPath;
+
+class TestExport : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_tmp;
+    std::unique_ptr<ui::MainWindow> m_w;
+
+    QByteArray read(const QString& path)
+    {
+        QFile f(path);
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        m_w = std::make_unique<ui::MainWindow>(false);
+        m_w->resize(1200, 900);
+        m_w->show();
+        m_w->openModels(QString::fromStdString(dataPath("fixtures/detector_tiny.pth")), QString(),
+                        {QString::fromStdString(dataPath("fixtures/xai_tiny.pth"))});
+        m_w->openAudio(QString::fromStdString(dataPath("asvspoof_bonafide_sample.flac")));
+        QTRY_VERIFY_WITH_TIMEOUT(m_w->explanation() && m_w->isIdle(), 120000);
+    }
+
+    void cleanupTestCase() { m_w.reset(); }
+
+    void pngDecodes()
+    {
+        const QString p = m_tmp.filePath(QStringLiteral("view.png"));
+        QCOMPARE(m_w->exportTo(p), QString());
+        QImage img(p);
+        QVERIFY(!img.isNull());
+        QCOMPARE(img.size(), m_w->trackPanel()->size());
+        // Not blank: the waveform is drawn in dark blue somewhere.
+        int coloured = 0;
+        for (int y = 0; y < img.height(); y += 3)
+            for (int x = 0; x < img.width(); x += 3)
+                coloured += img.pixelColor(x, y) != QColor(Qt::white);
+        QVERIFY(coloured > img.width() * img.height() / 9 / 10);
+    }
+
+    void svgAndPdfAreValid()
+    {
+        const QString svg = m_tmp.filePath(QStringLiteral("view.svg"));
+        QCOMPARE(m_w->exportTo(svg), QString());
+        QSvgRenderer renderer(svg);
+        QVERIFY(renderer.isValid());
+        QVERIFY(read(svg).contains("<path") || read(svg).contains("<polyline"));
+        const QString pdf = m_tmp.filePath(QStringLiteral("view.pdf"));
+        QCOMPARE(m_w->exportTo(pdf), QString());
+        const QByteArray bytes = read(pdf);
+        QVERIFY(bytes.startsWith("%PDF-"));
+        QVERIFY(bytes.contains("%%EOF"));
+    }
+
+    void csvHasOneRowPerFrame()
+    {
+        const QString p = m_tmp.filePath(QStringLiteral("frames.csv"));
+        QCOMPARE(m_w->exportTo(p), QString());
+        const QList<QByteArray> lines = read(p).trimmed().split('\n');
+        const auto& e = *m_w->explanation();
+        QCOMPARE(lines.size(), int(e.frames) + 1);
+        QVERIFY(lines[0].startsWith("frame,time_s,w_"));
+        QCOMPARE(lines[0].split(',').size(), 5);
+        const QList<QByteArray> row = lines[11].split(',');
+        QCOMPARE(row[0].toInt(), 10);
+        QCOMPARE(row[1].toDouble(), (3200.0 + 200.0) / 16000.0);
+        QVERIFY(std::abs(row[2].toDouble() - double(e.tracks[0].importance[10])) < 1e-6);
+        QVERIFY(std::abs(row[3].toDouble() - double(e.tracks[0].simSpoof[10])) < 1e-6);
+    }
+
+    void audacityLabelsParse()
+    {
+        const auto& w = m_w->explanation()->tracks[0].importance;
+        // A threshold with regions on this file: the median of w.
+        std::vector<float> sorted = w;
+        std::sort(sorted.begin(), sorted.end());
+        const double thr = sorted[sorted.size() / 2];
+        m_w->setImportanceThreshold(thr);
+        const QString p = m_tmp.filePath(QStringLiteral("labels.txt"));
+        QCOMPARE(m_w->exportTo(p), QString());
+        const QList<QByteArray> lines = read(p).trimmed().split('\n');
+        const auto regions = ui::regionsAbove(w, thr);
+        QVERIFY(!regions.empty());
+        QCOMPARE(lines.size(), int(regions.size()));
+        QCOMPARE(m_w->rows().front()->importance()->regionCount(), int(regions.size()));
+        double previousEnd = -1;
+        for (int i = 0; i < lines.size(); ++i) {
+            const QList<QByteArray> f = lines[i].split('\t');
+            QCOMPARE(f.size(), 3);
+            bool ok1 = false, ok2 = false;
+            const double start = f[0].toDouble(&ok1), end = f[1].toDouble(&ok2);
+            QVERIFY(ok1 && ok2);
+            QVERIFY(start < end && start >= previousEnd);
+            QVERIFY(std::abs(start - regions[size_t(i)].startSeconds) < 1e-6);
+            QVERIFY(!f[2].isEmpty());
+            previousEnd = end;
+        }
+    }
+
+    void jsonHasExplainKeys()
+    {
+        const QString p = m_tmp.filePath(QStringLiteral("explanation.json"));
+        QCOMPARE(m_w->exportTo(p), QString());
+        QJsonParseError err;
+        const QJsonDocument doc = QJsonDocument::fromJson(read(p), &err);
+        QCOMPARE(err.error, QJsonParseError::NoError);
+        const QJsonObject o = doc.object();
+        const auto& e = *m_w->explanation();
+        for (const char* key : {"path", "time_s", "importance", "sim_spoof", "sim_bonafide", "utterance_sim", "detector"})
+            QVERIFY2(o.contains(QLatin1String(key)), key);
+        QCOMPARE(o[QStringLiteral("importance")].toArray().size(), int(e.frames));
+        QCOMPARE(o[QStringLiteral("time_s")].toArray().at(0).toDouble(), 0.0125);
+        QCOMPARE(o[QStringLiteral("detector")].toObject()[QStringLiteral("score")].toDouble(), double(e.score));
+        QCOMPARE(o[QStringLiteral("tracks")].toArray().size(), 1);
+    }
+
+    void unknownFormatIsAMessage()
+    {
+        QVERIFY(m_w->exportTo(m_tmp.filePath(QStringLiteral("view.bmpx"))).contains(QStringLiteral("Unknown")));
+        QVERIFY(!m_w->exportTo(QStringLiteral("/nonexistent-dir/x.csv")).isEmpty());
+    }
+};
+
+QTEST_MAIN(TestExport)
+#include "TestExport.moc"

@@ -1,0 +1,219 @@
+// The window on real data: tiny fixture detector + Stage 2 fixture on the
+// real bona fide ASVspoof utterance. Every track aligned with the core
+// result, one time axis for all tracks, playhead during real (ALSA null)
+// playback, bad input gives a message and the window stays usable.
+// ctest-labels: gui
+#include "core/audio/AudioFile.h"
+#include "tests/support/TestData.h"
+#include "ui/MainWindow.h"
+#include "ui/TimelineController.h"
+#include "ui/analysis/AnalysisController.h"
+#include "ui/compare/CompareRow.h"
+#include "ui/playback/AudioPlayer.h"
+#include "ui/tracks/ImportanceTrack.h"
+#include "ui/tracks/ScoreTrack.h"
+#include "ui/tracks/SimilarityTrack.h"
+#include "ui/tracks/SpectrogramTrack.h"
+#include "ui/tracks/WaveformTrack.h"
+
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+
+using namespace spooflens;
+using spooflens::test::dataPath;
+
+namespace {
+QString qpath(const std::string& relative)
+{
+    return QString::fromStdString(dataPath(relative));
+}
+
+bool sameRange(const QList<ui::Track*>& tracks, double lo, double hi)
+{
+    for (ui::Track* t : tracks)
+        if (std::abs(t->xAxis->range().lower - lo) > 1e-9 || std::abs(t->xAxis->range().upper - hi) > 1e-9)
+            return false;
+    return true;
+}
+} // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_tmp;
+
+    void loadReal(ui::MainWindow& w)
+    {
+        w.resize(1200, 900);
+        w.show();
+        w.openModels(qpath("fixtures/detector_tiny.pth"), QString(), {qpath("fixtures/xai_tiny.pth")});
+        w.openAudio(qpath("asvspoof_bonafide_sample.flac"));
+        QTRY_VERIFY_WITH_TIMEOUT(w.explanation() != nullptr && w.isIdle(), 120000);
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_tmp.isValid());
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("SpoofLensTest"));
+        QSettings::setDefaultFormat(QSettings::IniFormat);
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_tmp.path());
+        // Real playback through ALSA's null PCM (not paced in real time).
+        const QString conf = m_tmp.filePath(QStringLiteral("asound.conf"));
+        QFile f(conf);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("pcm.!default { type null }\n");
+        f.close();
+        qputenv("ALSA_CONFIG_PATH", QFile::encodeName(conf));
+    }
+
+    void tracksAlignWithTheCoreResult()
+    {
+        ui::MainWindow w(false);
+        loadReal(w);
+        const core::AudioData ref = core::loadAudio(dataPath("asvspoof_bonafide_sample.flac"));
+        const core::Explanation& e = *w.explanation();
+        QCOMPARE(e.frames, ref.frames());
+        QCOMPARE(w.audio()->samples.size(), ref.samples.size());
+        QCOMPARE(w.rows().size(), 1);
+        ui::CompareRow* row = w.rows().front();
+        QCOMPARE(row->importance()->pointCount(), int(e.frames));
+        QCOMPARE(row->similarity()->pointCount(), int(e.frames));
+        for (int t : {0, 17, int(e.frames) - 1}) {
+            QCOMPARE(row->importance()->pointTime(t), core::frameCentreSeconds(t));
+            QCOMPARE(row->similarity()->pointTime(t), core::frameCentreSeconds(t));
+        }
+        // The last frame ends inside the file.
+        QVERIFY(core::frameCentreSeconds(e.frames - 1) + 0.0125 <= double(ref.samples.size()) / 16000.0);
+        const int width = w.waveformTrack()->axisRect()->width();
+        QVERIFY(w.waveformTrack()->pointCount() >= width - 1 && w.waveformTrack()->pointCount() <= width);
+        QCOMPARE(w.spectrogramTrack()->overview().columns, int((ref.samples.size() - 400) / 160 + 1));
+        QVERIFY(w.scoreTrack()->isVisible());
+        QCOMPARE(w.scoreTrack()->score(), e.score);
+        QVERIFY(w.errorMessages().isEmpty());
+        // Everything shares the file's time axis.
+        QVERIFY(sameRange(w.tracks(), 0.0, double(ref.samples.size()) / 16000.0));
+    }
+
+    void zoomAndPanKeepTracksInSync()
+    {
+        ui::MainWindow w(false);
+        loadReal(w);
+        ui::TimelineController* tl = w.timeline();
+        tl->setView(1.0, 2.0);
+        QVERIFY(sameRange(w.tracks(), 1.0, 2.0));
+        // Wheel over the spectrogram zooms every track around the pointer.
+        ui::Track* spec = w.spectrogramTrack();
+        const QPointF at(spec->xAxis->coordToPixel(1.5), spec->axisRect()->center().y());
+        QWheelEvent wheel(at, spec->mapToGlobal(at), QPoint(), QPoint(0, 120), Qt::NoButton, Qt::NoModifier,
+                          Qt::NoScrollPhase, false);
+        QApplication::sendEvent(spec, &wheel);
+        QVERIFY(tl->viewEnd() - tl->viewStart() < 0.9);
+        QVERIFY(tl->viewStart() > 1.0 && tl->viewEnd() < 2.0);
+        QVERIFY(sameRange(w.tracks(), tl->viewStart(), tl->viewEnd()));
+        // Dragging the importance track pans every track.
+        ui::Track* imp = w.rows().front()->importance();
+        const double lo = tl->viewStart();
+        const QPoint p0(imp->axisRect()->center());
+        QTest::mousePress(imp, Qt::LeftButton, Qt::NoModifier, p0);
+        QTest::mouseMove(imp, p0 + QPoint(-50, 0));
+        QTest::mouseMove(imp, p0 + QPoint(-100, 0));
+        QTest::mouseRelease(imp, Qt::LeftButton, Qt::NoModifier, p0 + QPoint(-100, 0));
+        QVERIFY(tl->viewStart() > lo);
+        QVERIFY(sameRange(w.tracks(), tl->viewStart(), tl->viewEnd()));
+        // Shift+drag selects; Z zooms to it; F fits.
+        QTest::mousePress(imp, Qt::LeftButton, Qt::ShiftModifier, p0);
+        QTest::mouseMove(imp, p0 + QPoint(80, 0));
+        QTest::mouseRelease(imp, Qt::LeftButton, Qt::ShiftModifier, p0 + QPoint(80, 0));
+        QVERIFY(tl->hasSelection());
+        const double s0 = tl->selectionStart(), s1 = tl->selectionEnd();
+        QTest::keyClick(&w, Qt::Key_Z);
+        QVERIFY(sameRange(w.tracks(), s0, s1));
+        QTest::keyClick(&w, Qt::Key_F);
+        QVERIFY(sameRange(w.tracks(), 0.0, tl->duration()));
+    }
+
+    void playheadAdvancesDuringPlayback()
+    {
+        ui::MainWindow w(false);
+        loadReal(w);
+        QVERIFY2(w.player()->isAvailable(), qPrintable(w.player()->errorString()));
+        // Click = seek: every track's playhead moves to the clicked time.
+        ui::Track* wave = w.waveformTrack();
+        const int x = int(wave->xAxis->coordToPixel(3.0));
+        QTest::mouseClick(wave, Qt::LeftButton, Qt::NoModifier, QPoint(x, wave->axisRect()->center().y()));
+        const double clicked = wave->xAxis->pixelToCoord(x);
+        for (ui::Track* t : w.tracks())
+            QCOMPARE(t->playheadSeconds(), clicked);
+        // Space plays (looped so it keeps going on the unpaced null device);
+        // zoomed into [0, 0.5] the view follows the playhead.
+        w.player()->setLoop(true);
+        w.timeline()->setView(0.0, 0.5);
+        w.timeline()->setFollowPlayhead(true);
+        QTest::keyClick(&w, Qt::Key_Space);
+        QTRY_VERIFY(w.player()->state() == ui::AudioPlayer::State::Playing);
+        QTRY_VERIFY(std::abs(w.timeline()->playhead() - clicked) > 0.05);
+        QTRY_VERIFY(w.timeline()->viewStart() > 0.4);
+        const double ph = w.timeline()->playhead();
+        for (ui::Track* t : w.tracks())
+            QVERIFY(t->playheadSeconds() >= 0.0);
+        QVERIFY(ph >= 0.0 && ph <= w.timeline()->duration());
+        QTest::keyClick(&w, Qt::Key_Space);
+        QTRY_VERIFY(w.player()->state() == ui::AudioPlayer::State::Paused);
+    }
+
+    void badFilesGiveMessagesAndTheWindowStaysUsable()
+    {
+        ui::MainWindow w(false);
+        loadReal(w);
+        const size_t samples = w.audio()->samples.size();
+        // A text file named .wav.
+        const QString fake = m_tmp.filePath(QStringLiteral("not_audio.wav"));
+        QFile f(fake);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("this is not audio\n");
+        f.close();
+        w.openAudio(fake);
+        QTRY_COMPARE(w.errorMessages().size(), 1);
+        QVERIFY(w.errorMessages().front().contains(QStringLiteral("not_audio.wav")));
+        QVERIFY(w.errorMessages().front().startsWith(QStringLiteral("Could not use this audio file")));
+        QCOMPARE(w.audio()->samples.size(), samples);  // the previous file is still shown
+        // A missing file, then a bad checkpoint: messages, no crash.
+        w.openAudio(m_tmp.filePath(QStringLiteral("missing.flac")));
+        QTRY_COMPARE(w.errorMessages().size(), 2);
+        w.openModels(fake, QString(), {});
+        QTRY_COMPARE(w.errorMessages().size(), 3);
+        QVERIFY(w.errorMessages().last().contains(QStringLiteral("checkpoint")) ||
+                w.errorMessages().last().contains(QStringLiteral("not_audio.wav")));
+        // A Stage 2 "checkpoint" that is not one: a warning, the detector stays.
+        w.addStage2({fake});
+        QTRY_VERIFY(!w.warningMessages().isEmpty());
+        QTRY_VERIFY(w.isIdle());
+        // Still usable: the other real file loads and is explained (models kept).
+        w.openAudio(qpath("asvspoof_spoof_sample.flac"));
+        QTRY_VERIFY_WITH_TIMEOUT(w.audio()->samples.size() == 101520 && w.explanation() && w.isIdle(), 120000);
+        QCOMPARE(w.explanation()->frames, core::frameCount(101520));
+        QCOMPARE(w.rows().size(), 1);
+        QCOMPARE(w.rows().front()->importance()->pointCount(), int(w.explanation()->frames));
+    }
+
+    void settingsPersist()
+    {
+        {
+            ui::MainWindow w(true);
+            w.setImportanceThreshold(0.7);
+            w.setScoreThreshold(-1.5, QStringLiteral("set by the user"));
+        }
+        ui::MainWindow w2(true);
+        QCOMPARE(w2.importanceThreshold(), 0.7);
+        QCOMPARE(w2.scoreTrack()->threshold(), -1.5);
+        QCOMPARE(w2.scoreTrack()->thresholdOrigin(), QStringLiteral("set by the user"));
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "TestMainWindow.moc"

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The README's first command (run as root on a fresh Debian 12 machine):
+# installs the dependencies, builds SpoofLens, builds the embedded demo
+# (tiny detector, demo utterance, one Stage 2 module per prototype mode) and
+# opens the GUI on it. Without a display it writes a screenshot of the demo
+# window instead and says where it is.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${SPOOFLENS_BUILD_DIR:-$root/build}"
+
+bash "$root/tools/install-deps.sh"
+bash "$root/tools/build.sh"
+
+cli="$build/app/spooflens"
+gui="$build/app/spooflens-gui"
+demo="$build/demo"
+if [ -x "$cli" ] && "$cli" demo --help >/dev/null 2>&1; then
+  if [ -f "$demo/detector_tiny.pth" ] && [ -f "$demo/demo_utterance.wav" ] && [ -f "$demo/xai_learnable.pth" ]; then
+    echo "quickstart: demo assets already in $demo"
+  else
+    echo "quickstart: building the demo assets into $demo (trains three small Stage 2 modules)"
+    "$cli" demo --out "$demo"
+  fi
+else
+  echo "quickstart: this build has no 'spooflens demo' command yet; the GUI shows a test utterance instead"
+fi
+
+export SPOOFLENS_DEMO_DIR="$demo"
+if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
+  echo "quickstart: starting $gui"
+  exec "$gui"
+fi
+png="$build/spooflens-demo.png"
+echo "quickstart: no display (DISPLAY/WAYLAND_DISPLAY unset): rendering the demo window offscreen"
+QT_QPA_PLATFORM=offscreen "$gui" --screenshot "$png"
+echo "quickstart: screenshot of the demo window: $png"

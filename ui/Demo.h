@@ -1,0 +1,28 @@
+#pragma once
+// Where the embedded demo lives and what to say about it. The demo assets
+// are written by `spooflens demo --out DIR` into the build tree
+// (SPOOFLENS_DEMO_DIR, overridable with the environment variable of the
+// same name).
+#include <QString>
+#include <QStringList>
+
+namespace spooflens::ui {
+
+struct DemoAssets {
+    QString dir;
+    QString detector;       ///< detector_tiny.pth
+    QString utterance;      ///< demo_utterance.wav
+    QStringList stage2;     ///< xai_{ema,fixed,learnable}.pth that exist
+    bool complete = false;  ///< detector, utterance and at least one Stage 2 file exist
+    /// Audio shown when the demo is not built: the bona fide ASVspoof
+    /// utterance from the source tree (empty if that is missing too).
+    QString fallbackAudio;
+};
+
+DemoAssets findDemoAssets();
+
+/// Banner (rich text) for the demo window: what the demo detector is and
+/// how to open the authors' avg_5_best.pth; or how to build the demo.
+QString demoBannerText(const DemoAssets& demo);
+
+} // namespace spooflens::ui
