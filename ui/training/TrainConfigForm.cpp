@@ -393,15 +393,20 @@ bool TrainConfigForm::loadYamlFile(const QString& path, QString* error)
         return false;
     }
     QString yamlText = QString::fromUtf8(f.readAll());
-    // Relative paths in a config are relative to the file (as for the CLI run
-    // from its folder): make them absolute so the form shows real locations.
+    // The CLI resolves relative paths against its working folder; the GUI has
+    // none that means anything, so try the file's folder, then the current one,
+    // and show absolute paths in the form.
     try {
         TrainConfig cfg = TrainConfig::parse(yamlText.toStdString(), path.toStdString());
         const QDir base = QFileInfo(path).absoluteDir();
         for (std::string* p : {&cfg.pretrainedCheckpoint, &cfg.detectorConfig, &cfg.protocolPath, &cfg.databasePath,
                                &cfg.cacheDir})
-            if (!p->empty() && QFileInfo(QString::fromStdString(*p)).isRelative())
-                *p = QDir::cleanPath(base.filePath(QString::fromStdString(*p))).toStdString();
+            if (!p->empty() && QFileInfo(QString::fromStdString(*p)).isRelative()) {
+                const QString rel = QString::fromStdString(*p);
+                const QString besideFile = QDir::cleanPath(base.filePath(rel));
+                const QString inCwd = QFileInfo(rel).absoluteFilePath();
+                *p = (QFileInfo::exists(besideFile) || !QFileInfo::exists(inCwd) ? besideFile : inCwd).toStdString();
+            }
         yamlText = QString::fromStdString(cfg.toYaml());
     } catch (const std::exception& e) {
         if (error)
