@@ -69,6 +69,7 @@ TrainingCharts::TrainingCharts(QWidget* parent) : QWidget(parent)
 
     QCustomPlot* acc = makePlot(tr("Validation accuracy (argmax u_c)"), tr("accuracy"));
     m_valAcc = addGraph(acc, tr("validation accuracy"), kVal, Qt::SolidLine, true);
+    acc->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
     acc->yAxis->setRange(0, 1.05);
 
     QCustomPlot* imp = makePlot(tr("Mean total importance  \u03a3\u209c w(t)"), tr("sum of w"));
@@ -273,10 +274,27 @@ void TrainingCharts::replotNow()
                     ax->setRange(r.lower / 1.5, r.upper * 1.5);
                 continue;
             }
+            if (ax == p->yAxis) {
+                // rescaleAxes keeps the old span around flat data (a constant lr): use the data's own range.
+                bool any = false;
+                QCPRange dataRange;
+                for (int i = 0; i < p->graphCount(); ++i) {
+                    bool found = false;
+                    const QCPRange g = p->graph(i)->data()->valueRange(found);
+                    if (!found)
+                        continue;
+                    dataRange = any ? QCPRange(std::min(dataRange.lower, g.lower), std::max(dataRange.upper, g.upper)) : g;
+                    any = true;
+                }
+                if (any)
+                    r = dataRange;
+            }
             const double span = r.size();
-            const double pad = span > 0 ? span * 0.06 : std::max(std::abs(r.center()) * 0.1, 0.5);
+            const double pad = span > 0 ? span * 0.06 : (r.center() != 0 ? std::abs(r.center()) * 0.1 : 0.5);
             ax->setRange(r.lower - pad, r.upper + pad);
         }
+        if (p == m_valAcc->parentPlot())
+            p->yAxis->setRange(-0.02, 1.05);  // accuracy is a fraction: keep the scale fixed
         p->replot(QCustomPlot::rpQueuedReplot);
     }
 }

@@ -232,7 +232,7 @@ void TrainingPanel::buildUi()
     split->addWidget(right);
     split->setStretchFactor(0, 0);
     split->setStretchFactor(1, 1);
-    split->setSizes({400, 1000});
+    split->setSizes({440, 1160});
 }
 
 bool TrainingPanel::attachRun(const QString& runDir, QString* error)
@@ -246,6 +246,16 @@ bool TrainingPanel::attachRun(const QString& runDir, QString* error)
     }
     m_externalPaused = false;
     m_runLabel->setText(QDir::toNativeSeparators(m_monitor->runDir()));
+    // Show the run's own configuration (a start from here reuses it; the
+    // output folder stays as typed so a new run never overwrites this one).
+    const QString cfg = QDir(m_monitor->runDir()).filePath("config.yaml");
+    const QString out = m_form->outputFolder();
+    if (QFileInfo::exists(cfg) && m_form->loadYamlFile(cfg))
+        m_form->setOutputFolder(out);
+    const bool own = m_runner->runDir() == m_monitor->runDir();
+    m_log->setPlaceholderText(own ? tr("Trainer output")
+                                  : tr("Attached to a run folder: the charts follow its logs; the trainer's console "
+                                       "output is where it was started."));
     const QString root = QFileInfo(m_monitor->runDir()).absolutePath();
     if (m_runs->root() != root)
         m_runs->scan(root);
@@ -457,8 +467,18 @@ void TrainingPanel::updateStatus()
         state = tr("finished");
     else if (m_runner->runDir() == m_monitor->runDir() && m_runner->state() != TrainingRunner::State::Idle)
         state = TrainingRunner::stateName(m_runner->state());
-    else
-        state = tr("attached (run elsewhere or ended)");
+    else {
+        // Another process (CLI, another machine syncing here): judge by the age of the logs.
+        QDateTime last;
+        for (const char* f : {"steps.jsonl", "metrics.jsonl"}) {
+            const QFileInfo fi(QDir(m_monitor->runDir()).filePath(QString::fromLatin1(f)));
+            if (fi.exists() && (!last.isValid() || fi.lastModified() > last))
+                last = fi.lastModified();
+        }
+        const qint64 age = last.isValid() ? last.secsTo(QDateTime::currentDateTime()) : -1;
+        state = age >= 0 && age < 60 ? tr("attached, training elsewhere (updated %1 s ago)").arg(age)
+                                     : tr("attached, not running (stopped or killed: Resume run continues it)");
+    }
     if (m_runner->queued() > 0)
         state += tr(" | %1 queued").arg(m_runner->queued());
     m_stateLabel->setText(tr("State: %1").arg(state));
