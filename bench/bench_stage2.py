@@ -68,6 +68,6 @@ for s in range(steps + 5):
         loads.append(t1 - t0)
         stepsT.append(t2 - t1)
 ms, ml = float(np.median(stepsT)), float(np.median(loads))
-print('{"bench": "stage2_step_pytorch", "threads": %d, "torch": "%s", "median_step_s": %.5f, '
-      '"median_cache_load_s": %.5f, "epoch_25380_s": %.1f}' % (torch.get_num_threads(), torch.__version__, ms, ml,
+print('{"bench": "stage2_step_pytorch", "threads": %d, "blas_threads": "%s", "torch": "%s", "median_step_s": %.5f, '
+      '"median_cache_load_s": %.5f, "epoch_25380_s": %.1f}' % (torch.get_num_threads(), os.environ.get("OPENBLAS_NUM_THREADS", "default"), torch.__version__, ms, ml,
                                                                (ms + ml) * np.ceil(25380 / B)))

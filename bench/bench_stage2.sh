@@ -1,10 +1,14 @@
 #!/bin/sh
-# Stage 2 step time (C++ vs PyTorch, same machine, same thread count) and
+# Stage 2 step time (C++ vs PyTorch, same machine, same thread counts) and
 # cache extraction throughput on CPU. Run from the repository root after a build.
 # Usage: bench/bench_stage2.sh [threads] [build dir]
+# SpoofLens pins OpenBLAS to 1 thread (core/util/Threads.cpp); both sides are
+# measured with BLAS at 1 thread and at THREADS threads.
 set -e
 THREADS=${1:-2}
 BUILD=${2:-build}
-"$BUILD/bench/bench_stage2" --threads "$THREADS" --steps 30 \
+"$BUILD/bench/bench_stage2" --threads "$THREADS" --steps 30
+OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/bench_stage2.py "$THREADS" 30
+"$BUILD/bench/bench_stage2" --threads "$THREADS" --blas-threads "$THREADS" --steps 30 \
   --detector tests/data/fixtures/detector_tiny.pth --audio tests/data/asvspoof_bonafide_sample.flac --utts 20
-/usr/bin/python3 bench/bench_stage2.py "$THREADS" 30
+OPENBLAS_NUM_THREADS=$THREADS /usr/bin/python3 bench/bench_stage2.py "$THREADS" 30

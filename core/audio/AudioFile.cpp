@@ -94,9 +94,10 @@ std::string formatName(const SF_INFO& info)
     default: {
         SF_FORMAT_INFO fi{};
         fi.format = major;
-        if (sf_command(nullptr, SFC_GET_FORMAT_INFO, &fi, sizeof(fi)) == 0 && fi.name)
-            container = fi.name;
-        else
+        if (sf_command(nullptr, SFC_GET_FORMAT_INFO, &fi, sizeof(fi)) == 0 && fi.name) {
+            container = fi.name;  // e.g. "CAF (Apple Core Audio File)": keep the short name
+            container = container.substr(0, container.find(" ("));
+        } else
             container = "audio";
     }
     }
@@ -197,13 +198,20 @@ AudioData loadAudio(const std::string& path, const AudioLoadOptions& options)
         throw AudioError(where + ": contains no audio (0 samples)");
 
     const bool passThrough = info.samplerate == kSampleRate;
-    if (declaredKnown) {
-        const int64_t expect = passThrough ? info.frames
-                                           : Resampler::outputLength(info.frames, info.samplerate, kSampleRate);
-        // Declared lengths can lie (a FLAC header may claim hours for a 1 s file):
-        // reserve at most 10 minutes up front and let longer audio grow the vector.
-        out.samples.reserve(static_cast<size_t>(std::min<int64_t>(expect, int64_t(600) * kSampleRate)) + 64);
-    }
+    // Declared lengths can lie (a FLAC header may claim hours for a 1 s file):
+    // reserve at most 10 minutes up front; audio that really is longer then
+    // grows the vector once to the declared length (+ resampler slack) instead
+    // of doubling, which would need 3x the output size at peak.
+    const size_t expect = !declaredKnown ? 0
+                          : static_cast<size_t>(passThrough ? info.frames
+                                                            : Resampler::outputLength(info.frames, info.samplerate,
+                                                                                      kSampleRate)) + 4096;
+    out.samples.reserve(std::min<size_t>(expect, size_t(600) * kSampleRate));
+    auto makeRoom = [&](size_t extra) {
+        const size_t need = out.samples.size() + extra + 2048;
+        if (need > out.samples.capacity() && out.samples.capacity() < expect)
+            out.samples.reserve(std::max(need, expect));
+    };
     std::unique_ptr<Resampler> resampler;
     if (!passThrough)
         resampler = std::make_unique<Resampler>(info.samplerate, kSampleRate);
@@ -251,10 +259,11 @@ AudioData loadAudio(const std::string& path, const AudioLoadOptions& options)
                 }
                 v = static_cast<float>(acc * invChannels);
             }
-            if (!std::isfinite(v))
-                v = 0.0f;
-            mono[static_cast<size_t>(i)] = v;
+            // Float files may hold NaN/inf or values far outside [-1, 1]; huge values
+            // would overflow the resampler's filter into inf/NaN.
+            mono[static_cast<size_t>(i)] = std::isfinite(v) ? std::clamp(v, -1.0f, 1.0f) : 0.0f;
         }
+        makeRoom(static_cast<size_t>(static_cast<double>(got) * kSampleRate / info.samplerate));
         if (passThrough)
             out.samples.insert(out.samples.end(), mono.begin(), mono.begin() + got);
         else
@@ -268,8 +277,8 @@ AudioData loadAudio(const std::string& path, const AudioLoadOptions& options)
 
     out.framesIn = total;
     out.durationSeconds = static_cast<double>(total) / info.samplerate;
-    for (float& v : out.samples)
-        v = std::clamp(v, -1.0f, 1.0f);
+    for (float& v : out.samples)  // resampling can overshoot slightly (Gibbs)
+        v = std::isfinite(v) ? std::clamp(v, -1.0f, 1.0f) : 0.0f;
     if (static_cast<int64_t>(out.samples.size()) < kWindowSamples)
         throw AudioError(where + ": too short (" + std::to_string(out.samples.size()) +
                          " samples at 16 kHz, " + secondsText(out.durationSeconds) +

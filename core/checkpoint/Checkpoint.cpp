@@ -212,14 +212,14 @@ private:
             // The common case: one tensor owns the whole record. Allocate the
             // final tensor and let pread fill it: one copy, file -> tensor.
             t = torch::empty(d.sizes, torch::TensorOptions().dtype(type));
-            m_zip.readEntry(rec, t.data_ptr(), true);
+            m_zip.readEntry(rec, t.data_ptr(), m_options.verifyTensorCrc);
         } else {
             // Shared storage or a strided/partial view: read the storage once,
             // copy each view out of it, drop it after its last user.
             auto it = m_storages.find(d.storageKey);
             if (it == m_storages.end()) {
                 torch::Tensor storage = torch::empty({d.storageNumel}, torch::TensorOptions().dtype(type));
-                m_zip.readEntry(rec, storage.data_ptr(), true);
+                m_zip.readEntry(rec, storage.data_ptr(), m_options.verifyTensorCrc);
                 it = m_storages.emplace(d.storageKey, storage).first;
             }
             t = it->second.as_strided(d.sizes, d.strides, d.offset).clone(at::MemoryFormat::Contiguous);

@@ -181,6 +181,8 @@ private:
 
     Node* make(Node::Kind kind)
     {
+        if (m_arena.size() >= m_limits.maxObjects)
+            corrupt("too many objects");
         m_arena.emplace_back();
         m_arena.back().kind = kind;
         return &m_arena.back();

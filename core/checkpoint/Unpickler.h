@@ -64,7 +64,8 @@ struct UnpicklerLimits {
     size_t maxStack = size_t(1) << 20;     // values on the stack (incl. marks)
     size_t maxMemo = size_t(1) << 22;      // memo entries
     size_t maxDepth = 100;                 // container nesting of the result
-    size_t maxNodes = size_t(1) << 24;     // values in the result (memo sharing is expanded)
+    size_t maxNodes = size_t(1) << 20;     // values in the result (memo sharing is expanded)
+    size_t maxObjects = size_t(1) << 21;   // objects the pickle may create (bounds memory)
     size_t maxDims = 64;                   // tensor dimensions
 };
 

@@ -325,9 +325,11 @@ void ZipArchive::readEntry(const ZipEntry& entry, void* dst, bool verifyCrc) con
     auto* out = static_cast<unsigned char*>(dst);
     uint32_t crc = 0;
     if (entry.method == 0) {
+        // Chunks keep each chunk in cache for its CRC; without a CRC, one big read.
+        const uint64_t chunk = verifyCrc ? kChunk : (uint64_t(1) << 30);
         uint64_t done = 0;
         while (done < entry.uncompressedSize) {
-            const size_t len = size_t(std::min<uint64_t>(entry.uncompressedSize - done, kChunk));
+            const size_t len = size_t(std::min<uint64_t>(entry.uncompressedSize - done, chunk));
             m_source->readAt(entry.dataOffset + done, out + done, len);
             if (verifyCrc)
                 crc = zipCrc32(crc, out + done, len);

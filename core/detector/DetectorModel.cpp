@@ -29,7 +29,6 @@ namespace {
 
 const std::string kSslPrefix = "ssl_model.model.";
 const std::string kStage2Prefix = "frozen_detector.detector.";
-const std::string kModulePrefix = "module.";
 
 bool startsWith(const std::string& s, const std::string& prefix)
 {
@@ -75,28 +74,19 @@ Normalised normaliseKeys(TensorList list, const std::string& path)
 {
     Normalised out;
     // DataParallel: strip `module.` only if every key has it; a mix is an error.
-    size_t prefixed = 0;
-    for (const auto& kv : list)
-        prefixed += startsWith(kv.first, kModulePrefix) ? 1 : 0;
-    const bool stripModule = prefixed > 0 && prefixed == list.size();
-    if (prefixed > 0 && !stripModule) {
-        for (const auto& kv : list)
-            if (!startsWith(kv.first, kModulePrefix))
-                throw CheckpointError(path + ": " + std::to_string(prefixed) + " of " + std::to_string(list.size())
-                                      + " keys start with 'module.' but tensor '" + kv.first
-                                      + "' does not; a checkpoint must use the DataParallel prefix on all keys or none");
-    }
-    if (stripModule)
-        out.notes.push_back("stripped the DataParallel prefix 'module.' from " + std::to_string(list.size()) + " keys");
+    const size_t keys = list.size();
+    const bool stripped = stripModulePrefix(list, path);
+    if (stripped)
+        out.notes.push_back("stripped the DataParallel prefix 'module.' from " + std::to_string(keys) + " keys");
 
     bool stage2 = false;
     for (const auto& kv : list)
-        stage2 = stage2 || startsWith(kv.first.substr(stripModule ? kModulePrefix.size() : 0), kStage2Prefix);
+        stage2 = stage2 || startsWith(kv.first, kStage2Prefix);
 
     bool newWeightNorm = false;
     for (auto& kv : list) {
-        const std::string original = kv.first;
-        std::string name = stripModule ? original.substr(kModulePrefix.size()) : original;
+        const std::string original = (stripped ? "module." : "") + kv.first;  // as stored, for messages
+        std::string name = kv.first;
         if (stage2) {
             if (startsWith(name, "importance_net.") || startsWith(name, "prototype_manager.")) {
                 ++out.skipped;

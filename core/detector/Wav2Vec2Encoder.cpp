@@ -51,7 +51,11 @@ torch::Tensor ConvBlockImpl::forward(const torch::Tensor& input) const
     const int64_t outLength = (length - m_spec.kernel) / m_spec.stride + 1;
     const torch::Tensor windows = x.as_strided({batch, outLength, m_spec.kernel * cin},
                                                {length * cin, m_spec.stride * cin, 1});
-    return torch::gelu(m_norm(torch::linear(windows, m_gemmWeight, m_conv.bias)));
+    // Step by step so each temporary is freed before the next is made: at
+    // 60 s windows one of these is 192000 x 512 floats (393 MB).
+    torch::Tensor y = torch::linear(windows, m_gemmWeight, m_conv.bias);
+    y = m_norm(y);
+    return torch::gelu(y);
 }
 
 // ---------------------------------------------------------------------------

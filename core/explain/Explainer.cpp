@@ -124,7 +124,7 @@ Explanation Explainer::explain(const AudioData& audio, CutMode cut, const std::f
     const torch::Tensor h = torch::from_blob(r.ssl.data(), {1, r.frames, r.dim}, torch::kFloat);
     for (size_t i = 0; i < m_impl->modules.size(); ++i) {
         checkCancel();
-        auto& m = m_impl->modules[i];  // forward() is non-const
+        auto& m = m_impl->modules[i];
         if (m.info.embedDim != r.dim)
             throw CheckpointError(m.info.path + ": Stage 2 width " + std::to_string(m.info.embedDim)
                                   + " does not fit the detector features (" + std::to_string(r.dim) + ")");

@@ -81,7 +81,7 @@ Stage2File readStage2File(const std::string& path)
             throw CheckpointError(path + ": no Stage 2 keys (importance_net.*, prototype_manager.*) in this file");
     }
     fillShapes(f);
-    // Dropped tensors that are not the module's (e.g. num_batches_tracked) would fail strict loading later.
+    f.prototypesAreParameter = f.prototypeMode == "learnable";
     return f;
 }
 

@@ -72,50 +72,97 @@ bool FeatureCache::contains(const std::string& key) const
     return fs::is_regular_file(fileFor(key), ec);
 }
 
+namespace {
+
+// A read-only mapping of one cache file with its validated header.
+class MappedEntry {
+public:
+    explicit MappedEntry(const std::string& path) : m_path(path)
+    {
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            throw CheckpointError(path + ": cannot open the cached features");
+        struct stat st {};
+        ::fstat(fd, &st);
+        m_size = static_cast<size_t>(st.st_size);
+        if (m_size < sizeof(Header)) {
+            ::close(fd);
+            throw CheckpointError(path + ": truncated feature cache file");
+        }
+        m_map = ::mmap(nullptr, m_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        ::close(fd);
+        if (m_map == MAP_FAILED) {
+            m_map = nullptr;
+            throw CheckpointError(path + ": cannot map the cached features");
+        }
+        std::memcpy(&m_header, m_map, sizeof(Header));
+        if (std::memcmp(m_header.magic, kMagic, 8) != 0 || m_header.version != kVersion)
+            fail("not a SpoofLens feature cache file");
+        if ((m_header.bytesPerValue != 2 && m_header.bytesPerValue != 4) || m_header.frames <= 0 || m_header.dim <= 0)
+            fail("bad feature cache header");
+        if (m_size != sizeof(Header) + count() * m_header.bytesPerValue)
+            fail("feature cache file has the wrong size (interrupted write?)");
+    }
+    ~MappedEntry()
+    {
+        if (m_map)
+            ::munmap(m_map, m_size);
+    }
+    MappedEntry(const MappedEntry&) = delete;
+    MappedEntry& operator=(const MappedEntry&) = delete;
+
+    [[noreturn]] void fail(const std::string& why) const { throw CheckpointError(m_path + ": " + why); }
+    const Header& header() const { return m_header; }
+    size_t count() const { return static_cast<size_t>(m_header.frames * m_header.dim); }
+
+    void copyTo(float* dst) const
+    {
+        const char* data = static_cast<const char*>(m_map) + sizeof(Header);
+        if (m_header.bytesPerValue == 4) {
+            std::memcpy(dst, data, count() * 4);
+            return;
+        }
+        // A plain loop: a torch dtype copy here goes through the intra-op
+        // thread pool, which costs more than the conversion on a busy machine.
+        const c10::Half* src = reinterpret_cast<const c10::Half*>(data);
+        const size_t n = count();
+        for (size_t i = 0; i < n; ++i)
+            dst[i] = static_cast<float>(src[i]);
+    }
+
+private:
+    std::string m_path;
+    size_t m_size = 0;
+    void* m_map = nullptr;
+    Header m_header {};
+};
+
+} // namespace
+
 CachedFeatures FeatureCache::load(const std::string& key) const
 {
-    const std::string path = fileFor(key);
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        throw CheckpointError(path + ": cannot open the cached features");
-    struct stat st {};
-    ::fstat(fd, &st);
-    const size_t size = static_cast<size_t>(st.st_size);
-    if (size < sizeof(Header)) {
-        ::close(fd);
-        throw CheckpointError(path + ": truncated feature cache file");
-    }
-    void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    ::close(fd);
-    if (map == MAP_FAILED)
-        throw CheckpointError(path + ": cannot map the cached features");
-    Header h {};
-    std::memcpy(&h, map, sizeof(Header));
-    const auto fail = [&](const std::string& why) {
-        ::munmap(map, size);
-        throw CheckpointError(path + ": " + why);
-    };
-    if (std::memcmp(h.magic, kMagic, 8) != 0 || h.version != kVersion)
-        fail("not a SpoofLens feature cache file");
-    if ((h.bytesPerValue != 2 && h.bytesPerValue != 4) || h.frames <= 0 || h.dim <= 0)
-        fail("bad feature cache header");
-    const size_t count = static_cast<size_t>(h.frames * h.dim);
-    if (size != sizeof(Header) + count * h.bytesPerValue)
-        fail("feature cache file has the wrong size (interrupted write?)");
+    const MappedEntry e(fileFor(key));
     CachedFeatures out;
-    out.frames = h.frames;
-    out.dim = h.dim;
-    out.values.resize(count);
-    const char* data = static_cast<const char*>(map) + sizeof(Header);
-    if (h.bytesPerValue == 4) {
-        std::memcpy(out.values.data(), data, count * 4);
-    } else {
-        const torch::Tensor half = torch::from_blob(const_cast<char*>(data), {int64_t(count)}, torch::kHalf);
-        torch::Tensor f = torch::from_blob(out.values.data(), {int64_t(count)}, torch::kFloat);
-        f.copy_(half);
-    }
-    ::munmap(map, size);
+    out.frames = e.header().frames;
+    out.dim = e.header().dim;
+    out.values.resize(e.count());
+    e.copyTo(out.values.data());
     return out;
+}
+
+std::pair<int64_t, int64_t> FeatureCache::shape(const std::string& key) const
+{
+    const MappedEntry e(fileFor(key));
+    return {e.header().frames, e.header().dim};
+}
+
+void FeatureCache::loadInto(const std::string& key, float* dst, int64_t frames, int64_t dim) const
+{
+    const MappedEntry e(fileFor(key));
+    if (e.header().frames != frames || e.header().dim != dim)
+        e.fail("cached features are " + std::to_string(e.header().frames) + " x " + std::to_string(e.header().dim)
+               + ", expected " + std::to_string(frames) + " x " + std::to_string(dim));
+    e.copyTo(dst);
 }
 
 void FeatureCache::store(const std::string& key, const float* values, int64_t frames, int64_t dim) const
@@ -143,9 +190,10 @@ void FeatureCache::store(const std::string& key, const float* values, int64_t fr
         if (h.bytesPerValue == 4) {
             out.write(reinterpret_cast<const char*>(values), count * 4);
         } else {
-            const torch::Tensor half =
-                torch::from_blob(const_cast<float*>(values), {count}, torch::kFloat).to(torch::kHalf).contiguous();
-            out.write(static_cast<const char*>(half.data_ptr()), count * 2);
+            std::vector<c10::Half> half(static_cast<size_t>(count));
+            for (size_t i = 0; i < half.size(); ++i)
+                half[i] = c10::Half(values[i]);
+            out.write(reinterpret_cast<const char*>(half.data()), count * 2);
         }
         if (!out)
             throw Error(tmp + ": write failed (disk full?)");

@@ -33,6 +33,11 @@ public:
 
     /// Reads via mmap; throws CheckpointError if the file is corrupt.
     CachedFeatures load(const std::string& key) const;
+    /// (T, D) of a cached entry (reads the header only). Throws CheckpointError.
+    std::pair<int64_t, int64_t> shape(const std::string& key) const;
+    /// Reads straight into `dst` (T x D float32, e.g. a row of a batch tensor):
+    /// one pass over the mapped file, no intermediate copy.
+    void loadInto(const std::string& key, float* dst, int64_t frames, int64_t dim) const;
     /// Writes atomically (temporary file + rename).
     void store(const std::string& key, const float* values, int64_t frames, int64_t dim) const;
 

@@ -218,9 +218,11 @@ public:
             const std::string key = m_cache->key(u.path, cacheCropPolicy(m_config));
             if (m_cache->contains(key)) {
                 try {
-                    CachedFeatures f = m_cache->load(key);
+                    const auto [frames, dim] = m_cache->shape(key);
+                    torch::Tensor h = torch::empty({frames, dim}, torch::kFloat);
+                    m_cache->loadInto(key, h.data_ptr<float>(), frames, dim);
                     ++m_cacheHits;
-                    return torch::from_blob(f.values.data(), {f.frames, f.dim}, torch::kFloat).clone();
+                    return h;
                 } catch (const CheckpointError& e) {
                     m_log(std::string("recomputing a damaged cache entry: ") + e.what());
                 }
@@ -477,7 +479,10 @@ TrainResult trainStage2(const TrainOptions& options)
     if (!useValForStopping)
         log("no validation utterances: early stopping and best.pth use the training loss");
 
-    while (state.epoch < cfg.numEpochs) {
+    if (state.stoppedEarly)
+        log("this run already stopped early (patience exhausted after epoch " + std::to_string(state.epoch)
+            + "): nothing to resume");
+    while (state.epoch < cfg.numEpochs && !state.stoppedEarly) {
         if ((options.stop && options.stop->load()) ||
             (options.maxEpochsThisCall > 0 && epochsThisCall >= options.maxEpochsThisCall)) {
             result.interrupted = true;

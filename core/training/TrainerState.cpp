@@ -27,9 +27,12 @@ template <typename Map>
 auto stateKey(const torch::Tensor& p)
 {
     using Key = typename std::decay_t<Map>::key_type;
-    if constexpr (std::is_same_v<Key, std::string>)
-        return c10::guts::to_string(p.unsafeGetTensorImpl());
-    else
+    if constexpr (std::is_same_v<Key, std::string>) {
+        // What c10::guts::to_string does (the pointer printed by a stream).
+        std::ostringstream o;
+        o << p.unsafeGetTensorImpl();
+        return o.str();
+    } else
         return static_cast<Key>(p.unsafeGetTensorImpl());
 }
 

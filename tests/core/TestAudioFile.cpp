@@ -5,9 +5,11 @@
 #include "core/Error.h"
 #include "core/audio/AudioFile.h"
 #include "core/audio/Resampler.h"
+#include "core/checkpoint/Npy.h"
 #include "tests/support/TestData.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QProcess>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -15,6 +17,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
+#include <map>
 
 using namespace spooflens::core;
 
@@ -113,14 +117,26 @@ private:
         QCOMPARE(f.write(data), data.size());
     }
 
-    // The reference arrays, read with numpy (a second, independent reader).
+    // The reference arrays of ref_tiny.npz (core's readNpz).
     std::vector<float> referenceArray(const QString& key)
+    {
+        static const std::map<std::string, NpyArray> npz = readNpz(spooflens::test::dataPath("fixtures/ref_tiny.npz"));
+        const auto it = npz.find(key.toStdString());
+        if (it == npz.end() || it->second.descr != "<f4")
+            return {};
+        return std::vector<float>(it->second.f32(), it->second.f32() + it->second.numel());
+    }
+
+    // The same arrays read with numpy (an independent reader), or {} without it.
+    std::vector<float> numpyArray(const QString& key)
     {
         const QString out = m_dir.filePath(key + QStringLiteral(".f32"));
         const QString npz = QString::fromStdString(spooflens::test::dataPath("fixtures/ref_tiny.npz"));
         const QString script = QStringLiteral("import numpy as np,sys; np.load(sys.argv[1])[sys.argv[2]]"
                                               ".astype('<f4').tofile(sys.argv[3])");
-        if (!run(QStringLiteral("/usr/bin/python3"), {QStringLiteral("-c"), script, npz, key, out}))
+        QProcess p;
+        p.start(QStringLiteral("/usr/bin/python3"), {QStringLiteral("-c"), script, npz, key, out});
+        if (!p.waitForFinished(60000) || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0)
             return {};
         QFile f(out);
         if (!f.open(QIODevice::ReadOnly))
@@ -190,6 +206,11 @@ private slots:
         const std::vector<float> ref = referenceArray(key);
         QCOMPARE(ref.size(), a.samples.size());
         QVERIFY(std::memcmp(ref.data(), a.samples.data(), ref.size() * sizeof(float)) == 0);
+        if (QFileInfo::exists(QStringLiteral("/usr/bin/python3"))) {
+            const std::vector<float> np = numpyArray(key);
+            if (!np.empty())
+                QVERIFY(np == ref);
+        }
         // Both contain a -32768 sample: the peak is exactly 1.0.
         float peak = 0;
         for (float v : a.samples)
@@ -409,6 +430,48 @@ private slots:
         QCOMPARE(a1.durationSeconds, 1.0);
         const QString msg = loadError(tmp("lie3h.flac"));
         QVERIFY2(msg.contains(QLatin1String("lie3h.flac")) && msg.contains(QLatin1String("too long")), qPrintable(msg));
+    }
+
+    void nonFiniteFloatWav()
+    {
+        // IEEE float WAV (format 3) at 44.1 kHz holding NaN, +-inf and 1e30 among
+        // a sine: the result stays finite and in [-1, 1] (regression: huge values
+        // used to overflow the resampler into NaN).
+        QByteArray wav;
+        auto u32 = [&](quint32 v) { for (int i = 0; i < 4; ++i) wav.append(char((v >> (8 * i)) & 0xff)); };
+        auto u16 = [&](quint16 v) { wav.append(char(v & 0xff)); wav.append(char(v >> 8)); };
+        const int n = 44100;
+        wav.append("RIFF");
+        u32(36 + 4 * n);
+        wav.append("WAVEfmt ");
+        u32(16);
+        u16(3);
+        u16(1);
+        u32(44100);
+        u32(44100 * 4);
+        u16(4);
+        u16(32);
+        wav.append("data");
+        u32(4 * n);
+        for (int i = 0; i < n; ++i) {
+            float v = 0.5f * static_cast<float>(std::sin(2 * kPi * 440 * i / 44100.0));
+            if (i % 1000 == 7)
+                v = std::numeric_limits<float>::quiet_NaN();
+            else if (i % 1000 == 8)
+                v = std::numeric_limits<float>::infinity();
+            else if (i % 1000 == 9)
+                v = -std::numeric_limits<float>::infinity();
+            else if (i % 1000 == 10)
+                v = 1e30f;
+            u32(qFromLittleEndian<quint32>(reinterpret_cast<const uchar*>(&v)));
+        }
+        writeBytes(QStringLiteral("nonfinite.wav"), wav);
+        const AudioData a = loadAudio(tmp("nonfinite.wav"));
+        QCOMPARE(a.format, std::string("WAV float"));
+        QCOMPARE(a.samples.size(), size_t(16000));
+        for (float v : a.samples)
+            QVERIFY(std::isfinite(v) && v >= -1.0f && v <= 1.0f);
+        QVERIFY(std::fabs(fitSine(a.samples, 440.0).amplitude - 0.5) < 0.05);
     }
 
     void badInput_data()

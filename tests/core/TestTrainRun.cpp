@@ -68,15 +68,18 @@ int lineCount(const QString& path)
 class TestTrainRun : public QObject {
     Q_OBJECT
     QTemporaryDir m_tmp;
-    QString m_demo, m_runA;
-    const int kEpochs = 5;
+    QString m_demo, m_runFull, m_runA;
+    const int kEpochs = 4;
 
     QString path(const QString& rel) const { return m_tmp.path() + "/" + rel; }
 
+    // The resume tests use a 12-utterance subset (batch 4: 2 steps per epoch) so
+    // that the run with online features stays short.
     QStringList trainArgs(const QString& out, const QStringList& extra = {}) const
     {
         QStringList a{"train", "--config", m_demo + "/demo.yaml", "--out", out, "--quiet",
-                      "--set", QString("training.num_epochs=%1").arg(kEpochs), "--set", "training.patience=50"};
+                      "--set", QString("training.num_epochs=%1").arg(kEpochs), "--set", "training.patience=50",
+                      "--set", "training.batch_size=4", "--set", "data.protocol_path=" + m_demo + "/data/small.txt"};
         for (const auto& e : extra)
             a << "--set" << e;
         return a;
@@ -117,17 +120,39 @@ private slots:
         for (const char* f : {"detector_tiny.pth", "demo_utterance.wav", "demo_utterance.json", "demo.yaml", "data/protocol.txt"})
             QVERIFY2(QFile::exists(m_demo + "/" + f), f);
         QCOMPARE(lineCount(m_demo + "/data/protocol.txt"), 32);
+        QFile all(m_demo + "/data/protocol.txt");
+        QVERIFY(all.open(QIODevice::ReadOnly));
+        QFile small(m_demo + "/data/small.txt");
+        QVERIFY(small.open(QIODevice::WriteOnly));
+        QMap<QString, int> taken;
+        for (const QByteArray& line : all.readAll().split('\n')) {
+            const QList<QByteArray> cols = line.split(' ');
+            if (cols.size() != 3)
+                continue;
+            const QString key = QString::fromUtf8(cols[1] + cols[2]);
+            if (taken[key]++ < (cols[1] == "train" ? 4 : 2))
+                small.write(line + "\n");
+        }
+        small.close();
+        QCOMPARE(lineCount(m_demo + "/data/small.txt"), 12);
+        m_runA = path("runA");
+        const Run r2 = cli(trainArgs(m_runA));
+        QVERIFY2(r2.code == 0, qPrintable(r2.err));
+        QCOMPARE(jsonl(m_runA + "/metrics.jsonl").size(), kEpochs);
+        QCOMPARE(jsonl(m_runA + "/steps.jsonl").size(), kEpochs * 2);
     }
 
     void trainLossGoesDown()
     {
-        m_runA = path("runA");
-        const Run r = cli(trainArgs(m_runA));
+        // The whole demo set, demo settings.
+        m_runFull = path("runFull");
+        const Run r = cli({"train", "--config", m_demo + "/demo.yaml", "--out", m_runFull, "--quiet", "--set",
+                           "training.num_epochs=5"});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         for (const char* f : {"best.pth", "last.pth", "metrics.jsonl", "steps.jsonl", "config.yaml"})
-            QVERIFY2(QFile::exists(m_runA + "/" + f), f);
-        const auto m = jsonl(m_runA + "/metrics.jsonl");
-        QCOMPARE(m.size(), kEpochs);
+            QVERIFY2(QFile::exists(m_runFull + "/" + f), f);
+        const auto m = jsonl(m_runFull + "/metrics.jsonl");
+        QCOMPARE(m.size(), 5);
         QVERIFY(m.last()["train"].toObject()["loss_total"].toDouble() < m.first()["train"].toObject()["loss_total"].toDouble());
         QVERIFY(m.last()["val"].toObject()["loss_total"].toDouble() < m.first()["val"].toObject()["loss_total"].toDouble());
         for (const auto& e : m) {
@@ -141,11 +166,39 @@ private slots:
             QVERIFY(e["seconds"].toDouble() > 0);
             QCOMPARE(e["lr"].toDouble(), 1e-3);
         }
-        QCOMPARE(jsonl(m_runA + "/steps.jsonl").size(), kEpochs * 3);  // 24 training crops, batch 8
+        QCOMPARE(jsonl(m_runFull + "/steps.jsonl").size(), 5 * 3);  // 24 training crops, batch 8
         // A clear error for a bad key, naming key and line.
         const Run bad = cli({"train", "--config", m_demo + "/demo.yaml", "--set", "training.bach_size=3", "--out", path("bad")});
         QCOMPARE(bad.code, 1);
         QVERIFY2(bad.err.contains("training.bach_size"), qPrintable(bad.err));
+    }
+
+    void earlyStoppingAndCollapse()
+    {
+        // A huge learning rate drives w to 0 (the seed objective's degenerate
+        // minimum): collapse must be flagged, and patience 1 stops the run.
+        const QString run = path("runCollapse");
+        const Run r = cli(QStringList(trainArgs(run, {"training.learning_rate=0.5", "training.patience=1",
+                                                      "training.num_epochs=8"})));
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("early stopping"), qPrintable(r.err));
+        const auto m = jsonl(run + "/metrics.jsonl");
+        QVERIFY(m.size() >= 2 && m.size() < 8);
+        QVERIFY(m.last()["collapse"].toObject()["collapsed"].toBool());
+        QVERIFY(m.last()["importance_mean"].toDouble() < 1e-3);
+        const Run again = cli({"train", "--resume", run, "--quiet"});
+        QCOMPARE(again.code, 0);
+        QCOMPARE(jsonl(run + "/metrics.jsonl").size(), m.size());
+    }
+
+    void augmentedTraining()
+    {
+        // RawBoost 3 on: features are recomputed for training crops, and said so.
+        const QString run = path("runAug");
+        const Run r = cli(QStringList(trainArgs(run, {"augmentation.rawboost_algo=3", "training.num_epochs=1"})));
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("recomputed"), qPrintable(r.err));
+        QCOMPARE(jsonl(run + "/metrics.jsonl").size(), 1);
     }
 
     void resumeAfterStop()
@@ -168,10 +221,10 @@ private slots:
         QVERIFY(p.waitForStarted());
         QElapsedTimer t;
         t.start();
-        while (lineCount(run + "/steps.jsonl") < 4 && t.elapsed() < 180000 && p.state() != QProcess::NotRunning)
+        while (lineCount(run + "/steps.jsonl") < 3 && t.elapsed() < 180000 && p.state() != QProcess::NotRunning)
             QThread::msleep(5);
         QVERIFY2(p.state() != QProcess::NotRunning, "the run finished before it could be killed");
-        p.kill();  // SIGKILL, mid epoch 2
+        p.kill();  // SIGKILL, in epoch 2
         p.waitForFinished();
         const int loggedEpochs = jsonl(run + "/metrics.jsonl").size();
         QVERIFY(loggedEpochs < kEpochs);
@@ -221,7 +274,7 @@ torch.save(whole, out + '/seed_whole.pth')
 print('ok')
 )PY";
         QProcess p;
-        p.start(py, {"-c", script, m_runA, m_demo + "/detector_tiny.pth", m_tmp.path()});
+        p.start(py, {"-c", script, m_runFull, m_demo + "/detector_tiny.pth", m_tmp.path()});
         QVERIFY(p.waitForFinished(120000));
         QVERIFY2(p.exitCode() == 0, qPrintable(QString::fromUtf8(p.readAllStandardError())));
         // The same module through three files gives the same explanation.
@@ -232,7 +285,7 @@ print('ok')
                 qWarning() << r.err;
             return QJsonDocument::fromJson(r.out.toUtf8()).object()["importance"].toArray();
         };
-        const QJsonArray a = importance(m_runA + "/best.pth");
+        const QJsonArray a = importance(m_runFull + "/best.pth");
         QVERIFY(!a.isEmpty());
         QCOMPARE(importance(m_tmp.path() + "/plain.pth"), a);
         QCOMPARE(importance(m_tmp.path() + "/seed_whole.pth"), a);
@@ -242,7 +295,7 @@ print('ok')
 
     void explainContract()
     {
-        const QString xai = m_runA + "/best.pth";
+        const QString xai = m_runFull + "/best.pth";
         const Run r = cli({"explain", "--detector", m_demo + "/detector_tiny.pth", "--xai", xai, "--json",
                            m_demo + "/demo_utterance.wav"});
         QVERIFY2(r.code == 0, qPrintable(r.err));
@@ -283,7 +336,7 @@ print('ok')
 
     void compareModes()
     {
-        const QString a = m_runA + "/best.pth";
+        const QString a = m_runFull + "/best.pth";
         const QString b = QString::fromStdString(dataPath("fixtures/xai_tiny.pth"));
         const Run r = cli({"compare", "--detector", m_demo + "/detector_tiny.pth", "--xai", a, "--xai", b, "--xai", a,
                            "--json", m_demo + "/demo_utterance.wav"});

@@ -4,6 +4,11 @@
 // owns; the GUI thread never blocks on the device. Position, state and end of
 // playback are published through atomics and turned into signals by a QTimer
 // on the player's (GUI) thread at ~30 Hz; nothing is emitted from the audio thread.
+// Thread-safety: use an AudioPlayer from the thread that owns it (the GUI thread).
+// Positions are seconds of the source audio; the cursor reports what the
+// callback has handed to the device (ahead of the speaker by the output latency).
+// Headless use: point ALSA_CONFIG_PATH at a config with a `null` or `file` PCM
+// before the first player is created (see tests/ui/TestAudioPlayer.cpp).
 #include <QObject>
 #include <QString>
 #include <QTimer>
