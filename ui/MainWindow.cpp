@@ -40,6 +40,7 @@
 #include <QStatusBar>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace spooflens::ui {
@@ -150,7 +151,7 @@ MainWindow::MainWindow(bool persistSettings, QWidget* parent) : QMainWindow(pare
     pv->addWidget(m_noStage2);
     pv->addWidget(m_score, m_score->preferredHeight());
     for (Track* t : {static_cast<Track*>(m_waveform), static_cast<Track*>(m_spectrogram), static_cast<Track*>(m_score)}) {
-        t->setMinimumHeight(int(t->preferredHeight() * 0.6));
+        t->setMinimumHeight(std::max(80, int(t->preferredHeight() * 0.8)));
         m_timeline->addTrack(t);
     }
     m_score->setVisible(false);
@@ -161,6 +162,7 @@ MainWindow::MainWindow(bool persistSettings, QWidget* parent) : QMainWindow(pare
     m_scroll->setFrameShape(QFrame::NoFrame);
     m_compare = new ComparePanel(central);
     m_compare->setVisible(false);
+    m_compare->setMaximumHeight(150);
     auto* split = new QSplitter(Qt::Vertical, central);
     split->addWidget(m_scroll);
     split->addWidget(m_compare);
@@ -464,7 +466,7 @@ void MainWindow::onModels(const ModelState& state)
             row = new CompareRow(key, rowLabel(info), m_panel);
             row->importance()->setThreshold(m_importanceThreshold, true);
             for (Track* t : {static_cast<Track*>(row->importance()), static_cast<Track*>(row->similarity())}) {
-                t->setMinimumHeight(int(t->preferredHeight() * 0.6));
+                t->setMinimumHeight(std::max(64, int(t->preferredHeight() * 0.72)));
                 m_timeline->addTrack(t);
             }
             connect(row, &CompareRow::moveUpRequested, this, [this, row] {

@@ -2,6 +2,7 @@
 // the given files (or the embedded demo) and, with --screenshot, writes a PNG
 // of the window once every computation has finished.
 #include "ui/MainWindow.h"
+#include "ui/TimelineController.h"
 #include "ui/tracks/Track.h"
 #include "ui/training/TrainingCharts.h"
 #include "ui/training/TrainingPanel.h"
@@ -47,13 +48,16 @@ int main(int argc, char** argv)
                                             QStringLiteral("YAML"));
     const QCommandLineOption xai(QStringLiteral("xai"), QStringLiteral("Stage 2 checkpoint (repeat for several)."),
                                  QStringLiteral("FILE"));
-    const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size for --screenshot (default 1400x950)."),
+    const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size (default 1400x1200 for --screenshot)."),
                                   QStringLiteral("WxH"));
     const QCommandLineOption attach(QStringLiteral("attach"),
                                     QStringLiteral("Open the training panel on a Stage 2 run folder (finished or "
                                                    "running); with --screenshot, render only the panel."),
                                     QStringLiteral("RUN_DIR"));
-    parser.addOptions({screenshot, detector, detectorConfig, xai, size, attach});
+    const QCommandLineOption view(QStringLiteral("view"),
+                                  QStringLiteral("Show START..END seconds instead of the whole file (e.g. 61.2:61.7)."),
+                                  QStringLiteral("START:END"));
+    parser.addOptions({screenshot, detector, detectorConfig, xai, size, view, attach});
     parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Audio file to open."), QStringLiteral("[FILE]"));
     parser.process(app);
 
@@ -100,6 +104,8 @@ int main(int argc, char** argv)
     QElapsedTimer clock;
     clock.start();
     MainWindow window(/*persistSettings=*/!shooting);
+    if (shooting)
+        window.resize(1400, 1200);
     if (parser.isSet(size)) {
         const QStringList wh = parser.value(size).split(QLatin1Char('x'));
         if (wh.size() == 2 && wh[0].toInt() > 200 && wh[1].toInt() > 200)
@@ -135,6 +141,27 @@ int main(int argc, char** argv)
             return 1;
         }
     }
+    double viewStart = 0, viewEnd = 0;
+    if (parser.isSet(view)) {
+        const QStringList se = parser.value(view).split(QLatin1Char(':'));
+        bool ok1 = false, ok2 = false;
+        if (se.size() == 2) {
+            viewStart = se[0].toDouble(&ok1);
+            viewEnd = se[1].toDouble(&ok2);
+        }
+        if (!ok1 || !ok2 || !(viewEnd > viewStart)) {
+            std::fprintf(stderr, "spooflens-gui: --view needs START:END in seconds with END > START\n");
+            return 2;
+        }
+    }
+    bool viewPending = parser.isSet(view);
+    // The view is applied once the audio is in (the file sets the time axis).
+    QObject::connect(&window, &MainWindow::audioShown, &window, [&] {
+        if (viewPending) {
+            viewPending = false;
+            window.timeline()->setView(viewStart, viewEnd);
+        }
+    });
     window.show();
     if (!shooting)
         return app.exec();

@@ -52,7 +52,7 @@ private slots:
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QImage img(out);
         QVERIFY(!img.isNull());
-        QCOMPARE(img.size(), QSize(1400, 950));
+        QCOMPARE(img.size(), QSize(1400, 1200));
         QVERIFY(r.err.contains(QStringLiteral("wrote")));
     }
 

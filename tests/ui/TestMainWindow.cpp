@@ -89,7 +89,7 @@ private slots:
         }
         // The last frame ends inside the file.
         QVERIFY(core::frameCentreSeconds(e.frames - 1) + 0.0125 <= double(ref.samples.size()) / 16000.0);
-        const int width = w.waveformTrack()->axisRect()->width();
+        const int width = w.waveformTrack()->axisRect()->width();  // laid out: the window has been drawn
         QVERIFY(w.waveformTrack()->pointCount() >= width - 1 && w.waveformTrack()->pointCount() <= width);
         QCOMPARE(w.spectrogramTrack()->overview().columns, int((ref.samples.size() - 400) / 160 + 1));
         QVERIFY(w.scoreTrack()->isVisible());

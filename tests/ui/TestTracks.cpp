@@ -90,7 +90,7 @@ private slots:
         track.setSamples(m_samples, 16000);
         track.setTimeRange(0, 7.04);
         QVERIFY(!track.showsExactSamples());
-        const int width = track.axisRect()->width();
+        const int width = track.width() - ui::Track::kLeftMargin - ui::Track::kRightMargin;
         QVERIFY2(track.pointCount() <= width && track.pointCount() >= width - 1,
                  qPrintable(QStringLiteral("%1 points on %2 px").arg(track.pointCount()).arg(width)));
         track.setTimeRange(2.0, 2.005);  // 80 samples

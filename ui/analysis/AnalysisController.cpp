@@ -97,9 +97,9 @@ void AnalysisController::openAudio(const QString& path)
 
 void AnalysisController::openModels(const QString& detector, const QString& detectorConfig, const QStringList& stage2)
 {
+    // m_detector/m_stage2 change when the worker reports what loaded.
     m_pendingDetector = detector;
     m_pendingConfig = detectorConfig;
-    m_stage2 = stage2;
     const quint64 gen = next();
     started();
     emit workerLoadModels(gen, detector, detectorConfig, stage2);
@@ -107,7 +107,6 @@ void AnalysisController::openModels(const QString& detector, const QString& dete
 
 void AnalysisController::setStage2(const QStringList& stage2)
 {
-    m_stage2 = stage2;
     const quint64 gen = next();
     started();
     emit workerSetStage2(gen, stage2);

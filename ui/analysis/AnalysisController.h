@@ -31,7 +31,7 @@ public:
 
     AudioPtr audio() const { return m_audio; }
     const ModelState& models() const { return m_models; }
-    /// Stage 2 files requested (loaded ones once the worker has answered).
+    /// Stage 2 files loaded (as last reported by the worker).
     QStringList stage2Paths() const { return m_stage2; }
     QString detectorPath() const { return m_detector; }
     QString detectorConfigPath() const { return m_detectorConfig; }

@@ -2,6 +2,7 @@
 
 #include "ui/tracks/FrameRegions.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace spooflens::ui {
@@ -21,7 +22,7 @@ ImportanceTrack::ImportanceTrack(QWidget* parent) : Track(parent)
     m_line->point2->setTypeX(QCPItemPosition::ptAxisRectRatio);
     m_line->setSelectable(false);
     setThreshold(m_threshold, true);
-    setTitle(QStringLiteral("Importance w(t), 0…1 per 20 ms frame (no Stage 2 module loaded)"));
+    setTitle(QStringLiteral("Importance w(t), 0…1 per 20 ms frame (no explanation yet)"));
 }
 
 void ImportanceTrack::setData(const core::Stage2Track& track, const QString& label)
@@ -34,7 +35,8 @@ void ImportanceTrack::setData(const core::Stage2Track& track, const QString& lab
         w[i] = m_w[size_t(i)];
     }
     m_graph->setData(t, w, true);
-    setTitle(QStringLiteral("Importance w(t), 0…1 per 20 ms frame · %1").arg(label));
+    const float peak = m_w.empty() ? 0.f : *std::max_element(m_w.begin(), m_w.end());
+    setTitle(QStringLiteral("Importance w(t), 0…1 per 20 ms frame · %1 · max %2").arg(label).arg(double(peak), 0, 'f', 3));
     rebuildRegions();
     replot(QCustomPlot::rpQueuedReplot);
 }

@@ -80,8 +80,9 @@ void ScoreTrack::rescale()
             hi = std::max(hi, double(v));
         }
     }
+    // Extra headroom on top keeps the line clear of the title.
     const double pad = std::max(1.0, (hi - lo) * 0.25);
-    yAxis->setRange(lo - pad, hi + pad);
+    yAxis->setRange(lo - pad, hi + 2.5 * pad);
 }
 
 QString ScoreTrack::verdict() const

@@ -12,13 +12,13 @@ SimilarityTrack::SimilarityTrack(QWidget* parent) : Track(parent)
     yAxis->setRange(-1.05, 1.05);
     yAxis->ticker()->setTickCount(4);
     m_spoof = addGraph();
-    m_spoof->setName(QStringLiteral("cos(h, P_spoof)"));
+    m_spoof->setName(QStringLiteral("to spoof prototype"));
     m_spoof->setPen(QPen(QColor(210, 40, 40), 1.3));
     m_bonafide = addGraph();
-    m_bonafide->setName(QStringLiteral("cos(h, P_bonafide)"));
+    m_bonafide->setName(QStringLiteral("to bona fide prototype"));
     m_bonafide->setPen(QPen(QColor(20, 140, 60), 1.3));
     m_diff = addGraph();
-    m_diff->setName(QStringLiteral("bona fide − spoof"));
+    m_diff->setName(QStringLiteral("difference (bona fide − spoof)"));
     m_diff->setPen(QPen(QColor(60, 60, 60), 1, Qt::DotLine));
     legend->setVisible(true);
     legend->setRowSpacing(0);
@@ -30,7 +30,7 @@ SimilarityTrack::SimilarityTrack(QWidget* parent) : Track(parent)
     legend->setFillOrder(QCPLegend::foColumnsFirst);
     legend->setWrap(3);
     axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignRight | Qt::AlignTop);
-    setTitle(QStringLiteral("Prototype similarity, cosine −1…1 per 20 ms frame (no Stage 2 module loaded)"));
+    setTitle(QStringLiteral("Prototype similarity, cosine −1…1 per 20 ms frame (no explanation yet)"));
 }
 
 void SimilarityTrack::setData(const core::Stage2Track& track, const QString& label)
@@ -48,7 +48,7 @@ void SimilarityTrack::setData(const core::Stage2Track& track, const QString& lab
     m_spoof->setData(t, s, true);
     m_bonafide->setData(t, b, true);
     m_diff->setData(t, d, true);
-    setTitle(QStringLiteral("Prototype similarity, cosine per 20 ms frame · %1").arg(label));
+    setTitle(QStringLiteral("Prototype similarity: cosine of h(t) to each prototype, per 20 ms frame · %1").arg(label));
     replot(QCustomPlot::rpQueuedReplot);
 }
 

@@ -22,9 +22,10 @@ Track::Track(QWidget* parent) : QCustomPlot(parent)
 
     // Cursor items live on a buffered layer of their own: moving the playhead
     // redraws that layer only, not the data (a spectrogram is expensive).
-    addLayer(QStringLiteral("overlay"), layer(QStringLiteral("main")), QCustomPlot::limAbove);
+    // QCustomPlot's own "overlay" layer (topmost, buffered) serves.
     m_overlay = layer(QStringLiteral("overlay"));
     m_overlay->setMode(QCPLayer::lmBuffered);
+    connect(this, &QCustomPlot::afterReplot, this, [this] { m_drawn = true; });
 
     m_selection = new QCPItemRect(this);
     m_selection->setLayer(m_overlay);
@@ -147,13 +148,18 @@ void Track::applyMargins()
 void Track::replotOverlay()
 {
     // QCPLayer::replot falls back to a full replot while the paint buffers
-    // are invalid (first show, resize).
-    m_overlay->replot();
+    // are invalid (resize), but needs them to exist (first draw).
+    if (m_drawn)
+        m_overlay->replot();
+    else
+        replot(QCustomPlot::rpQueuedReplot);
 }
 
 int Track::dataWidthPixels() const
 {
-    return std::max(50, axisRect()->width());
+    // From the widget width and the fixed margins: the axis rect itself is
+    // only laid out at the next replot.
+    return std::max(50, width() - kLeftMargin - kRightMargin);
 }
 
 } // namespace spooflens::ui

@@ -74,6 +74,7 @@ private:
     QCPItemStraightLine* m_crosshair = nullptr;
     QCPItemRect* m_selection = nullptr;
     bool m_showTimeLabels = false;
+    bool m_drawn = false;
     double m_playheadSeconds = std::numeric_limits<double>::quiet_NaN();
 };
 
