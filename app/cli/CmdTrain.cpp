@@ -2,11 +2,13 @@
 // `spooflens train --resume RUN_DIR`: trains a Stage 2 module on the frozen detector.
 #include "app/cli/Command.h"
 #include "core/Error.h"
+#include "core/training/RunControl.h"
 #include "core/training/TrainConfig.h"
 #include "core/training/Trainer.h"
 
 #include <atomic>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -54,6 +56,12 @@ int runTrain(const TrainArgs& a)
     o.maxEpochsThisCall = a.stopAfter;
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
+    // RUN_DIR/control (pause | run | stop) lets another process (the GUI's
+    // training panel) pause between steps and stop resumably.
+    std::atomic<bool> pause{false};
+    o.pause = &pause;
+    std::filesystem::create_directories(o.runDir);
+    const core::RunControlWatcher control(o.runDir, &g_stop, &pause);
     const core::TrainResult r = core::trainStage2(o);
     std::cerr << "run " << r.runDir << ": " << r.epochsDone << " epochs, best epoch " << r.bestEpoch
               << " (val loss " << r.bestValLoss << ")"

@@ -4,9 +4,13 @@
 #include "ui/MainWindow.h"
 #include "ui/TimelineController.h"
 #include "ui/tracks/Track.h"
+#include "ui/training/TrainingCharts.h"
+#include "ui/training/TrainingPanel.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDockWidget>
+#include <QMenuBar>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QImageWriter>
@@ -18,6 +22,10 @@ using spooflens::ui::MainWindow;
 
 int main(int argc, char** argv)
 {
+    // A screenshot needs no display: render offscreen unless told otherwise.
+    for (int i = 1; i < argc; ++i)
+        if (QByteArray(argv[i]) == "--screenshot" && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("SpoofLens"));
     QApplication::setApplicationName(QStringLiteral("spooflens-gui"));
@@ -42,10 +50,14 @@ int main(int argc, char** argv)
                                  QStringLiteral("FILE"));
     const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size (default 1400x1200 for --screenshot)."),
                                   QStringLiteral("WxH"));
+    const QCommandLineOption attach(QStringLiteral("attach"),
+                                    QStringLiteral("Open the training panel on a Stage 2 run folder (finished or "
+                                                   "running); with --screenshot, render only the panel."),
+                                    QStringLiteral("RUN_DIR"));
     const QCommandLineOption view(QStringLiteral("view"),
                                   QStringLiteral("Show START..END seconds instead of the whole file (e.g. 61.2:61.7)."),
                                   QStringLiteral("START:END"));
-    parser.addOptions({screenshot, detector, detectorConfig, xai, size, view});
+    parser.addOptions({screenshot, detector, detectorConfig, xai, size, view, attach});
     parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Audio file to open."), QStringLiteral("[FILE]"));
     parser.process(app);
 
@@ -63,6 +75,30 @@ int main(int argc, char** argv)
     if (shooting && QFileInfo(shotPath).suffix().toLower() != QLatin1String("png")) {
         std::fprintf(stderr, "spooflens-gui: --screenshot needs a .png file name\n");
         return 2;
+    }
+
+    if (parser.isSet(attach) && shooting) {
+        // The training panel alone, charts filled from the run folder.
+        spooflens::ui::TrainingPanel panel;
+        panel.resize(1600, 900);
+        QString error;
+        if (!panel.attachRun(parser.value(attach), &error)) {
+            std::fprintf(stderr, "spooflens-gui: %s\n", qPrintable(error));
+            return 1;
+        }
+        panel.show();
+        QApplication::processEvents();
+        panel.charts()->replotNow();
+        QApplication::processEvents();
+        const QImage image = panel.grab().toImage();
+        QImageWriter writer(shotPath, "png");
+        if (!writer.write(image)) {
+            std::fprintf(stderr, "spooflens-gui: cannot write %s: %s\n", qPrintable(shotPath),
+                         qPrintable(writer.errorString()));
+            return 1;
+        }
+        std::fprintf(stderr, "spooflens-gui: wrote %s (%dx%d)\n", qPrintable(shotPath), image.width(), image.height());
+        return 0;
     }
 
     QElapsedTimer clock;
@@ -83,6 +119,27 @@ int main(int argc, char** argv)
             window.restoreModels();
     } else if (!parser.isSet(detector)) {
         window.openDemo();
+    }
+    // The training panel: a dock (View via the Training menu), opened with --attach.
+    auto* trainingDock = new QDockWidget(QStringLiteral("Training"), &window);
+    trainingDock->setObjectName(QStringLiteral("trainingDock"));
+    auto* training = new spooflens::ui::TrainingPanel(trainingDock);
+    trainingDock->setWidget(training);
+    window.addDockWidget(Qt::BottomDockWidgetArea, trainingDock);
+    window.menuBar()->addMenu(QStringLiteral("&Training"))->addAction(trainingDock->toggleViewAction());
+    QObject::connect(training, &spooflens::ui::TrainingPanel::openInViewerRequested, &window,
+                     [&window](const QString& checkpoint, const QString& detectorPath) {
+                         window.openModels(detectorPath, QString(), {checkpoint});
+                     });
+    QObject::connect(training, &spooflens::ui::TrainingPanel::addToComparisonRequested, &window,
+                     [&window](const QString& checkpoint, const QString&) { window.addStage2({checkpoint}); });
+    trainingDock->setVisible(parser.isSet(attach));
+    if (parser.isSet(attach)) {
+        QString error;
+        if (!training->attachRun(parser.value(attach), &error)) {
+            std::fprintf(stderr, "spooflens-gui: %s\n", qPrintable(error));
+            return 1;
+        }
     }
     double viewStart = 0, viewEnd = 0;
     if (parser.isSet(view)) {

@@ -221,6 +221,7 @@ public:
                     const auto [frames, dim] = m_cache->shape(key);
                     torch::Tensor h = torch::empty({frames, dim}, torch::kFloat);
                     m_cache->loadInto(key, h.data_ptr<float>(), frames, dim);
+                    ++m_cacheHits;
                     return h;
                 } catch (const CheckpointError& e) {
                     m_log(std::string("recomputing a damaged cache entry: ") + e.what());
@@ -235,10 +236,14 @@ public:
         std::vector<float> wave = crop(loadWave(u.path), training && m_config.randomCrop, rng);
         if (training && m_config.rawboostAlgo > 0)
             wave = rawBoost(wave, m_config.rawboostAlgo, rng);
+        ++m_online;
         return runDetector(wave);
     }
 
     int64_t computed() const { return m_computed; }
+    /// For the step log (the GUI's progress): cache reads, detector runs of any kind.
+    int64_t cacheHits() const { return m_cacheHits; }
+    int64_t detectorRuns() const { return m_computed + m_online; }
 
 private:
     TrainConfig m_config;
@@ -249,6 +254,7 @@ private:
     std::map<std::string, std::vector<float>> m_audio;
     size_t m_audioBytes = 0;
     int64_t m_computed = 0;
+    int64_t m_cacheHits = 0, m_online = 0;
 };
 
 EpochMetrics::Terms termsFrom(const Stage2LossTerms& t)
@@ -527,6 +533,9 @@ TrainResult trainStage2(const TrainOptions& options)
             sj["batch"] = b + 1;
             sj["batches"] = batchesPerEpoch;
             sj["seconds"] = secondsSince(epochStart);
+            sj["device"] = device.str();
+            sj["features_cached"] = source.cacheHits();
+            sj["features_computed"] = source.detectorRuns();
             appendLine(stepsPath, sj.dump());
             if (!options.quiet) {
                 const double el = secondsSince(epochStart);

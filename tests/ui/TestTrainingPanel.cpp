@@ -1,0 +1,224 @@
+// The training panel end to end with the real trainer: `spooflens demo` writes
+// the demo data (tiny detector, two real utterances cut into labelled crops),
+// the panel starts `spooflens train` as a process and follows its run folder.
+// Pausing and stopping go through RUN_DIR/control (core/training/RunControl.h).
+// ctest-labels: gui
+#include "tests/support/TestData.h"
+#include "ui/training/RunList.h"
+#include "ui/training/RunMonitor.h"
+#include "ui/training/TrainConfigForm.h"
+#include "ui/training/TrainingCharts.h"
+#include "ui/training/TrainingPanel.h"
+#include "ui/training/TrainingRunner.h"
+
+#include <QElapsedTimer>
+#include <QImage>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace spooflens::ui;
+
+namespace {
+
+constexpr int kTrainTimeoutMs = 120000;
+
+} // namespace
+
+class TestTrainingPanel : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir m_tmp;
+    QString m_demoConfig;
+    QString m_finishedRun;
+
+    /// A panel whose form holds the demo configuration with `epochs` epochs into `out`.
+    void configure(TrainingPanel& panel, const QString& out, int epochs, int patience)
+    {
+        QString err;
+        QVERIFY2(panel.form()->loadYamlFile(m_demoConfig, &err), qPrintable(err));
+        panel.form()->setField("training.num_epochs", QString::number(epochs));
+        panel.form()->setField("training.patience", QString::number(patience));
+        panel.form()->setField("training.device", "cpu");
+        panel.form()->setField("cache.enabled", "true");
+        panel.form()->setField("cache.dir", m_tmp.filePath("cache"));
+        panel.form()->setOutputFolder(out);
+    }
+
+    static int stepLines(const QString& runDir)
+    {
+        QFile f(QDir(runDir).filePath("steps.jsonl"));
+        if (!f.open(QIODevice::ReadOnly))
+            return 0;
+        return int(f.readAll().count('\n'));
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QVERIFY(m_tmp.isValid());
+        const QString demo = m_tmp.filePath("demo");
+        QProcess p;
+        p.start(spooflens::test::cliPath(), {"demo", "--out", demo, "--no-train"});
+        QVERIFY(p.waitForFinished(kTrainTimeoutMs));
+        QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0, p.readAllStandardError().constData());
+        // The demo's Stage 2 training configuration (absolute paths into the demo folder).
+        m_demoConfig = QDir(demo).filePath("demo.yaml");
+        QVERIFY(QFileInfo::exists(m_demoConfig));
+    }
+
+    // Start from the panel, charts fill while the epoch runs; pause holds the
+    // trainer between steps, continue goes on; stop keeps the checkpoints and
+    // "Resume run" continues the same run folder.
+    void startPauseStopResume()
+    {
+        TrainingPanel panel;
+        panel.resize(1400, 850);
+        panel.show();
+        const QString run = m_tmp.filePath("runs/long");
+        configure(panel, run, 400, 400);
+        QSignalSpy points(panel.charts(), &TrainingCharts::pointsAdded);
+        QVERIFY2(panel.startTraining(), qPrintable(panel.statusText()));
+        QTRY_VERIFY_WITH_TIMEOUT(panel.charts()->stepPointCount() > 0, kTrainTimeoutMs);
+        QVERIFY(points.size() > 0);
+        QTRY_VERIFY_WITH_TIMEOUT(panel.charts()->epochPointCount() >= 1, kTrainTimeoutMs);
+        QVERIFY(panel.progressText().contains("epoch"));
+
+        // Pause: at most the step in flight finishes, then nothing moves.
+        panel.pauseRun();
+        QCOMPARE(panel.runner()->state(), TrainingRunner::State::Paused);
+        QCOMPARE(spooflens::ui::RunMonitor::isRunFolder(run), true);
+        // The trainer polls the control file every 100 ms; give it that, then
+        // watch a window in which no step may be logged (absence needs a window).
+        QTest::qWait(400);
+        const int atPause = stepLines(run);
+        QTest::qWait(1200);
+        QCOMPARE(stepLines(run), atPause);
+        QVERIFY(panel.statusText().contains("paused"));
+
+        panel.continueRun();
+        QTRY_VERIFY_WITH_TIMEOUT(stepLines(run) > atPause, kTrainTimeoutMs);
+
+        // Stop: the process exits by itself, checkpoints stay, resume is offered.
+        QSignalSpy ended(panel.runner(), &TrainingRunner::runEnded);
+        panel.stopRun();
+        QTRY_VERIFY_WITH_TIMEOUT(ended.size() == 1, kTrainTimeoutMs);
+        QCOMPARE(panel.runner()->state(), TrainingRunner::State::Stopped);
+        QVERIFY(QFileInfo::exists(QDir(run).filePath("last.pth")));
+        QVERIFY(QFileInfo::exists(QDir(run).filePath("best.pth")));
+        QVERIFY(panel.resumeOffered());
+        const int epochsBefore = panel.monitor()->epochs().size();
+        QVERIFY(epochsBefore >= 1);
+
+        panel.resumeFromFolder();
+        QCOMPARE(panel.runner()->state(), TrainingRunner::State::Running);
+        QTRY_VERIFY_WITH_TIMEOUT(panel.monitor()->epochs().size() > epochsBefore, kTrainTimeoutMs);
+        // The resumed run continues the epoch count: nothing repeated.
+        const auto& ep = panel.monitor()->epochs();
+        for (int i = 0; i < ep.size(); ++i)
+            QCOMPARE(ep[i].epoch, qint64(i + 1));
+        panel.stopRun();
+        QTRY_VERIFY_WITH_TIMEOUT(ended.size() == 2, kTrainTimeoutMs);
+    }
+
+    // A trainer that dies (killed, OOM) is reported and resumable.
+    void killedRunIsReportedAndResumable()
+    {
+        TrainingPanel panel;
+        const QString run = m_tmp.filePath("runs/killed");
+        configure(panel, run, 400, 400);
+        QVERIFY(panel.startTraining());
+        QTRY_VERIFY_WITH_TIMEOUT(panel.monitor()->epochs().size() >= 1, kTrainTimeoutMs);
+        QSignalSpy ended(panel.runner(), &TrainingRunner::runEnded);
+        panel.runner()->process()->kill();
+        QTRY_COMPARE_WITH_TIMEOUT(ended.size(), 1, 10000);
+        QCOMPARE(panel.runner()->state(), TrainingRunner::State::Failed);
+        QVERIFY2(panel.statusText().contains("killed or crashed"), qPrintable(panel.statusText()));
+        QVERIFY(panel.resumeOffered());
+        const int before = panel.monitor()->epochs().size();
+        panel.resumeFromFolder();
+        QTRY_VERIFY_WITH_TIMEOUT(panel.monitor()->epochs().size() > before, kTrainTimeoutMs);
+        panel.stopRun();
+        QTRY_COMPARE_WITH_TIMEOUT(ended.size(), 2, kTrainTimeoutMs);
+    }
+
+    // A finished run: attach from another panel, charts filled, viewer hand-over.
+    void attachToFinishedRun()
+    {
+        const QString run = m_tmp.filePath("runs/finished");
+        {
+            TrainingPanel trainer;
+            configure(trainer, run, 3, 10);
+            QSignalSpy ended(trainer.runner(), &TrainingRunner::runEnded);
+            QVERIFY(trainer.startTraining());
+            QTRY_COMPARE_WITH_TIMEOUT(ended.size(), 1, kTrainTimeoutMs);
+            QCOMPARE(trainer.runner()->state(), TrainingRunner::State::Finished);
+        }
+        m_finishedRun = run;
+        TrainingPanel panel;
+        QVERIFY(panel.attachRun(run));
+        QCOMPARE(panel.charts()->epochPointCount(), 3);
+        QVERIFY(panel.charts()->stepPointCount() >= 3);
+        QVERIFY(panel.statusText().contains("finished"));
+        QVERIFY(!panel.resumeOffered());
+        QVERIFY(panel.runList()->runs().contains(QFileInfo(run).absoluteFilePath()));
+        QSignalSpy open(&panel, &TrainingPanel::openInViewerRequested);
+        QSignalSpy compare(&panel, &TrainingPanel::addToComparisonRequested);
+        panel.openInViewer();
+        panel.addToComparison();
+        QCOMPARE(open.size(), 1);
+        QCOMPARE(open.first().first().toString(), QDir(panel.monitor()->runDir()).filePath("best.pth"));
+        QVERIFY(open.first().at(1).toString().endsWith("detector_tiny.pth"));
+        QCOMPARE(compare.size(), 1);
+        QVERIFY(compare.first().at(1).toString().startsWith("ema"));
+    }
+
+    // One click queues the three prototype modes on the same data.
+    void threeModesQueued()
+    {
+        TrainingPanel panel;
+        const QString out = m_tmp.filePath("runs/modes");
+        configure(panel, out, 1, 10);
+        QVERIFY(panel.trainAllModes());
+        for (const char* mode : {"ema", "fixed", "learnable"}) {
+            const QString dir = QDir(out).filePath(mode);
+            QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(QDir(dir).filePath("best.pth")), kTrainTimeoutMs);
+            RunMonitor m;
+            QVERIFY(m.attach(dir));
+            QTRY_COMPARE_WITH_TIMEOUT(m.epochs().size(), 1, kTrainTimeoutMs);
+            QCOMPARE(m.epochs().first().prototypeMode, QString(mode));
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(panel.runner()->state(), TrainingRunner::State::Finished, kTrainTimeoutMs);
+        QCOMPARE(panel.runner()->queued(), 0);
+    }
+
+    void screenshotAttach()
+    {
+        QVERIFY2(!m_finishedRun.isEmpty(), "attachToFinishedRun must run first");
+        const QString gui = qEnvironmentVariable("SPOOFLENS_GUI");
+        if (gui.isEmpty())
+            QSKIP("SPOOFLENS_GUI not set (GUI not built)");
+        const QString png = m_tmp.filePath("panel.png");
+        QProcess p;
+        p.start(gui, {"--screenshot", png, "--attach", m_finishedRun});
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        const QImage img(png);
+        QVERIFY(!img.isNull());
+        QVERIFY(img.width() > 800 && img.height() > 500);
+
+        QVERIFY(QDir().mkpath(m_tmp.filePath("notarun")));
+        QProcess bad;
+        bad.start(gui, {"--screenshot", m_tmp.filePath("bad.png"), "--attach", m_tmp.filePath("notarun")});
+        QVERIFY(bad.waitForFinished(60000));
+        QVERIFY(bad.exitCode() != 0);
+        QVERIFY(bad.readAllStandardError().contains("not a training run folder"));
+        QVERIFY(!QFileInfo::exists(m_tmp.filePath("bad.png")));
+    }
+};
+
+QTEST_MAIN(TestTrainingPanel)
+#include "TestTrainingPanel.moc"

@@ -1,0 +1,26 @@
+#pragma once
+// The past runs under a folder (each sub-folder holding a metrics.jsonl) with
+// their final metrics. Double-click (or activate) to attach the monitor.
+#include <QTreeWidget>
+
+namespace spooflens::ui {
+
+class RunList : public QTreeWidget {
+    Q_OBJECT
+public:
+    explicit RunList(QWidget* parent = nullptr);
+
+    /// Lists the runs directly under `root` (and `root` itself if it is a run).
+    void scan(const QString& root);
+    QString root() const { return m_root; }
+    /// Run folders currently listed.
+    QStringList runs() const;
+
+Q_SIGNALS:
+    void runActivated(const QString& runDir);
+
+private:
+    QString m_root;
+};
+
+} // namespace spooflens::ui
