@@ -11,6 +11,7 @@
 #include "ui/tracks/ImportanceTrack.h"
 #include "ui/tracks/SimilarityTrack.h"
 
+#include <QLabel>
 #include <QStandardPaths>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -95,6 +96,36 @@ private slots:
         for (ui::CompareRow* r : w.rows())
             modes << r->label().section(QStringLiteral(" · "), 0, 0);
         QCOMPARE(modes, (QStringList{QStringLiteral("ema"), QStringLiteral("fixed"), QStringLiteral("learnable")}));
+    }
+
+    void collapsedImportanceIsNamedInTheRowHeader()
+    {
+        core::Stage2Track flat;
+        flat.importance.assign(200, 0.006f);
+        flat.totalImportance = 1.2f;
+        flat.importanceSpread = 0.0f;
+        QVERIFY(ui::CompareRow::collapseText(flat).contains(QStringLiteral("spread")));
+
+        core::Stage2Track zero = flat;
+        zero.importance.assign(200, 1e-5f);
+        zero.totalImportance = 200 * 1e-5f;
+        QVERIFY(ui::CompareRow::collapseText(zero).contains(QStringLiteral("mean w")));
+
+        core::Stage2Track peaked = flat;
+        peaked.importance.assign(200, 0.1f);
+        for (int i = 50; i < 70; ++i)
+            peaked.importance[size_t(i)] = 0.9f;
+        peaked.totalImportance = 180 * 0.1f + 20 * 0.9f;
+        peaked.importanceSpread = 0.24f;
+        QVERIFY(ui::CompareRow::collapseText(peaked).isEmpty());
+
+        ui::CompareRow row(QStringLiteral("k"), QStringLiteral("ema · run"));
+        row.setData(flat);
+        const auto labels = row.findChildren<QLabel*>();
+        bool shown = false;
+        for (const QLabel* l : labels)
+            shown = shown || l->text().contains(QStringLiteral("collapsed"));
+        QVERIFY(shown);
     }
 
     void stage2FromAnotherDetectorIsAVisibleWarning()

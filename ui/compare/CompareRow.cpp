@@ -3,6 +3,8 @@
 #include "ui/tracks/ImportanceTrack.h"
 #include "ui/tracks/SimilarityTrack.h"
 
+#include "core/training/TrainConfig.h"
+
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QToolButton>
@@ -69,11 +71,35 @@ QString CompareRow::summaryText(const core::Stage2Track& t)
         .arg(t.predictedClass == 1 ? QStringLiteral("bona fide") : QStringLiteral("spoof"));
 }
 
+QString CompareRow::collapseText(const core::Stage2Track& t)
+{
+    // Same criteria and defaults as the trainer's per-epoch collapse flags, so
+    // the viewer and metrics.jsonl agree on what "collapsed" means.
+    const core::TrainConfig defaults;
+    if (t.importance.empty())
+        return {};
+    const double meanW = double(t.totalImportance) / double(t.importance.size());
+    if (meanW < defaults.collapseMeanThreshold)
+        return QStringLiteral("collapsed: mean w %1 < %2 (w ≈ 0 everywhere, the seed objective's trivial minimum)")
+            .arg(meanW, 0, 'g', 3)
+            .arg(defaults.collapseMeanThreshold);
+    if (double(t.importanceSpread) < defaults.collapseSpreadThreshold)
+        return QStringLiteral("collapsed: spread of w %1 < %2 (flat importance singles out no region)")
+            .arg(double(t.importanceSpread), 0, 'g', 3)
+            .arg(defaults.collapseSpreadThreshold);
+    return {};
+}
+
 void CompareRow::setData(const core::Stage2Track& track)
 {
     m_importance->setData(track, m_label);
     m_similarity->setData(track, m_label);
-    m_title->setText(QStringLiteral("<b>%1</b> &nbsp; %2").arg(m_label.toHtmlEscaped(), summaryText(track).toHtmlEscaped()));
+    QString title = QStringLiteral("<b>%1</b> &nbsp; %2").arg(m_label.toHtmlEscaped(), summaryText(track).toHtmlEscaped());
+    const QString collapse = collapseText(track);
+    if (!collapse.isEmpty())
+        title += QStringLiteral(" &nbsp; <span style=\"color:#b00020; font-weight:bold;\">⚠ %1</span>")
+                     .arg(collapse.toHtmlEscaped());
+    m_title->setText(title);
 }
 
 void CompareRow::setWarning(const QString& text)
