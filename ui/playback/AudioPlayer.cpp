@@ -3,6 +3,9 @@
 #include "core/audio/Resampler.h"
 
 #include <portaudio.h>
+#ifdef SPOOFLENS_HAVE_ALSA
+#include <alsa/asoundlib.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -139,11 +142,32 @@ DeviceChoice chooseDevice(int sourceRate, int forcedRate = 0)
     return c;
 }
 
+#ifdef SPOOFLENS_HAVE_ALSA
+void quietAlsaError(const char*, int, const char*, int, const char*, ...) {}
+#endif
+
+// PortAudio probes every ALSA PCM it can find, and on machines without a sound
+// card alsa-lib prints a screen of "snd_func_card_inum returned error" lines
+// to stderr for each probe. They are not errors of ours: the outcome is
+// reported through available()/errorString(). SPOOFLENS_ALSA_DEBUG=1 keeps them.
+PaError initialisePortAudio()
+{
+#ifdef SPOOFLENS_HAVE_ALSA
+    static const bool quiet = [] {
+        if (qEnvironmentVariableIsEmpty("SPOOFLENS_ALSA_DEBUG"))
+            snd_lib_error_set_handler(&quietAlsaError);
+        return true;
+    }();
+    (void)quiet;
+#endif
+    return Pa_Initialize();
+}
+
 } // namespace
 
 bool AudioPlayer::available(QString* why)
 {
-    const PaError e = Pa_Initialize();
+    const PaError e = initialisePortAudio();
     if (e != paNoError) {
         if (why)
             *why = QStringLiteral("audio playback unavailable: PortAudio: %1").arg(paText(e));
@@ -176,7 +200,7 @@ void AudioPlayer::init(int forcedRate)
     m_timer.setInterval(33);  // ~30 Hz cursor
     connect(&m_timer, &QTimer::timeout, this, &AudioPlayer::poll);
 
-    const PaError e = Pa_Initialize();
+    const PaError e = initialisePortAudio();
     if (e != paNoError) {
         m_error = QStringLiteral("audio playback unavailable: PortAudio: %1").arg(paText(e));
         return;
