@@ -2,6 +2,7 @@
 //  --xai B.pth ... [--json] FILE`: per-module summaries and their pairwise
 // agreement (Spearman rank correlation of w, overlap of the top-k frames).
 #include "app/cli/Command.h"
+#include "app/cli/DetectorArgs.h"
 #include "core/Error.h"
 #include "core/audio/AudioFile.h"
 #include "core/explain/Agreement.h"
@@ -18,7 +19,8 @@ namespace spooflens::cli {
 namespace {
 
 struct CompareArgs {
-    std::string detector, detectorConfig, cut = "full", device = "auto", file;
+    DetectorArgs detector;
+    std::string file;
     std::vector<std::string> xai;
     bool json = false;
     int64_t topK = 0;
@@ -27,15 +29,11 @@ struct CompareArgs {
 
 int runCompare(const CompareArgs& a)
 {
-    core::DetectorOptions d;
-    d.checkpointPath = a.detector;
-    d.configPath = a.detectorConfig;
-    d.device = a.device;
-    core::Explainer explainer(d);
+    core::Explainer explainer(a.detector.options());
     for (const auto& x : a.xai)
         explainer.addStage2(x);
     const core::AudioData audio = core::loadAudio(a.file);
-    const core::Explanation e = explainer.explain(audio, core::parseCutMode(a.cut));
+    const core::Explanation e = explainer.explain(audio, a.detector.cutMode());
     const int64_t k = a.topK > 0 ? a.topK
                                  : std::max<int64_t>(1, static_cast<int64_t>(std::lround(a.topFraction * double(e.frames))));
     nlohmann::json rows = nlohmann::json::array();
@@ -89,11 +87,8 @@ int runCompare(const CompareArgs& a)
 const bool kRegistered = registerCommand("compare", [](CLI::App& app) -> std::function<int()> {
     auto a = std::make_shared<CompareArgs>();
     CLI::App* sub = app.add_subcommand("compare", "Compare several Stage 2 modules (e.g. prototype modes) on one file");
-    sub->add_option("--detector", a->detector, "Detector checkpoint")->required();
-    sub->add_option("--detector-config", a->detectorConfig, "Optional detector YAML");
+    addDetectorOptions(sub, a->detector);
     sub->add_option("--xai", a->xai, "Stage 2 checkpoint (repeat for each)")->required();
-    sub->add_option("--cut", a->cut, "full | 64600 | 66800 (default full)");
-    sub->add_option("--device", a->device, "auto | cpu | cuda | cuda:N");
     sub->add_option("--top-k", a->topK, "k for the top-k overlap (default: 10% of the frames)");
     sub->add_flag("--json", a->json, "One JSON document");
     sub->add_option("file", a->file, "Audio file")->required();

@@ -2,6 +2,7 @@
 //  [--cut full|64600|66800] [--json|--csv] FILE`: importance w(t) and prototype
 // similarities of one utterance.
 #include "app/cli/Command.h"
+#include "app/cli/DetectorArgs.h"
 #include "core/Error.h"
 #include "core/audio/AudioFile.h"
 #include "core/explain/Explainer.h"
@@ -16,20 +17,15 @@ namespace spooflens::cli {
 namespace {
 
 struct ExplainArgs {
-    std::string detector, detectorConfig, xai, cut = "full", device = "auto", file;
+    DetectorArgs detector;
+    std::string xai, file;
     bool json = false, csv = false;
-    int threads = 0;
 };
 
 int runExplain(const ExplainArgs& a)
 {
-    core::DetectorOptions d;
-    d.checkpointPath = a.detector;
-    d.configPath = a.detectorConfig;
-    d.device = a.device;
-    d.threads = a.threads;
-    const core::CutMode cut = core::parseCutMode(a.cut);
-    core::Explainer explainer(d);
+    const core::CutMode cut = a.detector.cutMode();
+    core::Explainer explainer(a.detector.options());
     const core::Stage2Info info = explainer.addStage2(a.xai);
     if (info.detectorMismatch)
         std::cerr << "warning: " << a.xai << " was trained on another detector (SHA-256 " << info.detectorSha256
@@ -80,12 +76,8 @@ int runExplain(const ExplainArgs& a)
 const bool kRegistered = registerCommand("explain", [](CLI::App& app) -> std::function<int()> {
     auto a = std::make_shared<ExplainArgs>();
     CLI::App* sub = app.add_subcommand("explain", "Frame importance and prototype similarities of one utterance");
-    sub->add_option("--detector", a->detector, "Detector checkpoint (avg_5_best.pth)")->required();
-    sub->add_option("--detector-config", a->detectorConfig, "Optional detector YAML");
+    addDetectorOptions(sub, a->detector);
     sub->add_option("--xai", a->xai, "Stage 2 checkpoint")->required();
-    sub->add_option("--cut", a->cut, "full | 64600 | 66800 (default full)");
-    sub->add_option("--device", a->device, "auto | cpu | cuda | cuda:N");
-    sub->add_option("--threads", a->threads, "Compute threads (0 = all cores)");
     auto* j = sub->add_flag("--json", a->json, "One JSON object");
     auto* c = sub->add_flag("--csv", a->csv, "One CSV row per frame");
     j->excludes(c);

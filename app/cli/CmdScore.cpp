@@ -4,6 +4,7 @@
 // (spoof, bona fide), score (= logits[1], the bona fide logit), cut, windowed
 // (+ windows), seconds. Exit codes: 0 ok, 1 a file or the checkpoint failed, 2 usage.
 #include "app/cli/Command.h"
+#include "app/cli/DetectorArgs.h"
 #include "core/Error.h"
 #include "core/audio/AudioFile.h"
 #include "core/detector/Detector.h"
@@ -18,24 +19,16 @@ namespace spooflens::cli {
 namespace {
 
 struct ScoreArgs {
-    std::string detector, config, cut = "full", device = "auto";
+    DetectorArgs detector;
     bool json = false;
-    int threads = 0;
-    double singlePassLimit = 60.0;
     std::vector<std::string> files;
 };
 
 int runScore(const ScoreArgs& args)
 {
-    core::DetectorOptions options;
-    options.checkpointPath = args.detector;
-    options.configPath = args.config;
-    options.device = args.device;
-    options.threads = args.threads;
-    options.singlePassLimitSeconds = args.singlePassLimit;
     core::DetectorRequest request;
-    request.cut = core::parseCutMode(args.cut);
-    const core::Detector detector(options);  // failures here: exit 1 via main
+    request.cut = args.detector.cutMode();
+    const core::Detector detector(args.detector.options());  // failures here: exit 1 via main
 
     int rc = kExitOk;
     for (const std::string& path : args.files) {
@@ -91,15 +84,7 @@ const bool kRegistered = registerCommand("score", [](CLI::App& app) -> std::func
     auto args = std::make_shared<ScoreArgs>();
     CLI::App* sub = app.add_subcommand(
         "score", "Score audio files with the frozen detector (score = bona fide logit; higher = more bona fide)");
-    sub->add_option("--detector", args->detector, "Detector checkpoint (avg_5_best.pth or compatible)")->required();
-    sub->add_option("--detector-config", args->config, "YAML with ssl.attention_heads / backend.attention_heads");
-    sub->add_option("--cut", args->cut, "Input policy: full (whole file), 64600 or 66800 (repeat-padded cut)")
-        ->check(CLI::IsMember({"full", "64600", "66800"}));
-    sub->add_option("--device", args->device, "auto, cpu, cuda or cuda:N (default auto)");
-    sub->add_option("--threads", args->threads, "Compute threads (default: all cores)")->check(CLI::NonNegativeNumber);
-    sub->add_option("--single-pass-limit", args->singlePassLimit,
-                    "Files longer than this many seconds run in overlapping windows (default 60)")
-        ->check(CLI::PositiveNumber);
+    addDetectorOptions(sub, args->detector);
     sub->add_flag("--json", args->json, "One JSON object per file, one per line");
     sub->add_option("files", args->files, "Audio files")->required();
     return [args] { return runScore(*args); };

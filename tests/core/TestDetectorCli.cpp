@@ -153,6 +153,27 @@ private slots:
         QCOMPARE(runCli(base("score") << "--bogus" << data("asvspoof_spoof_sample.flac")).exitCode, 2);
         QCOMPARE(runCli(base("embed") << data("asvspoof_spoof_sample.flac")).exitCode, 2);  // no --out
     }
+
+    void everyDetectorCommandSharesTheDetectorFlags()
+    {
+        // score, embed, explain and compare declare the detector flags through one
+        // helper: each validates --cut/--threads/--single-pass-limit the same way.
+        const QString xai = data("fixtures/xai_tiny.pth");
+        const QString wav = data("asvspoof_spoof_sample.flac");
+        const QList<QStringList> commands = {
+            base("score"), base("embed") << "--out" << m_dir.filePath("y.npy"),
+            base("explain") << "--xai" << xai, base("compare") << "--xai" << xai};
+        for (const QStringList& cmd : commands) {
+            QCOMPARE(runCli(QStringList(cmd) << "--cut" << "123" << wav).exitCode, 2);
+            QCOMPARE(runCli(QStringList(cmd) << "--threads" << "-1" << wav).exitCode, 2);
+            QCOMPARE(runCli(QStringList(cmd) << "--single-pass-limit" << "0" << wav).exitCode, 2);
+        }
+        // and they all accept the full set (compare and explain took neither
+        // --single-pass-limit nor, for compare, --threads before)
+        const Run r = runCli(base("compare") << "--xai" << xai << "--single-pass-limit" << "3" << "--json" << wav);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY(r.out.contains("\"rows\"") && r.out.contains("\"agreement\""));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestDetectorCli)
