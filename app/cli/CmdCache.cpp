@@ -3,6 +3,7 @@
 // (K = 0..N-1) write disjoint files of the same cache folder, so a job array
 // (SLURM, GNU parallel) fills it with no merge step.
 #include "app/cli/Command.h"
+#include "app/cli/TrainConfigArgs.h"
 #include "core/Error.h"
 #include "core/training/FeatureCache.h"
 #include "core/training/TrainConfig.h"
@@ -15,22 +16,14 @@ namespace spooflens::cli {
 namespace {
 
 struct CacheArgs {
-    std::string config, shard = "0/1", databasePath, protocolPath, device;
-    std::vector<std::string> sets;
+    TrainConfigArgs cfg;
+    std::string shard = "0/1";
     bool quiet = false;
 };
 
 int runCache(const CacheArgs& a)
 {
-    std::vector<std::string> sets = a.sets;
-    if (!a.databasePath.empty())
-        sets.push_back("data.database_path=" + a.databasePath);
-    if (!a.protocolPath.empty())
-        sets.push_back("data.protocol_path=" + a.protocolPath);
-    if (!a.device.empty())
-        sets.push_back("training.device=" + a.device);
-    const core::TrainConfig c = a.config.empty() ? core::TrainConfig::fromOverrides(sets)
-                                                 : core::TrainConfig::load(a.config, sets);
+    const core::TrainConfig c = a.cfg.load();
     const auto [k, n] = core::parseShard(a.shard);
     const core::CacheFillReport r = core::fillFeatureCache(c, k, n, a.quiet);
     std::cout << "shard " << k << "/" << n << ": " << r.utterances << " utterances, " << r.computed << " computed, "
@@ -44,12 +37,8 @@ int runCache(const CacheArgs& a)
 const bool kRegistered = registerCommand("cache", [](CLI::App& app) -> std::function<int()> {
     auto a = std::make_shared<CacheArgs>();
     CLI::App* sub = app.add_subcommand("cache", "Extract SSL features of a protocol into the feature cache");
-    sub->add_option("--config", a->config, "YAML configuration (as for train)");
-    sub->add_option("--set", a->sets, "Override a key: section.key=value (repeatable)");
+    addTrainConfigOptions(sub, a->cfg);
     sub->add_option("--shard", a->shard, "Process utterances with index % N == K (K = 0..N-1)");
-    sub->add_option("--database-path", a->databasePath, "Audio root (data.database_path)");
-    sub->add_option("--protocol-path", a->protocolPath, "Protocol file (data.protocol_path)");
-    sub->add_option("--device", a->device, "auto | cpu | cuda | cuda:N");
     sub->add_flag("--quiet", a->quiet, "No progress line");
     return [a] { return runCache(*a); };
 });

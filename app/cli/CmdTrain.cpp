@@ -1,6 +1,7 @@
 // `spooflens train --config C [--set k=v]... --out RUN_DIR` and
 // `spooflens train --resume RUN_DIR`: trains a Stage 2 module on the frozen detector.
 #include "app/cli/Command.h"
+#include "app/cli/TrainConfigArgs.h"
 #include "core/Error.h"
 #include "core/training/RunControl.h"
 #include "core/training/TrainConfig.h"
@@ -23,8 +24,8 @@ extern "C" void onSignal(int)
 }
 
 struct TrainArgs {
-    std::string config, out, resume, databasePath, protocolPath, device;
-    std::vector<std::string> sets;
+    TrainConfigArgs cfg;
+    std::string out, resume;
     bool quiet = false;
     int64_t stopAfter = 0;
 };
@@ -34,7 +35,7 @@ int runTrain(const TrainArgs& a)
     core::TrainOptions o;
     o.quiet = a.quiet;
     if (!a.resume.empty()) {
-        if (!a.config.empty() || !a.sets.empty() || !a.out.empty())
+        if (!a.cfg.config.empty() || !a.cfg.sets.empty() || !a.out.empty())
             throw core::ConfigError("--resume takes the configuration from RUN_DIR/config.yaml; "
                                     "do not combine it with --config, --set or --out");
         o.resume = true;
@@ -42,14 +43,7 @@ int runTrain(const TrainArgs& a)
     } else {
         if (a.out.empty())
             throw core::ConfigError("--out RUN_DIR is required (or --resume RUN_DIR)");
-        std::vector<std::string> sets = a.sets;
-        if (!a.databasePath.empty())
-            sets.push_back("data.database_path=" + a.databasePath);
-        if (!a.protocolPath.empty())
-            sets.push_back("data.protocol_path=" + a.protocolPath);
-        if (!a.device.empty())
-            sets.push_back("training.device=" + a.device);
-        o.config = a.config.empty() ? core::TrainConfig::fromOverrides(sets) : core::TrainConfig::load(a.config, sets);
+        o.config = a.cfg.load();
         o.runDir = a.out;
     }
     o.stop = &g_stop;
@@ -74,13 +68,9 @@ int runTrain(const TrainArgs& a)
 const bool kRegistered = registerCommand("train", [](CLI::App& app) -> std::function<int()> {
     auto a = std::make_shared<TrainArgs>();
     CLI::App* sub = app.add_subcommand("train", "Train a Stage 2 XAI module on the frozen detector's SSL features");
-    sub->add_option("--config", a->config, "YAML configuration (keys of configs/xai_stage2.yaml)");
-    sub->add_option("--set", a->sets, "Override a key: section.key=value (repeatable)");
+    addTrainConfigOptions(sub, a->cfg);
     sub->add_option("--out", a->out, "Run folder: best.pth, last.pth, metrics.jsonl, steps.jsonl, config.yaml");
     sub->add_option("--resume", a->resume, "Continue the run in RUN_DIR where it stopped");
-    sub->add_option("--database-path", a->databasePath, "Audio root (data.database_path)");
-    sub->add_option("--protocol-path", a->protocolPath, "Protocol file (data.protocol_path)");
-    sub->add_option("--device", a->device, "auto | cpu | cuda | cuda:N (training.device)");
     sub->add_option("--stop-after", a->stopAfter, "Stop (resumably) after this many epochs of this call");
     sub->add_flag("--quiet", a->quiet, "No progress line");
     return [a] { return runTrain(*a); };
