@@ -23,6 +23,14 @@ struct Stage2Info {
     int64_t hiddenDim = 0;
 };
 
+/// What to compute for one utterance (see docs/explainers.md).
+struct ExplainRequest {
+    CutMode cut = CutMode::Full;
+    std::vector<AttributionMethod> methods;  ///< explainers to run; empty: Stage 2 tracks only
+    AttributionOptions options;
+    bool faithfulness = false;               ///< also deletion/insertion curves per attribution
+};
+
 /// Thread-safety: use one Explainer from one thread at a time (a worker thread).
 class Explainer {
 public:
@@ -41,6 +49,12 @@ public:
     /// Runs detector + every Stage 2 module. `progress(fraction)` may be called;
     /// if `cancelled()` returns true the call throws Error("cancelled").
     Explanation explain(const AudioData& audio, CutMode cut = CutMode::Full,
+                        const std::function<void(double)>& progress = {},
+                        const std::function<bool()>& cancelled = {}) const;
+
+    /// As above, plus the requested attributions (and faithfulness curves).
+    /// Progress covers every method; cancellation is checked between back-end passes.
+    Explanation explain(const AudioData& audio, const ExplainRequest& request,
                         const std::function<void(double)>& progress = {},
                         const std::function<bool()>& cancelled = {}) const;
 

@@ -1,6 +1,8 @@
 #pragma once
 // Plain results of the explanation pipeline, handed to ui/ and the CLI.
 // Torch-free. Times: frame t is centred at (320 t + 200) / 16000 s.
+#include "core/explain/Attribution.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -35,6 +37,11 @@ struct Explanation {
     bool windowed = false;
     std::vector<float> windowStartSeconds, windowEndSeconds, windowScores;
     std::vector<Stage2Track> tracks; ///< one per loaded Stage 2 module
+    /// One per requested method; `stage2` and `stage2-contrast` give one per
+    /// loaded Stage 2 module (source = its path), the others one (source = "detector").
+    std::vector<Attribution> attributions;
+    /// Parallel to `attributions` when ExplainRequest::faithfulness was set, else empty.
+    std::vector<FaithfulnessCurves> faithfulness;
 };
 
 } // namespace spooflens::core

@@ -1,0 +1,82 @@
+#pragma once
+// Per-frame attributions of the detector's decision by several explainers, and
+// the deletion/insertion faithfulness curves read from them. Torch-free: ui/
+// and the CLI include this. Definitions: docs/explainers.md.
+//
+// Orientation everywhere: higher value = more evidence that this frame is
+// spoofed. The quantity explained is the spoof margin m = logit[0] - logit[1]
+// (logit[1] is the bona fide score). Frame t covers samples [320 t, 320 t + 400).
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace spooflens::core {
+
+/// The explainers. Names (CLI, files, GUI) are those of methodName().
+enum class AttributionMethod {
+    Stage2,          ///< "stage2": w(t) of each loaded Stage 2 module
+    Stage2Contrast,  ///< "stage2-contrast": s(t, spoof) - s(t, bona fide) of each module
+    Occlusion,       ///< "occlusion": drop of m when a window of h is replaced by the utterance mean
+    GradXInput,      ///< "gradxinput": sum_d dm/dh(t,d) * h(t,d)
+    IntegratedGradients,  ///< "ig": Integrated Gradients on h toward m
+    Rollout,         ///< "rollout": attention rollout over the TCM blocks, class-token row
+    Gatr,            ///< "gatr": gradient-weighted attention relevancy (Chefer et al.)
+    Random,          ///< "random": seeded uniform noise, the chance line
+};
+
+std::string methodName(AttributionMethod m);
+/// Throws ConfigError naming the unknown text and listing the valid names.
+AttributionMethod parseMethod(const std::string& text);
+/// Every method, in the order above.
+const std::vector<AttributionMethod>& allMethods();
+/// True for the methods that need a loaded Stage 2 module (one track per module).
+bool methodNeedsStage2(AttributionMethod m);
+
+/// Knobs of the explainers (defaults are those of docs/explainers.md).
+struct AttributionOptions {
+    int occlusionWindow = 5;     ///< frames replaced at once
+    int occlusionStride = 1;     ///< frames between window starts
+    int igSteps = 32;            ///< Riemann steps (midpoint rule)
+    bool igZeroBaseline = false; ///< false: utterance mean of h(t); true: zeros
+    uint64_t randomSeed = 1234;  ///< `random`: seed (mixed with the utterance length)
+};
+
+/// One explainer's values for one utterance.
+struct Attribution {
+    std::string method;          ///< methodName()
+    std::string source;          ///< the Stage 2 checkpoint path, or "detector"
+    std::vector<float> values;   ///< length T, higher = more evidence of spoof
+    int64_t backendPasses = 0;   ///< back-end forward(+backward) passes spent
+    double seconds = 0;          ///< wall time of this method
+    /// `ig` only: |sum_t values - (m(h) - m(baseline))| and m(h) - m(baseline);
+    /// NaN for the other methods.
+    double completenessGap = std::numeric_limits<double>::quiet_NaN();
+    double targetDelta = std::numeric_limits<double>::quiet_NaN();
+};
+
+/// Deletion and insertion curves of p = softmax(logits)[0] (spoof probability)
+/// at fractions f = 0, 0.05, ..., 1 of the frames (k = round(f T)).
+/// Deletion replaces the first k frames of the attribution order in h(t) by the
+/// utterance mean of the original h(t); insertion starts from every frame
+/// replaced and restores the first k. Back-end passes only.
+struct FaithfulnessCurves {
+    std::vector<double> fractions;
+    std::vector<double> deletion;
+    std::vector<double> insertion;
+    double deletionAuc = 0;      ///< trapezoid over f (lower = more faithful)
+    double insertionAuc = 0;     ///< trapezoid over f (higher = more faithful)
+};
+
+/// The 21 fractions 0, 0.05, ..., 1.
+std::vector<double> faithfulnessFractions();
+
+/// Frame indices sorted by value, descending; ties: lower frame index first.
+/// NaN values rank last.
+std::vector<int64_t> attributionOrder(const std::vector<float>& values);
+
+/// Trapezoid rule of y over x (same length, x ascending). 0 for fewer than 2 points.
+double trapezoidAuc(const std::vector<double>& x, const std::vector<double>& y);
+
+} // namespace spooflens::core
