@@ -4,6 +4,7 @@
 #include "app/cli/TrainConfigArgs.h"
 #include "core/Error.h"
 #include "core/training/RunControl.h"
+#include "core/training/RunFolder.h"
 #include "core/training/TrainConfig.h"
 #include "core/training/Trainer.h"
 
@@ -55,6 +56,10 @@ int runTrain(const TrainArgs& a)
     std::atomic<bool> pause{false};
     o.pause = &pause;
     std::filesystem::create_directories(o.runDir);
+    // One writer per run folder: the lock comes before the control watcher,
+    // which clears a stale control file that may belong to a live run.
+    const core::FolderLock lock(o.runDir, core::kRunLockFile, "spooflens train");
+    o.runDirLocked = true;
     const core::RunControlWatcher control(o.runDir, &g_stop, &pause);
     const core::TrainResult r = core::trainStage2(o);
     std::cerr << "run " << r.runDir << ": " << r.epochsDone << " epochs, best epoch " << r.bestEpoch

@@ -26,6 +26,16 @@ RunCommand readRunCommand(const std::string& runDir)
     return RunCommand::Run;
 }
 
+long long readPausedStep(const std::string& runDir)
+{
+    std::ifstream in(fs::path(runDir) / kRunPausedFile);
+    std::string paused, at, step;
+    long long n = -1;
+    if (in >> paused >> at >> step >> n && paused == "paused" && at == "at" && step == "step" && n >= 0)
+        return n;
+    return -1;
+}
+
 void writeRunCommand(const std::string& runDir, RunCommand command)
 {
     const fs::path target = fs::path(runDir) / kRunControlFile;

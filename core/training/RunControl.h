@@ -20,6 +20,14 @@ enum class RunCommand { Run, Pause, Stop };
 /// The file name inside the run folder.
 inline constexpr const char* kRunControlFile = "control";
 
+/// The trainer's acknowledgement of a pause: written ("paused at step N")
+/// once it is waiting before step N + 1, removed when it continues or ends.
+/// A pause is in effect only when this file is there (docs/reliability.md).
+inline constexpr const char* kRunPausedFile = "paused";
+
+/// The step N of RUN_DIR/paused, or -1 when the trainer has not acknowledged a pause.
+long long readPausedStep(const std::string& runDir);
+
 /// Reads RUN_DIR/control (Run when absent or not understood). Thread-safe.
 RunCommand readRunCommand(const std::string& runDir);
 

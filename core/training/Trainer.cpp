@@ -10,6 +10,8 @@
 #include "core/training/FeatureCache.h"
 #include "core/training/Protocol.h"
 #include "core/training/RawBoost.h"
+#include "core/training/RunControl.h"
+#include "core/training/RunFolder.h"
 #include "core/training/TrainerState.h"
 #include "core/util/Threads.h"
 
@@ -23,6 +25,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <numeric>
 #include <sstream>
 #include <thread>
@@ -110,6 +113,30 @@ DataSplit buildSplit(const TrainConfig& c, const std::function<void(const std::s
     }
     if (s.train.empty())
         throw ConfigError(c.protocolPath + ": no training utterances (subset '" + c.trainSubset + "')");
+    // Warnings with counts (docs/reliability.md): the same audio listed twice
+    // weighs double, and a one-class training set has nothing to contrast.
+    {
+        std::map<std::string, int64_t> firstLine;
+        int64_t duplicates = 0;
+        std::string example;
+        for (size_t i = 0; i < p.entries.size(); ++i) {
+            const auto [it, fresh] = firstLine.emplace(paths[i], p.entries[i].line);
+            if (!fresh && ++duplicates == 1)
+                example = p.entries[i].file + " (lines " + std::to_string(it->second) + " and "
+                          + std::to_string(p.entries[i].line) + ")";
+        }
+        if (duplicates > 0)
+            log("warning: " + c.protocolPath + ": " + std::to_string(duplicates)
+                + " duplicated utterance(s), each used as often as it is listed; first: " + example);
+        int64_t bona = 0;
+        for (const auto& u : s.train)
+            bona += u.label == 1 ? 1 : 0;
+        const int64_t spoof = int64_t(s.train.size()) - bona;
+        if (bona == 0 || spoof == 0)
+            log("warning: the training set has only " + std::string(bona ? "bona fide" : "spoof") + " utterances ("
+                + std::to_string(bona) + " bona fide, " + std::to_string(spoof)
+                + " spoof): the contrastive objective needs both classes");
+    }
     log("protocol " + c.protocolPath + " (" + protocolFormatName(p.format) + "): " + std::to_string(s.train.size())
         + " training, " + std::to_string(s.val.size()) + " validation utterances");
     return s;
@@ -295,9 +322,7 @@ json termsJson(const EpochMetrics::Terms& t)
 
 void appendLine(const std::string& path, const std::string& line)
 {
-    std::ofstream out(path, std::ios::app);
-    out << line << "\n";
-    out.flush();
+    appendLineChecked(path, line);
 }
 
 // Keeps only the lines whose "epoch" is <= maxEpoch (a killed run may have
@@ -309,25 +334,90 @@ void trimJsonl(const std::string& path, int64_t maxEpoch)
         return;
     std::vector<std::string> keep;
     std::string line;
+    bool changed = false;
     while (std::getline(in, line)) {
-        if (line.empty())
+        if (line.empty()) {
+            changed = true;
             continue;
+        }
         try {
             const json j = json::parse(line);
             if (j.value("epoch", int64_t(0)) <= maxEpoch)
                 keep.push_back(line);
+            else
+                changed = true;
         } catch (const std::exception&) {
             // a torn last line: drop it
+            changed = true;
         }
     }
     in.close();
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        for (const auto& l : keep)
-            out << l << "\n";
+    if (!changed)
+        return;
+    std::string text;
+    for (const auto& l : keep)
+        text += l + "\n";
+    // Checked writes + fsync + rename: a full disk never replaces the good log.
+    replaceFileAtomically(path, text);
+}
+
+// A deep copy of the best epoch's module and optimizer state (the parameters
+// keep changing after this epoch).
+Value makeBestBlob(const TensorList& stateDict, const Value& optimizerState, int64_t epoch, const Value& trainerState)
+{
+    Value sd = Value::dict(/*orderedDict=*/true);
+    for (const auto& [k, t] : stateDict)
+        sd.set(k, Value::fromTensor(t.detach().to(torch::kCPU).contiguous().clone()));
+    Value b = Value::dict();
+    b.set("epoch", Value::integer(epoch));
+    b.set("state_dict", std::move(sd));
+    b.set("optimizer", optimizerState);
+    b.set("trainer_state", trainerState);
+    return b;
+}
+
+Value lastTrainerState(const TrainerState& state, const Value& bestBlob)
+{
+    Value v = trainerStateToValue(state);
+    if (bestBlob.isDict())
+        v.set("best", bestBlob);
+    return v;
+}
+
+// Resume: best.pth must hold the epoch that last.pth names as best. A kill
+// between the renames of last.pth and best.pth (or a deleted / damaged
+// best.pth) leaves it stale; rebuild it from the copy inside last.pth.
+void repairBestCheckpoint(const std::string& bestPath, const Stage2File& last, const TrainerState& state,
+                          const Value& bestBlob, const std::function<void(const std::string&)>& log)
+{
+    if (state.bestEpoch <= 0)
+        return;
+    std::string found;
+    std::error_code ec;
+    if (!fs::exists(bestPath, ec)) {
+        found = "missing";
+    } else {
+        try {
+            const Stage2File b = readStage2File(bestPath);
+            if (b.epoch == state.bestEpoch)
+                return;
+            found = "from epoch " + std::to_string(b.epoch);
+        } catch (const Error& e) {
+            found = std::string("unreadable (") + e.what() + ")";
+        }
     }
-    fs::rename(tmp, path);
+    const Value* epoch = bestBlob.isDict() ? bestBlob.find("epoch") : nullptr;
+    const Value* sd = bestBlob.isDict() ? bestBlob.find("state_dict") : nullptr;
+    const Value* opt = bestBlob.isDict() ? bestBlob.find("optimizer") : nullptr;
+    const Value* ts = bestBlob.isDict() ? bestBlob.find("trainer_state") : nullptr;
+    if (!epoch || epoch->kind != Value::Kind::Int || epoch->i != state.bestEpoch || !sd || !opt)
+        throw CheckpointError(bestPath + " is " + found + " but " + last.path + " names epoch "
+                              + std::to_string(state.bestEpoch)
+                              + " as best and holds no copy of it to rebuild from (written by an older SpoofLens?)");
+    writeStage2File(bestPath, asTensorList(*sd, last.path), *opt, last.config, state.bestEpoch, last.prototypeMode,
+                    last.detectorSha256, ts ? *ts : Value::none());
+    log("repaired " + bestPath + ": it was " + found + ", the run's best is epoch " + std::to_string(state.bestEpoch)
+        + " (rebuilt from the copy in last.pth)");
 }
 
 torch::Tensor stackBatch(std::vector<torch::Tensor>& items)
@@ -358,6 +448,16 @@ TrainResult trainStage2(const TrainOptions& options)
     const std::string lastPath = (fs::path(runDir) / "last.pth").string();
     const std::string bestPath = (fs::path(runDir) / "best.pth").string();
 
+    // One writer per run folder (docs/reliability.md), then clear what a killed
+    // writer left behind (temporary files of a checkpoint or log rewrite).
+    std::unique_ptr<FolderLock> runLock;
+    if (!options.runDirLocked)
+        runLock = std::make_unique<FolderLock>(runDir, kRunLockFile, "spooflens train");
+    for (const std::string& name : removeStaleTemporaries(runDir))
+        log("removed " + name + ", left over by an interrupted run");
+    const std::string pausedPath = (fs::path(runDir) / kRunPausedFile).string();
+    fs::remove(pausedPath, ec);  // a pause acknowledged by a killed run
+
     Stage2File resumeFile;
     if (options.resume) {
         if (!fs::is_regular_file(lastPath))
@@ -376,7 +476,11 @@ TrainResult trainStage2(const TrainOptions& options)
         // A fresh run starts fresh logs.
         fs::remove(metricsPath, ec);
         fs::remove(stepsPath, ec);
-        std::ofstream((fs::path(runDir) / "config.yaml").string(), std::ios::trunc) << cfg.toYaml();
+        // ... and no checkpoints of an earlier run in the same folder: a kill
+        // during epoch 1 must not leave them looking like this run's.
+        fs::remove(lastPath, ec);
+        fs::remove(bestPath, ec);
+        replaceFileAtomically((fs::path(runDir) / "config.yaml").string(), cfg.toYaml());
     }
 
     configureComputeThreads(static_cast<int>(cfg.threads));
@@ -405,6 +509,9 @@ TrainResult trainStage2(const TrainOptions& options)
     const Stage2LossWeights lw{cfg.temperature, cfg.lambdaBonafideReg, cfg.lambdaTemporalSmooth, cfg.lambdaSparsity};
 
     TrainerState state;
+    // The best epoch's weights and optimizer state, carried inside last.pth so
+    // that best.pth can be rebuilt from it (last.pth is the commit point).
+    Value bestBlob = Value::none();
     if (options.resume) {
         if (resumeFile.embedDim != det.embedDim)
             throw CheckpointError(lastPath + ": width " + std::to_string(resumeFile.embedDim)
@@ -412,7 +519,10 @@ TrainResult trainStage2(const TrainOptions& options)
         model->loadStateDict(resumeFile.xai, lastPath);
         loadOptimizerState(optimizer, model->parameters(), resumeFile.optimizer, lastPath);
         state = trainerStateFromValue(resumeFile.trainerState, lastPath);
+        if (const Value* b = resumeFile.trainerState.find("best"); b && b->isDict())
+            bestBlob = *b;
         restoreRng(state, rng);
+        repairBestCheckpoint(bestPath, resumeFile, state, bestBlob, log);
         trimJsonl(metricsPath, state.epoch);
         trimJsonl(stepsPath, state.epoch);
         // Killed between the checkpoint and its metrics line: log it now.
@@ -501,8 +611,17 @@ TrainResult trainStage2(const TrainOptions& options)
         double seen = 0;
         bool stopped = false;
         for (int64_t b = 0; b < batchesPerEpoch; ++b) {
-            while (options.pause && options.pause->load() && !(options.stop && options.stop->load()))
-                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            if (options.pause && options.pause->load() && !(options.stop && options.stop->load())) {
+                // An acknowledged pause: the file says the trainer waits, and
+                // after which step; nothing is logged until it is removed.
+                replaceFileAtomically(pausedPath, "paused at step " + std::to_string(state.globalStep) + "\n");
+                log("paused at step " + std::to_string(state.globalStep));
+                while (options.pause->load() && !(options.stop && options.stop->load()))
+                    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                fs::remove(pausedPath, ec);
+                if (!(options.stop && options.stop->load()))
+                    log("continuing after step " + std::to_string(state.globalStep));
+            }
             if (options.stop && options.stop->load()) {
                 stopped = true;
                 break;
@@ -518,6 +637,15 @@ TrainResult trainStage2(const TrainOptions& options)
             const torch::Tensor y = torch::tensor(labels, torch::kLong).to(device);
             const Stage2Output out = model->forward(h);
             const Stage2LossTerms t = stage2Loss(out, y, lw);
+            if (!std::isfinite(t.total.item<double>())) {
+                // Diverged: stop before the step touches the weights; the
+                // checkpoints keep the last finite epoch (docs/reliability.md).
+                trimJsonl(stepsPath, state.epoch);
+                throw Error("training diverged: the loss is " + std::to_string(t.total.item<double>()) + " at epoch "
+                            + std::to_string(epoch) + ", batch " + std::to_string(b + 1) + "; " + runDir
+                            + " keeps epoch " + std::to_string(state.epoch)
+                            + " (try a lower training.learning_rate, and check the features)");
+            }
             optimizer.zero_grad();
             t.total.backward();
             optimizer.step();
@@ -611,6 +739,18 @@ TrainResult trainStage2(const TrainOptions& options)
         m.learningRate = cfg.learningRate;
 
         const double monitored = useValForStopping ? m.val.total : m.train.total;
+        bool finiteWeights = true;
+        for (const auto& [name, t] : model->stateDict())
+            finiteWeights = finiteWeights && std::isfinite(t.detach().sum(torch::kDouble).item<double>());
+        if (!std::isfinite(monitored) || !std::isfinite(m.train.total) || !finiteWeights) {
+            // Never a NaN epoch in the checkpoints, let alone as "best".
+            trimJsonl(stepsPath, state.epoch);
+            throw Error("training diverged: " + (finiteWeights ? std::string() : std::string("the weights hold NaN/inf, "))
+                        + "the " + std::string(useValForStopping ? "validation" : "training") + " loss of epoch "
+                        + std::to_string(epoch) + " is " + std::to_string(monitored) + "; "
+                        + runDir + " keeps epoch " + std::to_string(state.epoch)
+                        + " (try a lower training.learning_rate, and check the features)");
+        }
         state.epoch = epoch;
         if (state.bestEpoch == 0 || monitored < state.bestValLoss) {
             state.bestValLoss = monitored;
@@ -647,15 +787,24 @@ TrainResult trainStage2(const TrainOptions& options)
         // Checkpoint first, then the log line: a kill in between leaves a
         // checkpoint whose epoch is not yet logged, and resume re-runs nothing
         // (the line is re-derived below only if missing).
+        //
+        // The pair last.pth/best.pth: last.pth is written first and is the
+        // commit point; it carries the best epoch's weights (bestBlob), so a
+        // kill between the two renames leaves a best.pth one epoch stale that
+        // the next --resume detects and rebuilds (repairBestCheckpoint).
         saveRngState(state, rng);
         const Value optState = optimizerStateToValue(optimizer, model->parameters(), cfg);
         const Value cfgValue = configToValue(cfg);
         const Value ts = trainerStateToValue(state);
+        if (m.best)
+            bestBlob = makeBestBlob(model->stateDict(), optState, epoch, ts);
         state.pendingMetricsLine = m.json;
         writeStage2File(lastPath, model->stateDict(), optState, cfgValue, epoch, cfg.prototypeMode, det.sha256,
-                        trainerStateToValue(state));
+                        lastTrainerState(state, bestBlob));
+        faultPoint("after-last-checkpoint");
         if (m.best)
             writeStage2File(bestPath, model->stateDict(), optState, cfgValue, epoch, cfg.prototypeMode, det.sha256, ts);
+        faultPoint("after-best-checkpoint");
         appendLine(metricsPath, m.json);
         state.pendingMetricsLine.clear();
 
@@ -677,7 +826,7 @@ TrainResult trainStage2(const TrainOptions& options)
                 + " epochs (best epoch " + std::to_string(state.bestEpoch) + ")");
             state.stoppedEarly = true;
             writeStage2File(lastPath, model->stateDict(), optState, cfgValue, epoch, cfg.prototypeMode, det.sha256,
-                            trainerStateToValue(state));
+                            lastTrainerState(state, bestBlob));
             break;
         }
     }
@@ -703,6 +852,10 @@ CacheFillReport fillFeatureCache(const TrainConfig& config, int64_t shardIndex, 
     FeatureSource source(cfg, log);
     CacheFillReport r;
     r.cacheDir = source.cache()->dir();
+    // Shards fill one folder in parallel; the same shard twice is one writer too many.
+    const std::string shard = std::to_string(shardIndex) + "-of-" + std::to_string(shardCount);
+    const FolderLock shardLock(r.cacheDir, "fill-" + shard + ".lock",
+                               "spooflens cache --shard " + std::to_string(shardIndex) + "/" + std::to_string(shardCount));
     const auto t0 = Clock::now();
     std::mt19937_64 rng(cfg.seed);
     std::vector<size_t> mine;

@@ -44,6 +44,10 @@ struct TrainOptions {
     std::function<void(const std::string&)> log;         ///< default: stderr
     /// Stop (as if `stop` was set) after this many epochs of this call (0 = no limit).
     int64_t maxEpochsThisCall = 0;
+    /// The caller already holds the run folder's FolderLock (RunFolder.h,
+    /// `spooflens train` takes it before its control watcher); otherwise
+    /// trainStage2 takes it and a second writer gets an Error naming the holder.
+    bool runDirLocked = false;
 };
 
 struct TrainResult {

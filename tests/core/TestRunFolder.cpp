@@ -1,0 +1,306 @@
+// ctest-labels: fast
+// Crash safety of a training run folder (docs/reliability.md), end to end
+// through `spooflens train` on the demo data and the tiny detector: a real
+// `_exit` between the renames of last.pth and best.pth (fault points), the
+// repair on --resume, leftover temporaries, one writer per folder (also after
+// a SIGKILL), and a write error (file size limit) while resume rewrites
+// metrics.jsonl.
+#include "core/stage2/Stage2Checkpoint.h"
+#include "core/training/RunControl.h"
+#include "core/training/RunFolder.h"
+#include "tests/support/TestData.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+
+using spooflens::test::cliPath;
+using spooflens::test::dataPath;
+namespace core = spooflens::core;
+
+namespace {
+
+struct Run {
+    int code = -1;
+    QString err;
+};
+
+Run finish(QProcess& p, int timeoutMs = 240000)
+{
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+    }
+    Run r;
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
+
+Run cli(const QStringList& args, const QString& fault = {})
+{
+    QProcess p;
+    if (!fault.isEmpty()) {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("SPOOFLENS_FAULT", fault);
+        p.setProcessEnvironment(env);
+    }
+    p.start(cliPath(), args);
+    return finish(p);
+}
+
+QList<QJsonObject> jsonl(const QString& path)
+{
+    QList<QJsonObject> out;
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return out;
+    for (const QByteArray& line : f.readAll().split('\n'))
+        if (!line.trimmed().isEmpty())
+            out.push_back(QJsonDocument::fromJson(line).object());
+    return out;
+}
+
+QByteArray readAll(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+int64_t fileEpoch(const QString& path)
+{
+    return core::readStage2File(path.toStdString()).epoch;
+}
+
+int64_t bestEpochNamedBy(const QString& lastPth)
+{
+    const core::Stage2File f = core::readStage2File(lastPth.toStdString());
+    const core::Value* b = f.trainerState.find("best_epoch");
+    return b ? b->i : -1;
+}
+
+} // namespace
+
+class TestRunFolder : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_tmp;
+    QString m_demo;
+
+    QString path(const QString& rel) const { return m_tmp.path() + "/" + rel; }
+
+    // 12 utterances, batch 4: 2 steps per epoch; the cache makes later runs cheap.
+    QStringList trainArgs(const QString& out, int epochs) const
+    {
+        return {"train", "--config", m_demo + "/demo.yaml", "--out", out, "--quiet",
+                "--set", QString("training.num_epochs=%1").arg(epochs), "--set", "training.patience=50",
+                "--set", "training.batch_size=4", "--set", "data.protocol_path=" + m_demo + "/data/small.txt"};
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_tmp.isValid());
+        m_demo = path("demo");
+        const Run r = cli({"demo", "--out", m_demo, "--data", QString::fromStdString(dataPath("")), "--no-train"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QFile all(m_demo + "/data/protocol.txt");
+        QVERIFY(all.open(QIODevice::ReadOnly));
+        QFile small(m_demo + "/data/small.txt");
+        QVERIFY(small.open(QIODevice::WriteOnly));
+        QMap<QString, int> taken;
+        int n = 0;
+        for (const QByteArray& line : all.readAll().split('\n')) {
+            const QList<QByteArray> cols = line.split(' ');
+            if (cols.size() != 3)
+                continue;
+            const QString key = QString::fromUtf8(cols[1] + cols[2]);
+            if (taken[key]++ < (cols[1] == "train" ? 4 : 2)) {
+                small.write(line + "\n");
+                ++n;
+            }
+        }
+        QCOMPARE(n, 12);
+    }
+
+    void killAfterLastBeforeBestIsRepaired()
+    {
+        // Epoch 1 completes; in epoch 2 (the better one) the process dies right
+        // after last.pth is renamed into place, before best.pth: best.pth is
+        // one epoch stale while last.pth names epoch 2 as best.
+        const QString run = path("stale");
+        Run r = cli(trainArgs(run, 2) << "--stop-after" << "1");
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QCOMPARE(fileEpoch(run + "/best.pth"), int64_t(1));
+        r = cli({"train", "--resume", run, "--quiet"}, "after-last-checkpoint");
+        QCOMPARE(r.code, core::kFaultExitCode);
+        QCOMPARE(fileEpoch(run + "/last.pth"), int64_t(2));
+        QCOMPARE(bestEpochNamedBy(run + "/last.pth"), int64_t(2));  // the demo loss falls: epoch 2 is the best
+        QCOMPARE(fileEpoch(run + "/best.pth"), int64_t(1));         // the inconsistent pair of issue 13
+        QCOMPARE(jsonl(run + "/metrics.jsonl").size(), 1);          // killed before its metrics line, too
+        // Leftovers of interrupted writers.
+        for (const char* junk : {"best.pth.tmp", "metrics.jsonl.tmp.4242"}) {
+            QFile f(run + "/" + junk);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("half a file");
+        }
+
+        r = cli({"train", "--resume", run, "--quiet"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("repaired") && r.err.contains("best.pth"), qPrintable(r.err));
+        QCOMPARE(fileEpoch(run + "/best.pth"), int64_t(2));
+        const auto m = jsonl(run + "/metrics.jsonl");
+        QCOMPARE(m.size(), 2);
+        QCOMPARE(m.last()["epoch"].toInt(), 2);
+        QCOMPARE(m.last()["best_epoch"].toInt(), 2);
+        QVERIFY(!QFile::exists(run + "/best.pth.tmp"));
+        QVERIFY(!QFile::exists(run + "/metrics.jsonl.tmp.4242"));
+        QVERIFY2(r.err.contains("removed best.pth.tmp"), qPrintable(r.err));
+    }
+
+    void killBeforeFirstBestIsRepaired()
+    {
+        // A fresh run killed between the two renames of epoch 1: no best.pth at all.
+        const QString run = path("missing");
+        Run r = cli(trainArgs(run, 1), "after-last-checkpoint");
+        QCOMPARE(r.code, core::kFaultExitCode);
+        QVERIFY(QFile::exists(run + "/last.pth"));
+        QVERIFY(!QFile::exists(run + "/best.pth"));
+        r = cli({"train", "--resume", run, "--quiet"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("repaired"), qPrintable(r.err));
+        QCOMPARE(fileEpoch(run + "/best.pth"), int64_t(1));
+        QCOMPARE(jsonl(run + "/metrics.jsonl").size(), 1);
+        // The repaired best.pth is the module of epoch 1 (same tensors as last.pth).
+        const auto best = core::readStage2File((run + "/best.pth").toStdString());
+        const auto last = core::readStage2File((run + "/last.pth").toStdString());
+        QCOMPARE(best.xai.size(), last.xai.size());
+        for (size_t i = 0; i < best.xai.size(); ++i) {
+            QCOMPARE(best.xai[i].first, last.xai[i].first);
+            QVERIFY(best.xai[i].second.equal(last.xai[i].second));
+        }
+    }
+
+    void secondWriterIsRefused()
+    {
+        const QString run = path("locked");
+        QProcess first;
+        first.start(cliPath(), trainArgs(run, 200));
+        QVERIFY(first.waitForStarted());
+        // Wait until the first writer holds the folder and has finished an epoch.
+        QTRY_VERIFY_WITH_TIMEOUT(jsonl(run + "/metrics.jsonl").size() >= 1, 120000);
+        const QString pid = QString::number(first.processId());
+        QVERIFY2(readAll(run + "/train.lock").contains(("pid " + pid).toUtf8()), readAll(run + "/train.lock").constData());
+
+        const Run second = cli(trainArgs(run, 2));
+        QCOMPARE(second.code, 1);
+        QVERIFY2(second.err.contains("in use") && second.err.contains("pid " + pid) && second.err.contains("host"),
+                 qPrintable(second.err));
+        const Run resume = cli({"train", "--resume", run, "--quiet"});
+        QCOMPARE(resume.code, 1);
+        QVERIFY2(resume.err.contains("pid " + pid), qPrintable(resume.err));
+        QCOMPARE(first.state(), QProcess::Running);
+
+        // The lock dies with its process, even with SIGKILL.
+        first.kill();
+        QVERIFY(first.waitForFinished(60000));
+        const Run after = cli({"train", "--resume", run, "--quiet", "--stop-after", "1"});
+        QVERIFY2(after.code == 0, qPrintable(after.err));
+        QVERIFY2(readAll(run + "/train.lock").contains("pid ") &&
+                     !readAll(run + "/train.lock").contains(("pid " + pid + " ").toUtf8()),
+                 readAll(run + "/train.lock").constData());
+    }
+
+    void writeErrorNeverReplacesTheLog()
+    {
+        // A finished 1-epoch run whose metrics.jsonl is long (200 kB of epoch-1
+        // lines) and ends with a line that resume must trim away.
+        const QString run = path("fsize");
+        Run r = cli(trainArgs(run, 1));
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        {
+            QFile f(run + "/metrics.jsonl");
+            QVERIFY(f.open(QIODevice::Append));
+            const QByteArray pad = "{\"epoch\": 1, \"note\": \"" + QByteArray(200, 'x') + "\"}\n";
+            for (int i = 0; i < 1000; ++i)
+                f.write(pad);
+            f.write("{\"epoch\": 99}\n");
+        }
+        const QByteArray before = readAll(run + "/metrics.jsonl");
+        QVERIFY(before.size() > 200000);
+
+        // Resume under a 64 KiB file size limit (SIGXFSZ ignored: writes fail with EFBIG).
+        QProcess p;
+        p.start("/bin/sh", {"-c", "ulimit -f 64; trap '' XFSZ; exec \"$0\" \"$@\"", cliPath(), "train", "--resume", run,
+                            "--quiet"});
+        r = finish(p);
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("metrics.jsonl") && r.err.contains("unchanged"), qPrintable(r.err));
+        QCOMPARE(readAll(run + "/metrics.jsonl"), before);
+        QCOMPARE(QDir(run).entryList({"metrics.jsonl.tmp*"}, QDir::Files).size(), 0);
+
+        // Without the limit the same resume trims exactly the stray line.
+        r = cli({"train", "--resume", run, "--quiet"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QByteArray after = readAll(run + "/metrics.jsonl");
+        QCOMPARE(after.size(), before.size() - qsizetype(QByteArray("{\"epoch\": 99}\n").size()));
+    }
+
+    void divergenceStopsWithClearError()
+    {
+        // A learning rate of 1e30 blows the weights up to inf within a few
+        // steps: the run must stop with an error, and no NaN epoch is ever
+        // written, let alone marked best.
+        const QString run = path("diverge");
+        const Run r = cli(trainArgs(run, 3) << "--set" << "training.learning_rate=1e30");
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("diverged") && r.err.contains("learning_rate"), qPrintable(r.err));
+        for (const auto& m : jsonl(run + "/metrics.jsonl")) {
+            QVERIFY(std::isfinite(m["val"].toObject()["loss_total"].toDouble(NAN)));
+            QVERIFY(std::isfinite(m["train"].toObject()["loss_total"].toDouble(NAN)));
+        }
+        for (const char* f : {"best.pth", "last.pth"})
+            if (QFile::exists(run + "/" + f))
+                core::readStage2File((run + "/" + f).toStdString());  // throws on a NaN weight
+        const QByteArray steps = readAll(run + "/steps.jsonl");
+        QVERIFY2(!steps.contains("NaN") && !steps.contains("nan") && !steps.contains("null"), steps.constData());
+    }
+
+    void protocolWarnings()
+    {
+        // A BOM before the first line, one utterance listed twice, and only
+        // bona fide training rows: trained anyway, with warnings and counts.
+        QFile small(m_demo + "/data/small.txt");
+        QVERIFY(small.open(QIODevice::ReadOnly));
+        QByteArray text = "\xEF\xBB\xBF";
+        QByteArray firstBona;
+        for (const QByteArray& line : small.readAll().split('\n')) {
+            if (line.contains(" train spoof"))
+                continue;
+            if (firstBona.isEmpty() && line.contains(" train bonafide"))
+                firstBona = line;
+            if (!line.isEmpty())
+                text += line + "\n";
+        }
+        text += firstBona + "\n";
+        const QString proto = m_demo + "/data/odd.txt";
+        QFile out(proto);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(text);
+        out.close();
+        QStringList args = trainArgs(path("odd"), 1);
+        args[args.indexOf("data.protocol_path=" + m_demo + "/data/small.txt")] = "data.protocol_path=" + proto;
+        const Run r = cli(args);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("1 duplicated utterance"), qPrintable(r.err));
+        QVERIFY2(r.err.contains("only bona fide utterances (5 bona fide, 0 spoof)"), qPrintable(r.err));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRunFolder)
+#include "TestRunFolder.moc"
