@@ -1,6 +1,7 @@
 #include "core/training/Protocol.h"
 
 #include "core/Error.h"
+#include "core/util/FileCheck.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -104,6 +105,8 @@ std::string subsetFromLaName(const std::string& name)
 
 Protocol readProtocol(const std::string& path)
 {
+    if (const std::string why = whyNotRegularFile(path, "a protocol file"); !why.empty())
+        throw ConfigError(path + ": cannot open the protocol file: " + why);
     std::ifstream in(path);
     if (!in)
         throw ConfigError(path + ": cannot open the protocol file");
@@ -114,6 +117,9 @@ Protocol readProtocol(const std::string& path)
     bool detected = false;
     while (std::getline(in, raw)) {
         ++lineNo;
+        // A UTF-8 byte order mark (editors on Windows write one) is not part of the first file name.
+        if (lineNo == 1 && raw.compare(0, 3, "\xEF\xBB\xBF") == 0)
+            raw.erase(0, 3);
         const std::string line = trim(raw);
         if (line.empty() || line[0] == '#')
             continue;
