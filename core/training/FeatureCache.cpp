@@ -1,14 +1,18 @@
 #include "core/training/FeatureCache.h"
 
 #include "core/Error.h"
+#include "core/training/RunFolder.h"
 #include "core/util/Sha256.h"
 
 #include <torch/torch.h>
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
+
+#include <xxhash.h>
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -22,7 +26,13 @@ namespace spooflens::core {
 namespace {
 
 constexpr char kMagic[8] = {'S', 'L', 'F', 'C', 'A', 'C', 'H', 'E'};
-constexpr uint32_t kVersion = 1;
+// Version 2 added the payload checksum (docs/reliability.md); version 1
+// entries are treated as damaged and recomputed.
+constexpr uint32_t kVersion = 2;
+// Bounds on a header's shape: far above any real utterance (2^31 frames is
+// 1.4 years of audio) and small enough that frames x dim x 4 cannot overflow.
+constexpr int64_t kMaxFrames = int64_t(1) << 31;
+constexpr int64_t kMaxDim = int64_t(1) << 16;
 
 struct Header {
     char magic[8];
@@ -30,9 +40,10 @@ struct Header {
     uint32_t bytesPerValue;  // 2 = float16, 4 = float32
     int64_t frames;
     int64_t dim;
-    char detector[64];       // detector SHA-256 (hex), for inspection
+    char detector[64];       // detector SHA-256 (hex)
+    uint64_t payloadXxh64;   // XXH64 (seed 0) of the bytes after the header
 };
-static_assert(sizeof(Header) == 96, "cache header layout");
+static_assert(sizeof(Header) == 104, "cache header layout");
 
 } // namespace
 
@@ -77,7 +88,7 @@ namespace {
 // A read-only mapping of one cache file with its validated header.
 class MappedEntry {
 public:
-    explicit MappedEntry(const std::string& path) : m_path(path)
+    MappedEntry(const std::string& path, const std::string& detectorSha) : m_path(path)
     {
         const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0)
@@ -96,12 +107,25 @@ public:
             throw CheckpointError(path + ": cannot map the cached features");
         }
         std::memcpy(&m_header, m_map, sizeof(Header));
-        if (std::memcmp(m_header.magic, kMagic, 8) != 0 || m_header.version != kVersion)
+        if (std::memcmp(m_header.magic, kMagic, 8) != 0)
             fail("not a SpoofLens feature cache file");
-        if ((m_header.bytesPerValue != 2 && m_header.bytesPerValue != 4) || m_header.frames <= 0 || m_header.dim <= 0)
-            fail("bad feature cache header");
-        if (m_size != sizeof(Header) + count() * m_header.bytesPerValue)
+        if (m_header.version != kVersion)
+            fail("feature cache entry of format version " + std::to_string(m_header.version) + " (expected "
+                 + std::to_string(kVersion) + ")");
+        if ((m_header.bytesPerValue != 2 && m_header.bytesPerValue != 4) || m_header.frames <= 0
+            || m_header.dim <= 0 || m_header.frames > kMaxFrames || m_header.dim > kMaxDim)
+            fail("bad feature cache header (" + std::to_string(m_header.frames) + " x " + std::to_string(m_header.dim)
+                 + ")");
+        // Bounded above, so this product fits in 64 bits.
+        const uint64_t payload = uint64_t(m_header.frames) * uint64_t(m_header.dim) * m_header.bytesPerValue;
+        if (uint64_t(m_size) - sizeof(Header) != payload)
             fail("feature cache file has the wrong size (interrupted write?)");
+        const std::string sha(m_header.detector, strnlen(m_header.detector, sizeof m_header.detector));
+        if (!detectorSha.empty() && sha != detectorSha.substr(0, sizeof m_header.detector))
+            fail("cached features of another detector (sha256 " + sha.substr(0, 12) + "..., expected "
+                 + detectorSha.substr(0, 12) + "...)");
+        if (XXH64(static_cast<const char*>(m_map) + sizeof(Header), payload, 0) != m_header.payloadXxh64)
+            fail("cached features fail their checksum (damaged file)");
     }
     ~MappedEntry()
     {
@@ -118,16 +142,20 @@ public:
     void copyTo(float* dst) const
     {
         const char* data = static_cast<const char*>(m_map) + sizeof(Header);
-        if (m_header.bytesPerValue == 4) {
-            std::memcpy(dst, data, count() * 4);
-            return;
-        }
-        // A plain loop: a torch dtype copy here goes through the intra-op
-        // thread pool, which costs more than the conversion on a busy machine.
-        const c10::Half* src = reinterpret_cast<const c10::Half*>(data);
         const size_t n = count();
+        if (m_header.bytesPerValue == 4) {
+            std::memcpy(dst, data, n * 4);
+        } else {
+            // A plain loop: a torch dtype copy here goes through the intra-op
+            // thread pool, which costs more than the conversion on a busy machine.
+            const c10::Half* src = reinterpret_cast<const c10::Half*>(data);
+            for (size_t i = 0; i < n; ++i)
+                dst[i] = static_cast<float>(src[i]);
+        }
+        // NaN is not a feature (store() never writes one): the entry is damaged.
         for (size_t i = 0; i < n; ++i)
-            dst[i] = static_cast<float>(src[i]);
+            if (!std::isfinite(dst[i]))
+                fail("cached features contain NaN or infinity (value " + std::to_string(i) + ")");
     }
 
 private:
@@ -141,7 +169,7 @@ private:
 
 CachedFeatures FeatureCache::load(const std::string& key) const
 {
-    const MappedEntry e(fileFor(key));
+    const MappedEntry e(fileFor(key), m_detectorSha);
     CachedFeatures out;
     out.frames = e.header().frames;
     out.dim = e.header().dim;
@@ -152,13 +180,13 @@ CachedFeatures FeatureCache::load(const std::string& key) const
 
 std::pair<int64_t, int64_t> FeatureCache::shape(const std::string& key) const
 {
-    const MappedEntry e(fileFor(key));
+    const MappedEntry e(fileFor(key), m_detectorSha);
     return {e.header().frames, e.header().dim};
 }
 
 void FeatureCache::loadInto(const std::string& key, float* dst, int64_t frames, int64_t dim) const
 {
-    const MappedEntry e(fileFor(key));
+    const MappedEntry e(fileFor(key), m_detectorSha);
     if (e.header().frames != frames || e.header().dim != dim)
         e.fail("cached features are " + std::to_string(e.header().frames) + " x " + std::to_string(e.header().dim)
                + ", expected " + std::to_string(frames) + " x " + std::to_string(dim));
@@ -178,29 +206,31 @@ void FeatureCache::store(const std::string& key, const float* values, int64_t fr
     h.dim = dim;
     std::memset(h.detector, 0, sizeof h.detector);
     std::memcpy(h.detector, m_detectorSha.data(), std::min<size_t>(64, m_detectorSha.size()));
-    // Unique temporary name: several shard processes may write at once.
-    std::random_device rd;
-    const std::string tmp = path + ".tmp" + std::to_string(::getpid()) + "_" + std::to_string(rd());
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out)
-            throw Error(tmp + ": cannot write the feature cache");
-        out.write(reinterpret_cast<const char*>(&h), sizeof h);
-        const int64_t count = frames * dim;
-        if (h.bytesPerValue == 4) {
-            out.write(reinterpret_cast<const char*>(values), count * 4);
-        } else {
-            std::vector<c10::Half> half(static_cast<size_t>(count));
-            for (size_t i = 0; i < half.size(); ++i)
-                half[i] = c10::Half(values[i]);
-            out.write(reinterpret_cast<const char*>(half.data()), count * 2);
+    if (frames <= 0 || dim <= 0 || frames > kMaxFrames || dim > kMaxDim)
+        throw Error(path + ": cannot cache features of shape " + std::to_string(frames) + " x " + std::to_string(dim));
+    const size_t count = static_cast<size_t>(frames * dim);
+    for (size_t i = 0; i < count; ++i)
+        if (!std::isfinite(values[i]))
+            throw Error(path + ": the detector produced NaN or infinite features (value " + std::to_string(i)
+                        + "); nothing was cached");
+    std::string bytes(sizeof h, '\0');
+    if (h.bytesPerValue == 4) {
+        bytes.append(reinterpret_cast<const char*>(values), count * 4);
+    } else {
+        std::vector<c10::Half> half(count);
+        for (size_t i = 0; i < count; ++i) {
+            half[i] = c10::Half(values[i]);
+            if (!std::isfinite(static_cast<float>(half[i])))
+                throw Error(path + ": feature value " + std::to_string(values[i])
+                            + " exceeds the float16 range; set cache.dtype: float32");
         }
-        if (!out)
-            throw Error(tmp + ": write failed (disk full?)");
+        bytes.append(reinterpret_cast<const char*>(half.data()), count * 2);
     }
-    fs::rename(tmp, path, ec);
-    if (ec)
-        throw Error(path + ": cannot move the cached features into place: " + ec.message());
+    h.payloadXxh64 = XXH64(bytes.data() + sizeof h, bytes.size() - sizeof h, 0);
+    std::memcpy(bytes.data(), &h, sizeof h);
+    // Checked writes, fsync, rename (the temporary name is unique per process:
+    // several shard processes may write the same folder at once).
+    replaceFileAtomically(path, bytes);
 }
 
 std::pair<int64_t, int64_t> parseShard(const std::string& text)

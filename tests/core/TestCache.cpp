@@ -3,6 +3,7 @@
 // ctest-labels: fast
 #include "core/Error.h"
 #include "core/training/FeatureCache.h"
+#include "core/training/RunFolder.h"
 #include "core/training/TrainConfig.h"
 #include "core/training/Trainer.h"
 #include "tests/support/TestData.h"
@@ -11,9 +12,12 @@
 #include <QtTest>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
+
+#include <xxhash.h>
 
 using namespace spooflens::core;
 namespace fs = std::filesystem;
@@ -52,7 +56,7 @@ private slots:
             for (size_t i = 0; i < v.size(); ++i)
                 err = std::max(err, double(std::abs(f.values[i] - v[i])));
             QVERIFY(dtype == "float32" ? err == 0.0 : err < 3.0 * 1e-3);
-            QCOMPARE(qint64(fs::file_size(c.fileFor(k))), qint64(96 + v.size() * (dtype == "float32" ? 4 : 2)));
+            QCOMPARE(qint64(fs::file_size(c.fileFor(k))), qint64(104 + v.size() * (dtype == "float32" ? 4 : 2)));
         }
         // Truncated file -> CheckpointError, not garbage.
         FeatureCache c(tmp("cache_float32"), std::string(64, 'a'), "float32");
@@ -119,6 +123,114 @@ private slots:
         const CacheFillReport touched = fillFeatureCache(cfg(det1), 0, 1, true, [](const std::string&) {});
         QCOMPARE(touched.computed, int64_t(1));
         QCOMPARE(touched.reused, int64_t(1));
+    }
+
+    void damagedEntriesAreRejected()
+    {
+        // docs/reliability.md: every entry carries an XXH64 of its payload and the
+        // detector's SHA-256; the header's shape is bounded before any allocation.
+        const std::string audio = tmp("d.flac");
+        fs::copy_file(spooflens::test::dataPath("asvspoof_spoof_sample.flac"), audio);
+        std::vector<float> v(50 * 16);
+        for (size_t i = 0; i < v.size(); ++i)
+            v[i] = float(i % 7) - 3.0f;
+        FeatureCache c(tmp("damaged"), std::string(64, 'a'), "float32");
+        const std::string k = c.key(audio, "start:64600:repeat");
+        const auto rewrite = [&](const std::function<void(std::string&)>& edit) {
+            c.store(k, v.data(), 50, 16);
+            std::string bytes;
+            {
+                std::ifstream in(c.fileFor(k), std::ios::binary);
+                bytes.assign(std::istreambuf_iterator<char>(in), {});
+            }
+            edit(bytes);
+            std::ofstream(c.fileFor(k), std::ios::binary | std::ios::trunc) << bytes;
+        };
+        const auto expectError = [&](const char* what) {
+            try {
+                c.load(k);
+                QFAIL(qPrintable(QString("no error for: ") + what));
+            } catch (const CheckpointError& e) {
+                QVERIFY2(QString(e.what()).contains(what), e.what());
+                QVERIFY2(QString(e.what()).contains(QString::fromStdString(c.fileFor(k))), e.what());
+            }
+        };
+        // One flipped payload byte.
+        rewrite([](std::string& b) { b[104 + 37] ^= 0x10; });
+        expectError("checksum");
+        // A NaN written over a value: caught by the checksum, and also when
+        // the checksum is made to match (NaN is never a cached feature).
+        rewrite([](std::string& b) {
+            const float nan = std::nanf("");
+            std::memcpy(&b[104 + 8], &nan, 4);
+        });
+        expectError("checksum");
+        rewrite([](std::string& b) {
+            const float nan = std::nanf("");
+            std::memcpy(&b[104 + 8], &nan, 4);
+            const uint64_t h = XXH64(b.data() + 104, b.size() - 104, 0);
+            std::memcpy(&b[96], &h, 8);
+        });
+        expectError("NaN");
+        // Another detector's SHA in the header.
+        rewrite([](std::string& b) { b[32] = 'b'; });
+        expectError("another detector");
+        // frames x dim x 4 wraps to 0 in 64 bits: the header alone, 2^31 x 2^31.
+        rewrite([](std::string& b) {
+            const int64_t big = int64_t(1) << 31;
+            std::memcpy(&b[16], &big, 8);
+            std::memcpy(&b[24], &big, 8);
+            b.resize(104);
+        });
+        QVERIFY_EXCEPTION_THROWN(c.shape(k), CheckpointError);
+        expectError("bad feature cache header");
+        // The writer refuses NaN features instead of caching them.
+        std::vector<float> bad = v;
+        bad[5] = std::nanf("");
+        QVERIFY_EXCEPTION_THROWN(c.store(k, bad.data(), 50, 16), Error);
+    }
+
+    void damagedEntryIsRecomputedAndShardsLock()
+    {
+        const fs::path db = tmp("db2");
+        fs::create_directories(db);
+        fs::copy_file(spooflens::test::dataPath("asvspoof_bonafide_sample.flac"), db / "b.flac");
+        std::ofstream(db / "proto.txt") << "b.flac train bonafide\n";
+        const std::string cacheDir = tmp("fc2");
+        const TrainConfig cfg = TrainConfig::fromOverrides(
+            {"model.pretrained_checkpoint=" + spooflens::test::dataPath("fixtures/detector_tiny.pth"),
+             "data.database_path=" + db.string(), "data.protocol_path=" + (db / "proto.txt").string(),
+             "cache.dir=" + cacheDir, "training.device=cpu"});
+        QCOMPARE(fillFeatureCache(cfg, 0, 1, true, [](const std::string&) {}).computed, int64_t(1));
+        fs::path entry;
+        for (const auto& e : fs::recursive_directory_iterator(cacheDir))
+            if (e.path().extension() == ".feat")
+                entry = e.path();
+        QVERIFY(!entry.empty());
+        {
+            std::fstream f(entry, std::ios::in | std::ios::out | std::ios::binary);
+            f.seekp(200);
+            f.put('\x7f');
+        }
+        std::vector<std::string> logs;
+        const CacheFillReport again = fillFeatureCache(cfg, 0, 1, true, [&](const std::string& m) { logs.push_back(m); });
+        QCOMPARE(again.computed, int64_t(1));  // recomputed, not used
+        QCOMPARE(again.reused, int64_t(0));
+        bool warned = false;
+        for (const auto& m : logs)
+            warned = warned || (m.find("recomputing") != std::string::npos && m.find("checksum") != std::string::npos);
+        QVERIFY(warned);
+        QCOMPARE(fillFeatureCache(cfg, 0, 1, true, [](const std::string&) {}).reused, int64_t(1));
+        // A second writer of the same shard is refused, naming the holder.
+        const FolderLock holder(cacheDir, "fill-0-of-1.lock", "a test");
+        try {
+            fillFeatureCache(cfg, 0, 1, true, [](const std::string&) {});
+            QFAIL("a second writer of shard 0/1 was not refused");
+        } catch (const Error& e) {
+            QVERIFY2(QString(e.what()).contains("in use") && QString(e.what()).contains("a test"), e.what());
+        }
+        // Other shards of the same folder are not blocked.
+        QCOMPARE(fillFeatureCache(cfg, 0, 2, true, [](const std::string&) {}).reused, int64_t(1));
     }
 };
 
