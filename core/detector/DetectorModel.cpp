@@ -5,12 +5,14 @@
 #include "core/checkpoint/Checkpoint.h"
 #include "core/detector/ConformerTcm.h"
 #include "core/detector/DetectorConfig.h"
+#include "core/util/FileCheck.h"
 #include "core/util/Sha256.h"
 #include "core/util/Threads.h"
 
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <future>
 #include <limits>
@@ -293,8 +295,8 @@ std::shared_ptr<DetectorModel> DetectorModel::load(const DetectorOptions& option
     const std::string& path = options.checkpointPath;
     if (path.empty())
         throw ConfigError("no detector checkpoint given");
-    if (!std::filesystem::is_regular_file(path))
-        throw CheckpointError(path + ": no such checkpoint file");
+    if (const std::string why = whyNotRegularFile(path, "a checkpoint file"); !why.empty())
+        throw CheckpointError(path + ": " + (why == "file not found" ? std::string("no such checkpoint file") : why));
     configureComputeThreads(options.threads);
     const DetectorConfig config = options.configPath.empty() ? DetectorConfig{} : DetectorConfig::load(options.configPath);
     const torch::Device device = parseDevice(options.device);
@@ -329,7 +331,7 @@ std::shared_ptr<DetectorModel> DetectorModel::load(const DetectorOptions& option
 
     // One loader: every registered tensor must be in the file with its exact
     // shape and dtype; the file's storage is swapped in (no copy).
-    std::vector<std::string> problems;
+    std::vector<std::string> problems, nonFinite;
     int64_t missing = 0, wrong = 0, used = 0;
     {
         torch::NoGradGuard noGrad;
@@ -356,6 +358,10 @@ std::shared_ptr<DetectorModel> DetectorModel::load(const DetectorOptions& option
                                    + ", got " + shapeString(e.tensor.sizes()));
                 return;
             }
+            // NaN is not a weight: sum in double is NaN/inf iff a value is.
+            if (e.tensor.is_floating_point() && e.tensor.numel() > 0
+                && !std::isfinite(e.tensor.sum(torch::kDouble).item<double>()))
+                nonFinite.push_back(e.original);
             target.set_(e.tensor.contiguous());
             e.tensor = torch::Tensor();  // the model holds the only reference now
             ++used;
@@ -365,6 +371,10 @@ std::shared_ptr<DetectorModel> DetectorModel::load(const DetectorOptions& option
         for (auto& kv : m.net->named_buffers(true))
             assign(kv.key(), kv.value());
     }
+    if (!nonFinite.empty())
+        throw CheckpointError(path + ": tensor '" + nonFinite.front() + "'"
+                              + (nonFinite.size() > 1 ? " and " + std::to_string(nonFinite.size() - 1) + " more" : "")
+                              + " hold NaN or infinite weights (a damaged file, or a training that diverged)");
     std::vector<std::string> unexpected;
     for (const auto& name : n.order)
         if (!n.entries.at(name).used)

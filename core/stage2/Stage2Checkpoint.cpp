@@ -4,6 +4,8 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
+
 namespace spooflens::core {
 
 namespace {
@@ -38,6 +40,11 @@ void fillShapes(Stage2File& f)
         }
     if (!haveProto)
         throw CheckpointError(f.path + ": Stage 2 checkpoint without prototype_manager.prototypes");
+    // NaN is not a weight (docs/reliability.md): a sum in double is NaN/inf iff a value is.
+    for (const auto& [k, t] : f.xai)
+        if (t.is_floating_point() && t.numel() > 0 && !std::isfinite(t.sum(torch::kDouble).item<double>()))
+            throw CheckpointError(f.path + ": tensor '" + k
+                                  + "' holds NaN or infinite weights (a damaged file, or a training that diverged)");
 }
 
 } // namespace
