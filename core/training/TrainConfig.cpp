@@ -1,13 +1,16 @@
 #include "core/training/TrainConfig.h"
 
 #include "core/Error.h"
+#include "core/util/FileCheck.h"
 #include "core/stage2/PrototypeManager.h"
 
 #include <yaml-cpp/yaml.h>
 
+#include <cmath>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace spooflens::core {
@@ -128,8 +131,13 @@ void applyNode(TrainConfig& c, const YAML::Node& root, const std::string& source
         return;
     if (!root.IsMap())
         throw ConfigError(where(source, root) + ": the configuration must be a mapping of sections");
+    std::set<std::string> seenSections;
     for (const auto& sec : root) {
         const std::string section = sec.first.as<std::string>();
+        // YAML allows a repeated key and keeps the last one silently: an error here.
+        if (!seenSections.insert(section).second)
+            throw ConfigError(where(source, sec.first) + ": section '" + section
+                              + "' appears twice (merge the two into one)");
         if (!knownSection(section))
             throw ConfigError(where(source, sec.first) + ": unknown section '" + section
                               + "' (known: model, training, data, augmentation, cache)");
@@ -137,8 +145,11 @@ void applyNode(TrainConfig& c, const YAML::Node& root, const std::string& source
             continue;
         if (!sec.second.IsMap())
             throw ConfigError(where(source, sec.second) + ": section '" + section + "' must be a mapping");
+        std::set<std::string> seenKeys;
         for (const auto& kv : sec.second) {
             const std::string key = kv.first.as<std::string>();
+            if (!seenKeys.insert(key).second)
+                throw ConfigError(where(source, kv.first) + ": key '" + section + "." + key + "' appears twice");
             const Field* f = findField(section, key);
             if (!f)
                 throw ConfigError(where(source, kv.first) + ": unknown key '" + section + "." + key + "'");
@@ -203,6 +214,8 @@ TrainConfig TrainConfig::parse(const std::string& yamlText, const std::string& s
 
 TrainConfig TrainConfig::load(const std::string& path, const std::vector<std::string>& overrides)
 {
+    if (const std::string why = whyNotRegularFile(path, "a configuration file"); !why.empty())
+        throw ConfigError(path + ": cannot open the configuration file: " + why);
     std::ifstream in(path);
     if (!in)
         throw ConfigError(path + ": cannot open the configuration file");
@@ -223,15 +236,22 @@ void TrainConfig::validate() const
         if (!ok)
             throw ConfigError(msg);
     };
-    require(importanceHiddenDim >= 2, "model.importance_hidden_dim must be >= 2");
-    require(temperature > 0, "model.temperature must be > 0");
+    // Upper bounds far above any sensible value, so that a typo is an error
+    // naming the key instead of an allocation failure deep in the trainer.
+    require(importanceHiddenDim >= 2 && importanceHiddenDim <= 65536, "model.importance_hidden_dim must be in 2 .. 65536");
+    require(std::isfinite(temperature) && temperature > 0, "model.temperature must be a finite number > 0");
     require(emaMomentum >= 0 && emaMomentum <= 1, "model.ema_momentum must be in [0, 1]");
     require(dropout >= 0 && dropout < 1, "model.dropout must be in [0, 1)");
-    require(batchSize >= 1, "training.batch_size must be >= 1");
-    require(numEpochs >= 1, "training.num_epochs must be >= 1");
-    require(learningRate > 0, "training.learning_rate must be > 0");
-    require(weightDecay >= 0, "training.weight_decay must be >= 0");
+    require(batchSize >= 1 && batchSize <= 4096, "training.batch_size must be in 1 .. 4096");
+    require(numEpochs >= 1 && numEpochs <= 1000000, "training.num_epochs must be in 1 .. 1000000");
+    require(std::isfinite(learningRate) && learningRate > 0, "training.learning_rate must be a finite number > 0");
+    require(std::isfinite(weightDecay) && weightDecay >= 0, "training.weight_decay must be a finite number >= 0");
     require(patience >= 1, "training.patience must be >= 1");
+    require(threads >= 0 && threads <= 1024, "training.threads must be in 0 (all cores) .. 1024");
+    for (const auto& [key, v] : {std::pair<const char*, double>{"model.lambda_bonafide_reg", lambdaBonafideReg},
+                                 {"model.lambda_temporal_smooth", lambdaTemporalSmooth},
+                                 {"model.lambda_sparsity", lambdaSparsity}})
+        require(std::isfinite(v), std::string(key) + " must be a finite number");
     require(crop == 64600 || crop == 66800, "data.crop must be 64600 or 66800");
     require(valFraction >= 0 && valFraction < 1, "data.val_fraction must be in [0, 1)");
     require(rawboostAlgo >= 0 && rawboostAlgo <= 8, "augmentation.rawboost_algo must be 0 (off) .. 8");
