@@ -2,6 +2,7 @@
 // what loadAudio makes of each file (format, original rate and channels,
 // duration, 16 kHz sample count and SSL frame count T).
 #include "app/cli/Command.h"
+#include "app/cli/ErrorText.h"
 #include "core/Error.h"
 #include "core/audio/AudioFile.h"
 
@@ -33,12 +34,12 @@ int runInfo(const InfoArgs& args)
             audio = core::loadAudio(path, options);
         } catch (const core::Error& e) {
             std::cout.flush();
-            std::cerr << "spooflens info: " << e.what() << "\n";
+            std::cerr << "spooflens info: " << escapeControl(e.what()) << "\n";
             rc = kExitFailure;
             continue;
         } catch (const std::exception& e) {
             std::cout.flush();
-            std::cerr << "spooflens info: " << path << ": unexpected error: " << e.what() << "\n";
+            std::cerr << "spooflens info: " << internalErrorText(e, path) << "\n";
             rc = kExitFailure;
             continue;
         }

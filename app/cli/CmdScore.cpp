@@ -5,6 +5,7 @@
 // (+ windows), seconds. Exit codes: 0 ok, 1 a file or the checkpoint failed, 2 usage.
 #include "app/cli/Command.h"
 #include "app/cli/DetectorArgs.h"
+#include "app/cli/ErrorText.h"
 #include "core/Error.h"
 #include "core/audio/AudioFile.h"
 #include "core/detector/Detector.h"
@@ -37,12 +38,12 @@ int runScore(const ScoreArgs& args)
             r = detector.run(core::loadAudio(path).samples, request);
         } catch (const core::Error& e) {
             std::cout.flush();
-            std::cerr << "spooflens score: " << e.what() << "\n";
+            std::cerr << "spooflens score: " << escapeControl(e.what()) << "\n";
             rc = kExitFailure;
             continue;
         } catch (const std::exception& e) {
             std::cout.flush();
-            std::cerr << "spooflens score: " << path << ": unexpected error: " << e.what() << "\n";
+            std::cerr << "spooflens score: " << internalErrorText(e, path) << "\n";
             rc = kExitFailure;
             continue;
         }

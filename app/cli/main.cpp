@@ -1,6 +1,7 @@
 // `spooflens`: the command-line tool. Wiring only: each sub-command lives in
 // its own Cmd*.cpp and calls into spooflens_core.
 #include "app/cli/Command.h"
+#include "app/cli/ErrorText.h"
 #include "core/Error.h"
 
 #include <algorithm>
@@ -49,10 +50,11 @@ int main(int argc, char** argv)
         try {
             return it->second();
         } catch (const spooflens::core::Error& e) {
-            std::cerr << "spooflens " << sub->get_name() << ": " << e.what() << "\n";
+            std::cerr << "spooflens " << sub->get_name() << ": " << escapeControl(e.what()) << "\n";
             return kExitFailure;
         } catch (const std::exception& e) {
-            std::cerr << "spooflens " << sub->get_name() << ": unexpected error: " << e.what() << "\n";
+            // LibTorch / standard library errors: one line, no backtrace.
+            std::cerr << "spooflens " << sub->get_name() << ": " << internalErrorText(e) << "\n";
             return kExitFailure;
         }
     }

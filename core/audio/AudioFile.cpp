@@ -2,6 +2,7 @@
 
 #include "core/Error.h"
 #include "core/audio/Resampler.h"
+#include "core/util/FileCheck.h"
 
 #include <sndfile.h>
 
@@ -147,11 +148,10 @@ AudioData loadAudio(const std::string& path, const AudioLoadOptions& options)
 {
     const std::string where = "audio file '" + path + "'";
     std::error_code ec;
+    // Not a regular file (FIFO, device, link loop): said so, never opened (a FIFO would block).
+    if (const std::string why = whyNotRegularFile(path, "an audio file"); !why.empty())
+        throw AudioError(where + ": " + why);
     const auto status = std::filesystem::status(path, ec);
-    if (!std::filesystem::exists(status))
-        throw AudioError(where + ": file not found");
-    if (std::filesystem::is_directory(status))
-        throw AudioError(where + ": is a directory, not an audio file");
     if (std::filesystem::is_regular_file(status) && std::filesystem::file_size(path, ec) == 0 && !ec)
         throw AudioError(where + ": file is empty (0 bytes)");
     if (!(options.maxDurationSeconds > 0))

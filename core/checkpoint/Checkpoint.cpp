@@ -1,6 +1,7 @@
 #include "core/checkpoint/Checkpoint.h"
 
 #include "core/Error.h"
+#include "core/util/FileCheck.h"
 #include "core/checkpoint/TorchArchive.h"
 #include "core/checkpoint/Unpickler.h"
 #include "core/checkpoint/ZipArchive.h"
@@ -246,6 +247,8 @@ private:
 
 CheckpointContents readCheckpoint(const std::string& path, const CheckpointReadOptions& options)
 {
+    if (const std::string why = whyNotRegularFile(path, "a checkpoint file"); !why.empty())
+        throw CheckpointError(path + ": cannot open: " + why);
     {
         const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0)

@@ -8,6 +8,7 @@ namespace spooflens::core {
 namespace {
 
 constexpr uint64_t kMaxPickleBytes = uint64_t(1) << 30;
+constexpr uint64_t kMaxInflatedRecordBytes = uint64_t(64) << 20;
 
 void collectTensors(const PickleValue& v, const std::function<void(const TensorDesc&)>& visit)
 {
@@ -89,6 +90,14 @@ TorchArchive parseTorchArchive(const ZipArchive& zip, const std::string& file)
             throw CheckpointError(file + ": storage record '" + name + "' has " + std::to_string(rec->uncompressedSize) +
                                   " bytes; expected " + std::to_string(t.storageNumel) + " " + storageDtypeName(t.dtype) +
                                   " elements = " + std::to_string(expected) + " bytes");
+        // torch.save stores records uncompressed; a deflated one could expand
+        // a small file into gigabytes and break the RSS bound of a load
+        // (docs/reliability.md), so its inflation is capped.
+        if (rec->method != 0 && rec->uncompressedSize > kMaxInflatedRecordBytes)
+            throw CheckpointError(file + ": storage record '" + name + "' is deflate-compressed and inflates to "
+                                  + std::to_string(rec->uncompressedSize) + " bytes; at most "
+                                  + std::to_string(kMaxInflatedRecordBytes >> 20)
+                                  + " MiB per compressed record are accepted (torch.save writes records uncompressed)");
         out.records.emplace(t.storageKey, rec);
     });
     return out;

@@ -1,6 +1,7 @@
 #include "core/detector/DetectorConfig.h"
 
 #include "core/Error.h"
+#include "core/util/FileCheck.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -68,6 +69,8 @@ DetectorConfig DetectorConfig::parse(const std::string& yamlText, const std::str
 
 DetectorConfig DetectorConfig::load(const std::string& path)
 {
+    if (const std::string why = whyNotRegularFile(path, "a configuration file"); !why.empty())
+        throw ConfigError(path + ": cannot open detector config: " + why);
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw ConfigError(path + ": cannot open detector config");
