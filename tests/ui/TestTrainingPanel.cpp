@@ -3,6 +3,7 @@
 // the panel starts `spooflens train` as a process and follows its run folder.
 // Pausing and stopping go through RUN_DIR/control (core/training/RunControl.h).
 // ctest-labels: gui
+#include "core/training/RunControl.h"
 #include "tests/support/TestData.h"
 #include "ui/training/RunList.h"
 #include "ui/training/RunMonitor.h"
@@ -61,7 +62,7 @@ private Q_SLOTS:
         QVERIFY(m_tmp.isValid());
         const QString demo = m_tmp.filePath("demo");
         QProcess p;
-        p.start(spooflens::test::cliPath(), {"demo", "--out", demo, "--no-train"});
+        p.start(spooflens::test::cliPath(), {"demo", "--out", demo, "--no-train", "--data", QString::fromStdString(spooflens::test::dataPath(""))});
         QVERIFY(p.waitForFinished(kTrainTimeoutMs));
         QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0, p.readAllStandardError().constData());
         // The demo's Stage 2 training configuration (absolute paths into the demo folder).
@@ -86,20 +87,23 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(panel.charts()->epochPointCount() >= 1, kTrainTimeoutMs);
         QVERIFY(panel.progressText().contains("epoch"));
 
-        // Pause: at most the step in flight finishes, then nothing moves.
+        // Pause: "pausing..." until the trainer acknowledges it ("paused at
+        // step N", also in RUN_DIR/paused); from then on it logs nothing, so
+        // step N is the last line of steps.jsonl (no waiting windows needed).
         panel.pauseRun();
-        QCOMPARE(panel.runner()->state(), TrainingRunner::State::Paused);
+        QVERIFY(panel.runner()->state() == TrainingRunner::State::Pausing
+                || panel.runner()->state() == TrainingRunner::State::Paused);
         QCOMPARE(spooflens::ui::RunMonitor::isRunFolder(run), true);
-        // The trainer polls the control file every 100 ms; give it that, then
-        // watch a window in which no step may be logged (absence needs a window).
-        QTest::qWait(400);
-        const int atPause = stepLines(run);
-        QTest::qWait(1200);
-        QCOMPARE(stepLines(run), atPause);
+        QTRY_COMPARE_WITH_TIMEOUT(panel.runner()->state(), TrainingRunner::State::Paused, kTrainTimeoutMs);
+        const qint64 atPause = panel.runner()->pausedAtStep();
+        QVERIFY(atPause >= 1);
+        QCOMPARE(qint64(spooflens::core::readPausedStep(run.toStdString())), atPause);
+        QCOMPARE(qint64(stepLines(run)), atPause);
         QVERIFY(panel.statusText().contains("paused"));
 
         panel.continueRun();
         QTRY_VERIFY_WITH_TIMEOUT(stepLines(run) > atPause, kTrainTimeoutMs);
+        QCOMPARE(spooflens::core::readPausedStep(run.toStdString()), -1LL);
 
         // Stop: the process exits by itself, checkpoints stay, resume is offered.
         QSignalSpy ended(panel.runner(), &TrainingRunner::runEnded);

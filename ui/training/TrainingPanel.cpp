@@ -444,7 +444,8 @@ void TrainingPanel::updateButtons()
     m_start->setEnabled(!busy);
     m_startAll->setEnabled(!busy);
     m_pause->setEnabled((own && st == TrainingRunner::State::Running) || (externalLive && !m_externalPaused));
-    m_continue->setEnabled((own && st == TrainingRunner::State::Paused) || (externalLive && m_externalPaused));
+    m_continue->setEnabled((own && (st == TrainingRunner::State::Paused || st == TrainingRunner::State::Pausing))
+                           || (externalLive && m_externalPaused));
     m_stop->setEnabled(own ? st != TrainingRunner::State::Stopping : externalLive);
     m_resume->setEnabled(attached && !busy && !finished && m_monitor->hasLast());
     m_openViewer->setEnabled(attached && m_monitor->hasBest());

@@ -43,6 +43,7 @@ QString TrainingRunner::stateName(State s)
     switch (s) {
     case State::Idle: return tr("idle");
     case State::Running: return tr("running");
+    case State::Pausing: return tr("pausing\u2026");
     case State::Paused: return tr("paused");
     case State::Stopping: return tr("stopping after this step");
     case State::Finished: return tr("finished");
@@ -88,6 +89,7 @@ void TrainingRunner::launch(const Job& job)
     m_runDir = QFileInfo(job.runDir).absoluteFilePath();
     m_stopRequested = false;
     m_launchFailed = false;
+    m_pausedStep = -1;
     m_error.clear();
     m_progress.clear();
     m_pending.clear();
@@ -137,7 +139,8 @@ void TrainingRunner::pause()
     if (!isActive())
         return;
     writeCommand(int(core::RunCommand::Pause));
-    setState(State::Paused);
+    // Paused only once the trainer says so ("paused at step N", readOutput).
+    setState(State::Pausing);
 }
 
 void TrainingRunner::resume()
@@ -145,6 +148,7 @@ void TrainingRunner::resume()
     if (!isActive())
         return;
     writeCommand(int(core::RunCommand::Run));
+    m_pausedStep = -1;
     setState(State::Running);
 }
 
@@ -181,6 +185,16 @@ void TrainingRunner::readOutput()
             Q_EMIT progress(text);
         } else {
             m_log.append(text);
+            // The trainer's acknowledgement of a pause (core/training/RunControl.h).
+            static const QString kPaused = QStringLiteral("paused at step ");
+            if (m_state == State::Pausing && text.startsWith(kPaused)) {
+                bool ok = false;
+                const qint64 step = text.mid(kPaused.size()).toLongLong(&ok);
+                if (ok) {
+                    m_pausedStep = step;
+                    setState(State::Paused);
+                }
+            }
             Q_EMIT logLine(text);
         }
     }

@@ -15,7 +15,8 @@ namespace spooflens::ui {
 class TrainingRunner : public QObject {
     Q_OBJECT
 public:
-    enum class State { Idle, Running, Paused, Stopping, Finished, Stopped, Failed };
+    /// Pausing: asked, not yet acknowledged; Paused: the trainer said "paused at step N".
+    enum class State { Idle, Running, Pausing, Paused, Stopping, Finished, Stopped, Failed };
     Q_ENUM(State)
 
     struct Job {
@@ -51,6 +52,8 @@ public:
     QStringList log() const { return m_log; }
     QString lastProgress() const { return m_progress; }
     QString lastError() const { return m_error; }
+    /// The step after which the trainer acknowledged the pause (-1 unless Paused).
+    qint64 pausedAtStep() const { return m_pausedStep; }
     /// The running trainer process (tests kill it to simulate a crash).
     QProcess* process() { return &m_process; }
 
@@ -79,6 +82,7 @@ private:
     State m_state = State::Idle;
     bool m_stopRequested = false;
     bool m_launchFailed = false;
+    qint64 m_pausedStep = -1;
     QByteArray m_pending;
     QStringList m_log;
     QString m_progress, m_error;
