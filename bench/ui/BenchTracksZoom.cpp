@@ -1,10 +1,10 @@
-// Measurement, not a pass/fail timing test (labelled slow): an hour-long
+// Measurement, not a pass/fail test (so it lives in bench/, not in CTest): an hour-long
 // file (generated with sox into a temporary directory) opened in the window,
 // then zoomed in and out; prints the time until every track is drawn and the
 // frame rate of the zoom (all tracks redrawn per step). Also the time from
 // opening a real 6.3 s utterance to all tracks drawn with the tiny fixture
 // detector already loaded.
-// ctest-labels: slow gui
+// Run by hand: QT_QPA_PLATFORM=offscreen build/bench/BenchTracksZoom
 #include "tests/support/TestData.h"
 #include "ui/MainWindow.h"
 #include "ui/TimelineController.h"
@@ -19,7 +19,7 @@
 
 using namespace spooflens;
 
-class TestTracksZoomBench : public QObject {
+class BenchTracksZoom : public QObject {
     Q_OBJECT
     QTemporaryDir m_tmp;
 
@@ -92,5 +92,5 @@ private slots:
     }
 };
 
-QTEST_MAIN(TestTracksZoomBench)
-#include "TestTracksZoomBench.moc"
+QTEST_MAIN(BenchTracksZoom)
+#include "BenchTracksZoom.moc"
