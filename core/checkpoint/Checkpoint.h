@@ -1,7 +1,7 @@
 #pragma once
 // Reading and writing PyTorch zip-format checkpoints (`torch.save`) without
-// Python and without executing anything: a restricted unpickler (spec
-// detector.md §5) turns data.pkl into a Value tree whose tensor leaves are
+// Python and without executing anything: a restricted unpickler (docs/detector.md
+// §5.2-§5.3) turns data.pkl into a Value tree whose tensor leaves are
 // owned torch::Tensors (read straight from the file into their memory).
 //
 // INTERNAL header (includes torch): for core's .cpp files only, never for ui/.

@@ -2,7 +2,7 @@
 // The torch-free half of reading a torch.save file: locate the archive
 // folder, check `byteorder`, unpickle `data.pkl` with the restricted
 // unpickler, and check that every storage the pickle names exists as a record
-// of exactly numel x element-size bytes (spec detector.md §5.1-5.3).
+// of exactly numel x element-size bytes (docs/detector.md §5.1-5.3).
 // Checkpoint.cpp then reads the records into tensors.
 //
 // Thread-safety: stateless functions; safe to call concurrently.

@@ -1,6 +1,6 @@
 #pragma once
-// A restricted, torch-free unpickler for torch.save's data.pkl (spec
-// detector.md §5.2/§5.3) and a matching protocol-2 pickle writer.
+// A restricted, torch-free unpickler for torch.save's data.pkl (docs/detector.md
+// §5.2/§5.3) and a matching protocol-2 pickle writer.
 //
 // Nothing is ever imported, called or executed: GLOBAL is resolved against a
 // closed whitelist (collections.OrderedDict, torch._utils._rebuild_tensor_v2,

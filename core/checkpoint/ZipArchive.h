@@ -1,5 +1,5 @@
 #pragma once
-// A small ZIP reader and writer for PyTorch checkpoints (spec detector.md §5.1).
+// A small ZIP reader and writer for PyTorch checkpoints (docs/detector.md §5.1).
 // Torch-free and Qt-free so that the fuzz target can link it alone.
 //
 // Reading: the central directory is authoritative (torch's local headers carry

@@ -8,7 +8,7 @@
 
 namespace spooflens::core {
 
-/// How the waveform is presented to the model (spec detector.md §2).
+/// How the waveform is presented to the model (docs/detector.md §2).
 enum class CutMode { Full, Cut64600, Cut66800 };
 std::string cutModeName(CutMode m);            ///< "full", "64600", "66800"
 CutMode parseCutMode(const std::string& text); ///< throws ConfigError

@@ -45,7 +45,7 @@ std::string shapeString(torch::IntArrayRef shape)
     return out.str();
 }
 
-// fairseq keeps these pre-training tensors; inference never reads them (spec §5.4).
+// fairseq keeps these pre-training tensors; inference never reads them (docs/detector.md §5.4).
 bool isPretrainingKey(const std::string& key)
 {
     if (!startsWith(key, kSslPrefix))
@@ -69,7 +69,7 @@ struct Normalised {
     std::vector<std::string> notes;
 };
 
-// Key normalisation of spec §5.4 plus the seed's Stage 2 whole-model save.
+// Key normalisation of docs/detector.md §5.4 plus the seed's Stage 2 whole-model save.
 Normalised normaliseKeys(TensorList list, const std::string& path)
 {
     Normalised out;
