@@ -2,6 +2,8 @@
 
 #include "ui/tracks/FrameRegions.h"
 
+#include "core/audio/FrameGrid.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -31,7 +33,7 @@ void ImportanceTrack::setData(const core::Stage2Track& track, const QString& lab
     m_label = label;
     QVector<double> t(int(m_w.size())), w(int(m_w.size()));
     for (int i = 0; i < t.size(); ++i) {
-        t[i] = frameCentre(i);
+        t[i] = core::frameCentreSeconds(i);
         w[i] = m_w[size_t(i)];
     }
     m_graph->setData(t, w, true);
@@ -91,8 +93,8 @@ QString ImportanceTrack::readout(double seconds) const
 {
     if (m_w.empty())
         return {};
-    const long t = std::lround((seconds * 16000.0 - 200.0) / 320.0);
-    if (t < 0 || t >= long(m_w.size()))
+    const int64_t t = core::frameAt(seconds);
+    if (t < 0 || t >= int64_t(m_w.size()))
         return {};
     return QStringLiteral("w=%1").arg(double(m_w[size_t(t)]), 0, 'f', 3);
 }

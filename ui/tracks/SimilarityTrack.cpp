@@ -2,6 +2,8 @@
 
 #include "ui/tracks/FrameRegions.h"
 
+#include "core/audio/FrameGrid.h"
+
 #include <cmath>
 
 namespace spooflens::ui {
@@ -40,7 +42,7 @@ void SimilarityTrack::setData(const core::Stage2Track& track, const QString& lab
     const int n = int(std::min(m_simSpoof.size(), m_simBonafide.size()));
     QVector<double> t(n), s(n), b(n), d(n);
     for (int i = 0; i < n; ++i) {
-        t[i] = frameCentre(i);
+        t[i] = core::frameCentreSeconds(i);
         s[i] = m_simSpoof[size_t(i)];
         b[i] = m_simBonafide[size_t(i)];
         d[i] = b[i] - s[i];
@@ -72,8 +74,8 @@ QString SimilarityTrack::readout(double seconds) const
 {
     if (m_simSpoof.empty())
         return {};
-    const long t = std::lround((seconds * 16000.0 - 200.0) / 320.0);
-    if (t < 0 || t >= long(m_simSpoof.size()) || t >= long(m_simBonafide.size()))
+    const int64_t t = core::frameAt(seconds);
+    if (t < 0 || t >= int64_t(m_simSpoof.size()) || t >= int64_t(m_simBonafide.size()))
         return {};
     return QStringLiteral("cos spoof=%1 bona fide=%2")
         .arg(double(m_simSpoof[size_t(t)]), 0, 'f', 3)
