@@ -137,6 +137,8 @@ void InferenceWorker::explain(quint64 generation, AudioPtr audio)
         core::Explanation e = m_explainer->explain(*audio, core::CutMode::Full, onProgress, cancelled);
         if (!stale(generation))
             emit explained(generation, std::move(e));
+    } catch (const core::CancelledError&) {
+        // A newer request superseded this one: nothing to report.
     } catch (const std::exception& e) {
         if (!stale(generation))
             emit failed(generation, QStringLiteral("explain"), describeError(e));
