@@ -104,7 +104,7 @@ public:
     DetectorResult run(const std::vector<float>& samples16k, const DetectorRequest& request = {}) const;
 
     struct Impl;
-    /// Internal access for core (Stage 2, trainer); opaque to ui/.
+    /// Internal access for core code (core/detector/DetectorImpl.h); opaque to ui/.
     Impl& impl() const { return *m_impl; }
 
 private:
