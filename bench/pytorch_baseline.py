@@ -2,7 +2,7 @@
 """PyTorch baseline of the detector for bench_detector.sh: torchaudio's own
 wav2vec2_model configured like XLS-R 300M (or the tiny test preset), loaded
 from the fairseq-layout keys via torchaudio's fairseq converter, plus a plain
-PyTorch ConformerTCM (spec detector.md §4) whose state-dict keys are tcm_add's.
+PyTorch ConformerTCM (docs/detector.md §4) whose state-dict keys are tcm_add's.
 
 usage: pytorch_baseline.py CKPT CLIP.npy [--preset xlsr300m|tiny] [--threads 2]
                            [--runs 6] [--pin-openblas] [--bf16] [--out PREFIX]

@@ -13,6 +13,8 @@
 #include "ui/tracks/SpectrogramTrack.h"
 #include "ui/tracks/WaveformTrack.h"
 
+#include "core/audio/FrameGrid.h"
+
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
@@ -681,7 +683,7 @@ void MainWindow::updateReadout(double seconds)
         return;
     }
     QStringList parts{QStringLiteral("t = %1 s").arg(seconds, 0, 'f', 3)};
-    const long frame = std::lround((seconds * 16000.0 - 200.0) / 320.0);
+    const int64_t frame = core::frameAt(seconds);
     if (m_explanation && frame >= 0 && frame < m_explanation->frames)
         parts << QStringLiteral("frame %1").arg(frame);
     const QString wave = m_waveform->readout(seconds);

@@ -1,5 +1,5 @@
 #pragma once
-// ConformerTCM back-end of tcm_add (spec detector.md §4) and the root module of
+// ConformerTCM back-end of tcm_add (docs/detector.md §4) and the root module of
 // the whole detector (tcm_add model.py's `Model`). Inference only. INTERNAL
 // header (includes torch).
 //

@@ -8,7 +8,7 @@
 
 namespace spooflens::core {
 
-/// How the waveform is presented to the model (spec detector.md §2).
+/// How the waveform is presented to the model (docs/detector.md §2).
 enum class CutMode { Full, Cut64600, Cut66800 };
 std::string cutModeName(CutMode m);            ///< "full", "64600", "66800"
 CutMode parseCutMode(const std::string& text); ///< throws ConfigError
@@ -116,7 +116,7 @@ public:
     DetectorResult run(const std::vector<float>& samples16k, const DetectorRequest& request = {}) const;
 
     struct Impl;
-    /// Internal access for core (Stage 2, trainer); opaque to ui/.
+    /// Internal access for core code (core/detector/DetectorImpl.h); opaque to ui/.
     Impl& impl() const { return *m_impl; }
 
 private:

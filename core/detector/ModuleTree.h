@@ -64,7 +64,7 @@ struct LinearParams {
 };
 struct NormParams {
     torch::Tensor weight, bias;
-    /// LayerNorm over the last dimension, epsilon 1e-5 (spec detector.md §1).
+    /// LayerNorm over the last dimension, epsilon 1e-5 (docs/detector.md §1).
     torch::Tensor operator()(const torch::Tensor& x) const
     {
         return torch::layer_norm(x, {x.size(-1)}, weight, bias, 1e-5);

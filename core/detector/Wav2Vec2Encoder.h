@@ -1,5 +1,5 @@
 #pragma once
-// XLS-R / wav2vec 2.0 encoder in fairseq's layout (spec detector.md §3),
+// XLS-R / wav2vec 2.0 encoder in fairseq's layout (docs/detector.md §3),
 // inference only. INTERNAL header (includes torch): core's .cpp files only.
 //
 // Registered names equal the checkpoint keys below `ssl_model.model.`:

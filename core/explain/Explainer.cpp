@@ -94,7 +94,7 @@ Explanation Explainer::explain(const AudioData& audio, CutMode cut, const std::f
 {
     const auto checkCancel = [&] {
         if (cancelled && cancelled())
-            throw Error("cancelled");
+            throw CancelledError();
     };
     checkCancel();
     if (progress)
