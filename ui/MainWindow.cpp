@@ -301,6 +301,19 @@ void MainWindow::buildMenus()
            [this] { importanceThresholdDialog(); });
     action(analysis, QStringLiteral("Detector score threshold…"), QKeySequence(),
            [this] { scoreThresholdDialog(); });
+    // bf16 detector (docs/precision.md): several times faster on CPU, h(t) within its stated tolerance.
+    QAction* bf16 = action(analysis, QStringLiteral("Fast detector (bf16)"), QKeySequence(), [this](bool on) {
+        m_analysis->setPrecision(on ? QStringLiteral("bf16") : QStringLiteral("fp32"));
+        if (m_persist)
+            QSettings().setValue(QStringLiteral("models/precision"), m_analysis->precision());
+    });
+    bf16->setCheckable(true);
+    connect(m_analysis, &AnalysisController::precisionChanged, bf16, [bf16](const QString& p) {
+        const QSignalBlocker block(bf16);
+        bf16->setChecked(p == QLatin1String("bf16"));
+    });
+    if (m_persist && QSettings().value(QStringLiteral("models/precision")).toString() == QLatin1String("bf16"))
+        m_analysis->setPrecision(QStringLiteral("bf16"));
 
     QMenu* help = menuBar()->addMenu(QStringLiteral("&Help"));
     action(help, QStringLiteral("Keyboard and mouse"), QKeySequence::HelpContents, [this] { showShortcuts(); });

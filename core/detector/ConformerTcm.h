@@ -128,6 +128,8 @@ public:
     const Wav2Vec2Encoder& encoder() const { return m_encoder; }
     const ConformerTcmOptions& backendOptions() const { return m_backendOptions; }
     void prepare();
+    /// Reduced-precision SSL encoder (docs/precision.md); the back-end stays float32.
+    void makeReduced(torch::ScalarType dtype) { m_encoder->makeReduced(dtype); }
 
 private:
     ConformerTcmOptions m_backendOptions;

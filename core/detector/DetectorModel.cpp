@@ -356,7 +356,6 @@ std::shared_ptr<DetectorModel> DetectorModel::load(const DetectorOptions& option
 
     {
         torch::NoGradGuard noGrad;
-        m.net->prepare();
         m.net->eval();
         if (device.is_cuda()) {
             // Conformance runs need full float32 matmuls and convolutions (TF32
@@ -365,12 +364,18 @@ std::shared_ptr<DetectorModel> DetectorModel::load(const DetectorOptions& option
             at::globalContext().setAllowTF32CuDNN(false);
             m.net->to(device);
         }
+        // After the move: prepare() and makeReduced() keep derived tensors in
+        // plain members that Module::to would not move.
+        m.net->prepare();
+        if (options.precision == Precision::Bf16)
+            m.net->makeReduced(torch::kBFloat16);
     }
     model->m_device = device;
 
     DetectorInfo& info = model->m_info;
     info.checkpointPath = path;
     info.device = device.str();
+    info.precision = precisionName(options.precision);
     info.preset = preset;
     info.embedDim = m.ssl.embedDim;
     info.sslLayers = m.ssl.layers;

@@ -78,7 +78,7 @@ void InferenceWorker::addStage2List(quint64 generation, const QStringList& stage
 }
 
 void InferenceWorker::loadModels(quint64 generation, const QString& detector, const QString& detectorConfig,
-                                 const QStringList& stage2)
+                                 const QStringList& stage2, const QString& precision)
 {
     try {
         emit progress(generation, tr("Loading detector %1").arg(QFileInfo(detector).fileName()), 0.0);
@@ -86,6 +86,7 @@ void InferenceWorker::loadModels(quint64 generation, const QString& detector, co
         options.checkpointPath = detector.toStdString();
         options.configPath = detectorConfig.toStdString();
         options.device = "cpu";
+        options.precision = core::parsePrecision(precision.toStdString());
         auto explainer = std::make_unique<core::Explainer>(options);
         m_explainer = std::move(explainer);
         addStage2List(generation, stage2);
