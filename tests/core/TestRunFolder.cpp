@@ -107,7 +107,7 @@ private slots:
     {
         QVERIFY(m_tmp.isValid());
         m_demo = path("demo");
-        const Run r = cli({"demo", "--out", m_demo, "--data", QString::fromStdString(dataPath("")), "--no-train"});
+        const Run r = cli({"demo", "--small", "--out", m_demo, "--data", QString::fromStdString(dataPath("")), "--no-train"});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QFile all(m_demo + "/data/protocol.txt");
         QVERIFY(all.open(QIODevice::ReadOnly));

@@ -62,7 +62,7 @@ private Q_SLOTS:
         QVERIFY(m_tmp.isValid());
         const QString demo = m_tmp.filePath("demo");
         QProcess p;
-        p.start(spooflens::test::cliPath(), {"demo", "--out", demo, "--no-train", "--data", QString::fromStdString(spooflens::test::dataPath(""))});
+        p.start(spooflens::test::cliPath(), {"demo", "--small", "--out", demo, "--no-train", "--data", QString::fromStdString(spooflens::test::dataPath(""))});
         QVERIFY(p.waitForFinished(kTrainTimeoutMs));
         QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0, p.readAllStandardError().constData());
         // The demo's Stage 2 training configuration (absolute paths into the demo folder).
