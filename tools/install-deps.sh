@@ -13,6 +13,9 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev zlib1g-dev libssl-dev libfftw3-dev
   python3-torch python3-torchaudio python3-numpy sox libsox-fmt-all opus-tools
   xvfb xauth clang libclang-rt-14-dev
+  # the demo corpus (docs/demo.md): human recordings and speech synthesisers
+  pocketsphinx-testdata codec2-examples espeak-ng flite festival
+  festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
 )
 missing=()
 for p in "${packages[@]}"; do
