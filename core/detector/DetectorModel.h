@@ -29,7 +29,7 @@ struct DetectorForward {
 /// (LibTorch modules are not re-entrant across threads with shared buffers).
 class DetectorModel {
 public:
-    /// Loads and checks the checkpoint (spec detector.md §5: module. prefix,
+    /// Loads and checks the checkpoint (docs/detector.md §5: module. prefix,
     /// ignored pre-training keys, strict shapes). Also accepts the seed's
     /// Stage 2 training output, whose detector keys sit under
     /// `frozen_detector.detector.` next to the XAI keys (those are skipped).

@@ -100,7 +100,7 @@ Explanation Explainer::Impl::run(const AudioData& audio, CutMode cut, const std:
 {
     const auto checkCancel = [&] {
         if (cancelled && cancelled())
-            throw Error("cancelled");
+            throw CancelledError();
     };
     checkCancel();
     if (progress)

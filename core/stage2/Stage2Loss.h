@@ -1,5 +1,5 @@
 #pragma once
-// The seed objective of Stage 2 (spec stage2.md, "implement exactly").
+// The seed objective of Stage 2 (docs/stage2.md §5, "implemented exactly").
 // INTERNAL header (includes torch).
 #include "core/stage2/Stage2Model.h"
 
