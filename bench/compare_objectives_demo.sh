@@ -13,7 +13,7 @@ objectives=${OBJECTIVES:-"weak_frame attention_mil seed"}
 modes=${MODES:-"ema fixed learnable"}
 seeds=${SEEDS:-"1234 1235 1236"}
 py=$(command -v /usr/bin/python3 || command -v python3)
-mkdir -p "$work"
+mkdir -p "$work/runs"
 [ -f "$work/demo/demo.yaml" ] || "$cli" demo --out "$work/demo" --data tests/data --no-train >/dev/null
 read -r start end < <("$py" -c 'import json,sys; s=json.load(open(sys.argv[1]))["spoof_segment_s"]; print(s[0], s[1])' "$work/demo/demo_utterance.json")
 results=$work/results.txt

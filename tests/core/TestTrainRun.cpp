@@ -170,6 +170,10 @@ private slots:
             QVERIFY(e["seconds"].toDouble() > 0);
             QCOMPARE(e["lr"].toDouble(), 1e-3);
         }
+        // The default objective (weak_frame) has no trivial minimum: no collapse on the demo.
+        QVERIFY2(!m.last()["collapse"].toObject()["collapsed"].toBool(),
+                 qPrintable(QString("mean w %1, spread %2").arg(m.last()["importance_mean"].toDouble())
+                                .arg(m.last()["importance_spread"].toDouble())));
         QCOMPARE(jsonl(m_runFull + "/steps.jsonl").size(), 5 * 3);  // 24 training crops, batch 8
         // A clear error for a bad key, naming key and line.
         const Run bad = cli({"train", "--config", m_demo + "/demo.yaml", "--set", "training.bach_size=3", "--out", path("bad")});
