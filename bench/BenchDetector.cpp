@@ -4,7 +4,7 @@
 // (float32 .npy, one row). --no-pin lets OpenBLAS use N threads again after
 // configureComputeThreads pinned it to one (to measure what pinning buys).
 // Prints one JSON line; --out writes PREFIX_ssl.npy and PREFIX_logits.npy.
-#include "core/checkpoint/Npy.h"
+#include "core/format/Npy.h"
 #include "core/detector/Detector.h"
 
 #include <dlfcn.h>

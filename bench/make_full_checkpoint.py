@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Writes a full-size (XLS-R 300M + ConformerTCM) detector checkpoint with
-seeded random weights in the real avg_5_best.pth layout (spec detector.md
+seeded random weights in the real avg_5_best.pth layout (docs/detector.md
 §5.5: 588 keys in the stored order, 321 215 531 values), saved with
 torch.save like tcm_add does. For benchmarks only: the file is ~1.3 GB, so it
 goes to /tmp and is never committed.

@@ -2,10 +2,14 @@
 """PyTorch baseline of the detector for bench_detector.sh: torchaudio's own
 wav2vec2_model configured like XLS-R 300M (or the tiny test preset), loaded
 from the fairseq-layout keys via torchaudio's fairseq converter, plus a plain
-PyTorch ConformerTCM (spec detector.md §4) whose state-dict keys are tcm_add's.
+PyTorch ConformerTCM (docs/detector.md §4) whose state-dict keys are tcm_add's.
 
 usage: pytorch_baseline.py CKPT CLIP.npy [--preset xlsr300m|tiny] [--threads 2]
-                           [--runs 6] [--pin-openblas] [--out PREFIX]
+                           [--runs 6] [--pin-openblas] [--bf16] [--out PREFIX]
+--bf16: PyTorch's best reduced-precision setting measured here: the whole SSL
+model in bfloat16 with every Linear's weight stored once transposed, (in, out)
+contiguous, and called as addmm(b, x, Wt) (oneDNN reorders nn.Linear's (out, in)
+weight on every call); the back-end stays float32.
 Prints one JSON line: load_s, median_s, times_s, max_rss_kb; writes PREFIX_ssl.npy
 and PREFIX_logits.npy when --out is given.
 """
@@ -168,6 +172,29 @@ class Backend(nn.Module):
         return self.conformer(y)
 
 
+class LinearKN(nn.Module):
+    """y = addmm(b, x, Wt) with Wt = W.t() stored once, contiguous, in bf16."""
+
+    def __init__(self, lin):
+        super().__init__()
+        self.register_buffer("wt", lin.weight.detach().t().contiguous().bfloat16())
+        self.register_buffer("b", None if lin.bias is None else lin.bias.detach().bfloat16())
+
+    def forward(self, x):
+        x2 = x.reshape(-1, x.shape[-1])
+        y = torch.mm(x2, self.wt) if self.b is None else torch.addmm(self.b, x2, self.wt)
+        return y.view(*x.shape[:-1], self.wt.shape[1])
+
+
+def to_bf16_pretransposed(module):
+    for name, child in module.named_children():
+        if isinstance(child, nn.Linear):
+            setattr(module, name, LinearKN(child))
+        else:
+            to_bf16_pretransposed(child)
+    return module.bfloat16()
+
+
 def pin_openblas():
     for name in ("openblas", "openblas64_"):
         path = ctypes.util.find_library(name)
@@ -186,6 +213,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--runs", type=int, default=6)
     ap.add_argument("--pin-openblas", action="store_true")
+    ap.add_argument("--bf16", action="store_true")
     ap.add_argument("--out")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -211,6 +239,8 @@ def main():
     del sd
     ssl.eval()
     backend.eval()
+    if a.bf16:
+        ssl = to_bf16_pretransposed(ssl)
     load_s = time.perf_counter() - t0
 
     wave = torch.from_numpy(np.load(a.clip)).float()
@@ -220,14 +250,15 @@ def main():
     with torch.inference_mode():
         for _ in range(a.runs):
             t = time.perf_counter()
-            h, _ = ssl(wave)
+            h, _ = ssl(wave.bfloat16() if a.bf16 else wave)
+            h = h.float()
             logits = backend(h)
             times.append(time.perf_counter() - t)
     if a.out:
         np.save(a.out + "_ssl.npy", h[0].numpy())
         np.save(a.out + "_logits.npy", logits[0].numpy())
     print(json.dumps({"impl": "pytorch", "load_s": load_s, "median_s": statistics.median(times), "times_s": times,
-                      "threads": a.threads, "openblas_pinned": pinned,
+                      "threads": a.threads, "openblas_pinned": pinned, "bf16": a.bf16,
                       "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                       "logits": logits[0].tolist()}))
 

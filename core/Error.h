@@ -29,4 +29,11 @@ public:
     using Error::Error;
 };
 
+/// The caller asked to stop (a cancellation callback returned true). Not a
+/// failure: catch it where the work was started and report nothing.
+class CancelledError : public Error {
+public:
+    CancelledError() : Error("cancelled") {}
+};
+
 } // namespace spooflens::core

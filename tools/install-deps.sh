@@ -10,9 +10,12 @@ packages=(
   libtorch-dev libopenblas0-pthread libopenblas-pthread-dev
   qt6-base-dev qt6-svg-dev libqcustomplot-dev libgl-dev
   libsndfile1-dev libsoxr-dev portaudio19-dev libasound2-dev
-  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libzip-dev zlib1g-dev libssl-dev libfftw3-dev
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev zlib1g-dev libssl-dev libfftw3-dev
   python3-torch python3-torchaudio python3-numpy sox libsox-fmt-all opus-tools
   xvfb xauth clang libclang-rt-14-dev
+  # the demo corpus (docs/demo.md): human recordings and speech synthesisers
+  pocketsphinx-testdata codec2-examples espeak-ng flite festival
+  festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -12,7 +12,8 @@ struct DemoAssets {
     QString dir;
     QString detector;       ///< detector_tiny.pth
     QString utterance;      ///< demo_utterance.wav
-    QStringList stage2;     ///< xai_{ema,fixed,learnable}.pth that exist
+    QStringList stage2;     ///< xai_{ema,fixed,learnable,seed}.pth that exist
+    double devEer = -1, evalEer = -1;  ///< the demo detector's, from manifest.json (0..1; -1 unknown)
     bool complete = false;  ///< detector, utterance and at least one Stage 2 file exist
     /// Audio shown when the demo is not built: the bona fide ASVspoof
     /// utterance from the source tree (empty if that is missing too).

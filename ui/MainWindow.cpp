@@ -13,6 +13,8 @@
 #include "ui/tracks/SpectrogramTrack.h"
 #include "ui/tracks/WaveformTrack.h"
 
+#include "core/audio/FrameGrid.h"
+
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
@@ -299,6 +301,19 @@ void MainWindow::buildMenus()
            [this] { importanceThresholdDialog(); });
     action(analysis, QStringLiteral("Detector score threshold…"), QKeySequence(),
            [this] { scoreThresholdDialog(); });
+    // bf16 detector (docs/precision.md): several times faster on CPU, h(t) within its stated tolerance.
+    QAction* bf16 = action(analysis, QStringLiteral("Fast detector (bf16)"), QKeySequence(), [this](bool on) {
+        m_analysis->setPrecision(on ? QStringLiteral("bf16") : QStringLiteral("fp32"));
+        if (m_persist)
+            QSettings().setValue(QStringLiteral("models/precision"), m_analysis->precision());
+    });
+    bf16->setCheckable(true);
+    connect(m_analysis, &AnalysisController::precisionChanged, bf16, [bf16](const QString& p) {
+        const QSignalBlocker block(bf16);
+        bf16->setChecked(p == QLatin1String("bf16"));
+    });
+    if (m_persist && QSettings().value(QStringLiteral("models/precision")).toString() == QLatin1String("bf16"))
+        m_analysis->setPrecision(QStringLiteral("bf16"));
 
     QMenu* help = menuBar()->addMenu(QStringLiteral("&Help"));
     action(help, QStringLiteral("Keyboard and mouse"), QKeySequence::HelpContents, [this] { showShortcuts(); });
@@ -668,7 +683,7 @@ void MainWindow::updateReadout(double seconds)
         return;
     }
     QStringList parts{QStringLiteral("t = %1 s").arg(seconds, 0, 'f', 3)};
-    const long frame = std::lround((seconds * 16000.0 - 200.0) / 320.0);
+    const int64_t frame = core::frameAt(seconds);
     if (m_explanation && frame >= 0 && frame < m_explanation->frames)
         parts << QStringLiteral("frame %1").arg(frame);
     const QString wave = m_waveform->readout(seconds);

@@ -1,6 +1,7 @@
-// `spooflens demo --out DIR`: builds the embedded demo (tiny detector copy,
-// demo utterance with a spliced-in spoof segment, labelled crops, and one
-// Stage 2 module per prototype mode trained by our trainer).
+// `spooflens demo --out DIR`: builds the demo (docs/demo.md): a corpus of
+// human and synthetic speech from Debian packages, the tiny detector with its
+// back-end trained on it, one Stage 2 module per prototype mode (+ a
+// seed-objective one), their localisation scores and manifest.json.
 #include "app/cli/Command.h"
 #include "core/Error.h"
 #include "core/training/Demo.h"
@@ -19,7 +20,9 @@ struct DemoArgs {
     std::string out = "build/demo";
     std::string data;
     int64_t epochs = 12;
-    bool verbose = false, noTrain = false;
+    int64_t detectorSteps = 600;
+    uint64_t seed = 1234;
+    bool verbose = false, noTrain = false, small = false, noSeedModule = false;
 };
 
 // tests/data of the source tree: --data, else next to the binary (build/app/ -> ../../tests/data), else ./tests/data.
@@ -50,27 +53,39 @@ int runDemo(const DemoArgs& a)
     o.outDir = a.out;
     o.detectorSource = data + "/fixtures/detector_tiny.pth";
     o.bonafideAudio = data + "/asvspoof_bonafide_sample.flac";
-    o.spoofAudio = data + "/asvspoof_spoof_sample.flac";
     o.epochs = a.epochs;
+    o.detectorSteps = a.detectorSteps;
+    o.seed = a.seed;
+    o.small = a.small;
+    o.seedModule = !a.noSeedModule;
     o.quiet = !a.verbose;
     o.train = !a.noTrain;
     const core::DemoReport r = core::buildDemo(o);
     std::cout << "demo in " << r.outDir << "\n  detector  " << r.detector << "\n  utterance " << r.utterance
-              << " (spoof segment " << r.spliceStartSeconds << "-" << r.spliceEndSeconds << " s)\n  protocol  "
-              << r.protocol << "\n  config    " << r.config << "\n";
+              << " (first spoof segment " << r.spliceStartSeconds << "-" << r.spliceEndSeconds << " s, labels "
+              << r.utteranceLabels << ")\n  protocol  " << r.protocol << "\n  config    " << r.config
+              << "\n  manifest  " << r.manifest << "\n";
+    if (r.devEer >= 0)
+        std::cout << "  detector  dev EER " << 100 * r.devEer << " %, eval EER " << 100 * r.evalEer << " %\n";
     for (size_t i = 0; i < r.xai.size(); ++i)
         std::cout << "  stage 2   " << r.xai[i] << " (" << r.trainSeconds[i] << " s)\n";
+    std::cout << "  built in  " << r.buildSeconds << " s\n";
     return kExitOk;
 }
 
 const bool kRegistered = registerCommand("demo", [](CLI::App& app) -> std::function<int()> {
     auto a = std::make_shared<DemoArgs>();
-    CLI::App* sub = app.add_subcommand("demo", "Build the demo folder (tiny detector, demo utterance, Stage 2 per mode)");
+    CLI::App* sub = app.add_subcommand("demo", "Build the demo: speech corpus, trained tiny detector, Stage 2 per mode, manifest");
     sub->add_option("--out", a->out, "Output folder (default build/demo)");
-    sub->add_option("--data", a->data, "Folder with fixtures/detector_tiny.pth and the two ASVspoof FLACs");
-    sub->add_option("--epochs", a->epochs, "Epochs per mode (default 12)");
+    sub->add_option("--data", a->data, "Folder with fixtures/detector_tiny.pth and asvspoof_bonafide_sample.flac");
+    sub->add_option("--epochs", a->epochs, "Stage 2 epochs per module (default 12)")->check(CLI::PositiveNumber);
+    sub->add_option("--detector-steps", a->detectorSteps, "Detector back-end training steps (default 600)")
+        ->check(CLI::PositiveNumber);
+    sub->add_option("--seed", a->seed, "Seed of every random choice (default 1234)");
+    sub->add_flag("--small", a->small, "Smaller, faster build (fewer spoof files, steps and epochs; the test fixture)");
+    sub->add_flag("--no-seed-module", a->noSeedModule, "Skip the seed-objective comparison module");
     sub->add_flag("--verbose", a->verbose, "Print the training log");
-    sub->add_flag("--no-train", a->noTrain, "Only write the data");
+    sub->add_flag("--no-train", a->noTrain, "Only write the corpus");
     return [a] { return runDemo(*a); };
 });
 

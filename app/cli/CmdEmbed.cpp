@@ -5,7 +5,7 @@
 #include "app/cli/DetectorArgs.h"
 #include "core/Error.h"
 #include "core/audio/AudioFile.h"
-#include "core/checkpoint/Npy.h"
+#include "core/format/Npy.h"
 #include "core/detector/Detector.h"
 
 #include <iostream>

@@ -1,14 +1,16 @@
-// `spooflens explain --detector CKPT [--detector-config YAML] --xai XAI.pth
-//  [--cut full|64600|66800] [--json|--csv] FILE`: importance w(t) and prototype
-// similarities of one utterance.
+// `spooflens explain --detector CKPT [--detector-config YAML] [--xai XAI.pth]...
+//  [--method M]... [--occlusion-window N] [--ig-steps N] [--ig-baseline mean|zero]
+//  [--seed S] [--faithfulness] [--cut full|64600|66800] [--json|--csv] FILE`:
+// Stage 2 importance and prototype similarities, and any of the explainers of
+// docs/explainers.md, for one utterance. Output through core/explain/ExplanationIO.
 #include "app/cli/Command.h"
 #include "app/cli/DetectorArgs.h"
 #include "core/Error.h"
 #include "core/audio/AudioFile.h"
 #include "core/explain/Explainer.h"
+#include "core/explain/ExplanationIO.h"
 
-#include <nlohmann/json.hpp>
-
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -18,66 +20,102 @@ namespace {
 
 struct ExplainArgs {
     DetectorArgs detector;
-    std::string xai, file;
+    std::vector<std::string> xai, methods;
+    std::string file;
+    int occlusionWindow = 5, igSteps = 32;
+    std::string igBaseline = "mean";
+    uint64_t seed = 1234;
+    bool faithfulness = false;
     bool json = false, csv = false;
 };
 
 int runExplain(const ExplainArgs& a)
 {
-    const core::CutMode cut = a.detector.cutMode();
-    core::Explainer explainer(a.detector.options());
-    const core::Stage2Info info = explainer.addStage2(a.xai);
-    if (info.detectorMismatch)
-        std::cerr << "warning: " << a.xai << " was trained on another detector (SHA-256 " << info.detectorSha256
-                  << ", loaded " << explainer.detectorInfo().sha256 << ")\n";
-    const core::AudioData audio = core::loadAudio(a.file);
-    const core::Explanation e = explainer.explain(audio, cut);
-    const core::Stage2Track& t = e.tracks.at(0);
-    if (a.csv) {
-        std::cout << "time_s,importance,sim_spoof,sim_bonafide\n";
-        char buf[160];
-        for (int64_t i = 0; i < e.frames; ++i) {
-            std::snprintf(buf, sizeof buf, "%.3f,%.9g,%.9g,%.9g\n", core::frameCentreSeconds(i),
-                          double(t.importance[size_t(i)]), double(t.simSpoof[size_t(i)]),
-                          double(t.simBonafide[size_t(i)]));
-            std::cout << buf;
+    core::ExplainRequest request;
+    request.cut = a.detector.cutMode();
+    for (const std::string& m : a.methods)
+        request.methods.push_back(core::parseMethod(m));
+    request.options.occlusionWindow = a.occlusionWindow;
+    request.options.igSteps = a.igSteps;
+    request.options.igZeroBaseline = a.igBaseline == "zero";
+    request.options.randomSeed = a.seed;
+    request.faithfulness = a.faithfulness;
+    for (core::AttributionMethod m : request.methods)
+        if (core::methodNeedsStage2(m) && a.xai.empty()) {
+            std::cerr << "explain: --method " << core::methodName(m)
+                      << " explains a Stage 2 module; give one with --xai\n";
+            return kExitUsage;
         }
+    if (a.faithfulness && request.methods.empty()) {
+        std::cerr << "explain: --faithfulness needs at least one --method\n";
+        return kExitUsage;
+    }
+
+    core::Explainer explainer(a.detector.options());
+    for (const std::string& x : a.xai) {
+        const core::Stage2Info info = explainer.addStage2(x);
+        if (info.detectorMismatch)
+            std::cerr << "warning: " << x << " was trained on another detector (SHA-256 " << info.detectorSha256
+                      << ", loaded " << explainer.detectorInfo().sha256 << ")\n";
+    }
+    const core::AudioData audio = core::loadAudio(a.file);
+    const core::Explanation e = explainer.explain(audio, request);
+    if (a.csv) {
+        core::writeExplanationCsv(std::cout, e);
         return kExitOk;
     }
     if (a.json) {
-        nlohmann::json j;
-        j["path"] = a.file;
-        std::vector<double> times;
-        for (int64_t i = 0; i < e.frames; ++i)
-            times.push_back(core::frameCentreSeconds(i));
-        j["time_s"] = times;
-        j["importance"] = t.importance;
-        j["sim_spoof"] = t.simSpoof;
-        j["sim_bonafide"] = t.simBonafide;
-        j["utterance_sim"] = {{"spoof", t.uttSimSpoof}, {"bonafide", t.uttSimBonafide}};
-        j["detector"] = {{"score", e.score}, {"logits", {e.logits[0], e.logits[1]}}};
-        j["cut"] = e.cut;
-        j["frames"] = e.frames;
-        j["xai"] = {{"path", info.path}, {"prototype_mode", info.prototypeMode},
-                    {"detector_sha256", info.detectorSha256}, {"detector_mismatch", info.detectorMismatch}};
-        std::cout << j.dump() << "\n";
+        std::cout << core::explanationToJson(e) << "\n";
         return kExitOk;
     }
     std::printf("%s: T = %lld frames (cut %s)\n", a.file.c_str(), static_cast<long long>(e.frames), e.cut.c_str());
     std::printf("detector score (bona fide logit) %.4f, logits [%.4f, %.4f]\n", double(e.score), double(e.logits[0]),
                 double(e.logits[1]));
-    std::printf("Stage 2 %s (%s): sum w = %.3f, spread %.4f, u_spoof %.4f, u_bonafide %.4f -> %s\n",
-                info.runName.c_str(), info.prototypeMode.c_str(), double(t.totalImportance),
-                double(t.importanceSpread), double(t.uttSimSpoof), double(t.uttSimBonafide),
-                t.predictedClass == 1 ? "bona fide" : "spoof");
+    for (const core::Stage2Track& t : e.tracks)
+        std::printf("Stage 2 %s (%s): sum w = %.3f, spread %.4f, u_spoof %.4f, u_bonafide %.4f -> %s\n",
+                    t.runName.c_str(), t.prototypeMode.c_str(), double(t.totalImportance), double(t.importanceSpread),
+                    double(t.uttSimSpoof), double(t.uttSimBonafide), t.predictedClass == 1 ? "bona fide" : "spoof");
+    for (size_t i = 0; i < e.attributions.size(); ++i) {
+        const core::Attribution& at = e.attributions[i];
+        const std::vector<int64_t> order = core::attributionOrder(at.values);
+        std::printf("%s (%s): peak at %.3f s, %lld back-end passes, %.3f s", at.method.c_str(), at.source.c_str(),
+                    order.empty() ? 0.0 : core::frameCentreSeconds(order.front()),
+                    static_cast<long long>(at.backendPasses), at.seconds);
+        if (!std::isnan(at.completenessGap))
+            std::printf(", completeness gap %.4g of %.4g", at.completenessGap, at.targetDelta);
+        if (i < e.faithfulness.size())
+            std::printf(", deletion AUC %.4f, insertion AUC %.4f", e.faithfulness[i].deletionAuc,
+                        e.faithfulness[i].insertionAuc);
+        std::printf("\n");
+    }
     return kExitOk;
 }
 
 const bool kRegistered = registerCommand("explain", [](CLI::App& app) -> std::function<int()> {
     auto a = std::make_shared<ExplainArgs>();
-    CLI::App* sub = app.add_subcommand("explain", "Frame importance and prototype similarities of one utterance");
+    CLI::App* sub = app.add_subcommand("explain", "Frame importance, prototype similarities and explainers of one utterance");
     addDetectorOptions(sub, a->detector);
-    sub->add_option("--xai", a->xai, "Stage 2 checkpoint")->required();
+    sub->add_option("--xai", a->xai, "Stage 2 checkpoint (repeatable)");
+    const CLI::Validator methodName(
+        [](std::string& text) -> std::string {
+            try {
+                core::parseMethod(text);
+                return {};
+            } catch (const core::ConfigError& e) {
+                return e.what();
+            }
+        },
+        "METHOD", "explainer method");
+    sub->add_option("--method", a->methods,
+                    "Explainer (repeatable): stage2, stage2-contrast, occlusion, gradxinput, ig, rollout, gatr, random")
+        ->check(methodName);
+    sub->add_option("--occlusion-window", a->occlusionWindow, "occlusion: frames replaced at once (default 5)")
+        ->check(CLI::PositiveNumber);
+    sub->add_option("--ig-steps", a->igSteps, "ig: integration steps (default 32)")->check(CLI::PositiveNumber);
+    sub->add_option("--ig-baseline", a->igBaseline, "ig: baseline, mean (utterance mean of h, default) or zero")
+        ->check(CLI::IsMember({"mean", "zero"}));
+    sub->add_option("--seed", a->seed, "random: seed (default 1234)");
+    sub->add_flag("--faithfulness", a->faithfulness, "Also deletion/insertion curves of every attribution");
     auto* j = sub->add_flag("--json", a->json, "One JSON object");
     auto* c = sub->add_flag("--csv", a->csv, "One CSV row per frame");
     j->excludes(c);

@@ -3,6 +3,7 @@
 // of the window once every computation has finished.
 #include "ui/MainWindow.h"
 #include "ui/TimelineController.h"
+#include "ui/analysis/AnalysisController.h"
 #include "ui/tracks/Track.h"
 #include "ui/training/TrainingCharts.h"
 #include "ui/training/TrainingPanel.h"
@@ -57,7 +58,10 @@ int main(int argc, char** argv)
     const QCommandLineOption view(QStringLiteral("view"),
                                   QStringLiteral("Show START..END seconds instead of the whole file (e.g. 61.2:61.7)."),
                                   QStringLiteral("START:END"));
-    parser.addOptions({screenshot, detector, detectorConfig, xai, size, view, attach});
+    const QCommandLineOption precision(QStringLiteral("precision"),
+                                       QStringLiteral("Detector arithmetic: fp32 (reference, default) or bf16 (faster)."),
+                                       QStringLiteral("fp32|bf16"));
+    parser.addOptions({screenshot, detector, detectorConfig, xai, size, view, attach, precision});
     parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Audio file to open."), QStringLiteral("[FILE]"));
     parser.process(app);
 
@@ -68,6 +72,12 @@ int main(int argc, char** argv)
     }
     if ((parser.isSet(xai) || parser.isSet(detectorConfig)) && !parser.isSet(detector)) {
         std::fprintf(stderr, "spooflens-gui: --xai and --detector-config need --detector\n");
+        return 2;
+    }
+    if (parser.isSet(precision) && parser.value(precision) != QLatin1String("fp32")
+        && parser.value(precision) != QLatin1String("bf16")) {
+        std::fprintf(stderr, "spooflens-gui: --precision must be fp32 or bf16 (got '%s')\n",
+                     qPrintable(parser.value(precision)));
         return 2;
     }
     const QString shotPath = parser.value(screenshot);
@@ -111,6 +121,8 @@ int main(int argc, char** argv)
         if (wh.size() == 2 && wh[0].toInt() > 200 && wh[1].toInt() > 200)
             window.resize(wh[0].toInt(), wh[1].toInt());
     }
+    if (parser.isSet(precision))
+        window.analysis()->setPrecision(parser.value(precision));
     if (parser.isSet(detector))
         window.openModels(parser.value(detector), parser.value(detectorConfig), parser.values(xai));
     if (!files.isEmpty()) {

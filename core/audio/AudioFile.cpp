@@ -14,18 +14,6 @@
 
 namespace spooflens::core {
 
-int64_t frameCount(int64_t samples)
-{
-    if (samples < kWindowSamples)
-        return 0;
-    return (samples - kWindowSamples) / kHopSamples + 1;
-}
-
-double frameCentreSeconds(int64_t t)
-{
-    return (static_cast<double>(kHopSamples) * static_cast<double>(t) + kWindowSamples / 2.0) / kSampleRate;
-}
-
 std::vector<float> repeatPad(const std::vector<float>& x, int64_t length)
 {
     if (length <= 0)

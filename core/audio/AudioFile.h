@@ -2,22 +2,13 @@
 // Loading audio for the detector: any libsndfile format (WAV, FLAC, Ogg
 // Vorbis, Opus, MP3), any rate and channel count -> 16 kHz mono float32.
 // Torch-free; thread-safe (no shared state).
+#include "core/audio/FrameGrid.h"  // kSampleRate, frameCount (kept for includers of this header)
+
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace spooflens::core {
-
-constexpr int kSampleRate = 16000;    ///< model input rate (Hz)
-constexpr int kHopSamples = 320;      ///< SSL frame hop (20 ms at 16 kHz)
-constexpr int kWindowSamples = 400;   ///< SSL receptive field (25 ms at 16 kHz)
-
-/// Frames the SSL encoder produces for `samples` 16 kHz samples:
-/// T = floor((N - 400) / 320) + 1 for N >= 400, else 0.
-int64_t frameCount(int64_t samples);
-
-/// Centre of frame t in seconds: (320 t + 200) / 16000.
-double frameCentreSeconds(int64_t t);
 
 struct AudioLoadOptions {
     /// -1: average all channels; otherwise use only this channel (0-based).

@@ -1,9 +1,9 @@
 #include "core/checkpoint/Checkpoint.h"
 
 #include "core/Error.h"
-#include "core/checkpoint/TorchArchive.h"
-#include "core/checkpoint/Unpickler.h"
-#include "core/checkpoint/ZipArchive.h"
+#include "core/format/PickleWriter.h"
+#include "core/format/TorchArchive.h"
+#include "core/format/ZipArchive.h"
 
 #include <torch/torch.h>
 
@@ -17,92 +17,6 @@
 #include <unordered_map>
 
 namespace spooflens::core {
-
-// ---------------------------------------------------------------- Value
-
-Value Value::none() { return Value(); }
-Value Value::boolean(bool v)
-{
-    Value x;
-    x.kind = Kind::Bool;
-    x.b = v;
-    return x;
-}
-Value Value::integer(int64_t v)
-{
-    Value x;
-    x.kind = Kind::Int;
-    x.i = v;
-    return x;
-}
-Value Value::real(double v)
-{
-    Value x;
-    x.kind = Kind::Float;
-    x.f = v;
-    return x;
-}
-Value Value::string(std::string v)
-{
-    Value x;
-    x.kind = Kind::String;
-    x.s = std::move(v);
-    return x;
-}
-Value Value::tuple(std::vector<Value> v)
-{
-    Value x;
-    x.kind = Kind::Tuple;
-    x.items = std::move(v);
-    return x;
-}
-Value Value::list(std::vector<Value> v)
-{
-    Value x;
-    x.kind = Kind::List;
-    x.items = std::move(v);
-    return x;
-}
-Value Value::dict(bool orderedDict)
-{
-    Value x;
-    x.kind = Kind::Dict;
-    x.ordered = orderedDict;
-    return x;
-}
-Value Value::fromTensor(torch::Tensor t)
-{
-    Value x;
-    x.kind = Kind::Tensor;
-    x.tensor = std::move(t);
-    return x;
-}
-
-const Value* Value::find(const std::string& key) const
-{
-    if (kind != Kind::Dict)
-        return nullptr;
-    for (const auto& [k, v] : entries)
-        if (k.kind == Kind::String && k.s == key)
-            return &v;
-    return nullptr;
-}
-
-Value* Value::find(const std::string& key)
-{
-    return const_cast<Value*>(static_cast<const Value*>(this)->find(key));
-}
-
-void Value::set(const std::string& key, Value v)
-{
-    if (kind != Kind::Dict)
-        throw Error("Value::set on a value that is not a dict (key '" + key + "')");
-    if (Value* existing = find(key)) {
-        *existing = std::move(v);
-        return;
-    }
-    entries.emplace_back(Value::string(key), std::move(v));
-}
 
 // ---------------------------------------------------------------- reading
 
@@ -143,60 +57,17 @@ StorageDtype storageDtypeOf(torch::ScalarType t, const std::string& path)
     }
 }
 
-void countStorageUses(const PickleValue& v, std::unordered_map<std::string, int>& uses)
-{
-    if (v.kind == PickleValue::Kind::Tensor)
-        ++uses[v.tensor.storageKey];
-    for (const PickleValue& c : v.items)
-        countStorageUses(c, uses);
-    for (const auto& [k, c] : v.entries) {
-        countStorageUses(k, uses);
-        countStorageUses(c, uses);
-    }
-    for (const auto& [k, c] : v.attributes)
-        countStorageUses(c, uses);
-}
-
 class Materializer {
 public:
     Materializer(const ZipArchive& zip, const TorchArchive& archive, const CheckpointReadOptions& options)
         : m_zip(zip), m_archive(archive), m_options(options)
     {
-        countStorageUses(archive.root, m_remainingUses);
+        forEachTensor(archive.root, [this](const TensorDesc& d) { ++m_remainingUses[d.storageKey]; });
     }
 
     Value convert(const PickleValue& p)
     {
-        Value v;
-        switch (p.kind) {
-        case PickleValue::Kind::None: return Value::none();
-        case PickleValue::Kind::Bool: return Value::boolean(p.b);
-        case PickleValue::Kind::Int: return Value::integer(p.i);
-        case PickleValue::Kind::Float: return Value::real(p.f);
-        case PickleValue::Kind::String: return Value::string(p.s);
-        case PickleValue::Kind::Tuple:
-        case PickleValue::Kind::List:
-            v.kind = p.kind == PickleValue::Kind::Tuple ? Value::Kind::Tuple : Value::Kind::List;
-            v.items.reserve(p.items.size());
-            for (const PickleValue& c : p.items)
-                v.items.push_back(convert(c));
-            return v;
-        case PickleValue::Kind::Dict:
-            v = Value::dict(p.ordered);
-            v.entries.reserve(p.entries.size());
-            for (const auto& [k, c] : p.entries) {
-                Value key = convert(k);
-                v.entries.emplace_back(std::move(key), convert(c));
-            }
-            for (const auto& [k, c] : p.attributes) {
-                Value key = convert(k);
-                v.attributes.emplace_back(std::move(key), convert(c));
-            }
-            return v;
-        case PickleValue::Kind::Tensor:
-            return Value::fromTensor(materialize(p.tensor));
-        }
-        return v;
+        return mapTensors<torch::Tensor>(p, [this](const TensorDesc& d) { return materialize(d); });
     }
 
     std::map<std::string, int> converted;   // dtype name -> tensors converted to float32
@@ -324,51 +195,23 @@ struct PendingRecord {
     torch::Tensor tensor;   // contiguous CPU
 };
 
-PickleValue toPickle(const Value& v, std::vector<PendingRecord>& records, const std::string& path)
+// Gives every tensor its own storage record, numbered in stored order.
+PickleValue toPickle(const Value& root, std::vector<PendingRecord>& records, const std::string& path)
 {
-    PickleValue p;
-    switch (v.kind) {
-    case Value::Kind::None: p.kind = PickleValue::Kind::None; break;
-    case Value::Kind::Bool: p.kind = PickleValue::Kind::Bool; p.b = v.b; break;
-    case Value::Kind::Int: p.kind = PickleValue::Kind::Int; p.i = v.i; break;
-    case Value::Kind::Float: p.kind = PickleValue::Kind::Float; p.f = v.f; break;
-    case Value::Kind::String: p.kind = PickleValue::Kind::String; p.s = v.s; break;
-    case Value::Kind::Tuple:
-    case Value::Kind::List:
-        p.kind = v.kind == Value::Kind::Tuple ? PickleValue::Kind::Tuple : PickleValue::Kind::List;
-        for (const Value& c : v.items)
-            p.items.push_back(toPickle(c, records, path));
-        break;
-    case Value::Kind::Dict:
-        p.kind = PickleValue::Kind::Dict;
-        p.ordered = v.ordered;
-        for (const auto& [k, c] : v.entries) {
-            if (k.kind != Value::Kind::String && k.kind != Value::Kind::Int)
-                throw CheckpointError(path + ": dictionary keys must be strings or integers");
-            p.entries.emplace_back(toPickle(k, records, path), toPickle(c, records, path));
-        }
-        for (const auto& [k, c] : v.attributes) {
-            if (k.kind != Value::Kind::String)
-                throw CheckpointError(path + ": attribute names must be strings");
-            p.attributes.emplace_back(toPickle(k, records, path), toPickle(c, records, path));
-        }
-        break;
-    case Value::Kind::Tensor: {
-        if (!v.tensor.defined())
+    return mapTensors<TensorDesc>(root, [&](const torch::Tensor& tensor) {
+        if (!tensor.defined())
             throw CheckpointError(path + ": cannot save an undefined tensor");
-        torch::Tensor t = v.tensor.detach().to(torch::kCPU).contiguous();
-        p.kind = PickleValue::Kind::Tensor;
-        p.tensor.dtype = storageDtypeOf(t.scalar_type(), path);
-        p.tensor.storageKey = std::to_string(records.size());
-        p.tensor.storageNumel = t.numel();
-        p.tensor.offset = 0;
-        p.tensor.sizes = t.sizes().vec();
-        p.tensor.strides = t.strides().vec();
-        records.push_back({p.tensor.storageKey, t});
-        break;
-    }
-    }
-    return p;
+        torch::Tensor t = tensor.detach().to(torch::kCPU).contiguous();
+        TensorDesc d;
+        d.dtype = storageDtypeOf(t.scalar_type(), path);
+        d.storageKey = std::to_string(records.size());
+        d.storageNumel = t.numel();
+        d.offset = 0;
+        d.sizes = t.sizes().vec();
+        d.strides = t.strides().vec();
+        records.push_back({d.storageKey, t});
+        return d;
+    });
 }
 
 std::string defaultArchiveName(const std::string& path)
@@ -389,7 +232,12 @@ void writeCheckpoint(const std::string& path, const Value& root, const std::stri
         throw CheckpointError(path + ": invalid archive folder name '" + folder + "'");
     std::vector<PendingRecord> records;
     const PickleValue pickled = toPickle(root, records, path);
-    const std::string pickle = pickleToString(pickled);
+    std::string pickle;
+    try {
+        pickle = pickleToString(pickled);
+    } catch (const CheckpointError& e) {
+        throw CheckpointError(path + ": " + e.what());
+    }
 
     const std::string tmp = path + ".tmp";
     try {

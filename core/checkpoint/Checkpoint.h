@@ -1,10 +1,14 @@
 #pragma once
 // Reading and writing PyTorch zip-format checkpoints (`torch.save`) without
-// Python and without executing anything: a restricted unpickler (spec
-// detector.md §5) turns data.pkl into a Value tree whose tensor leaves are
-// owned torch::Tensors (read straight from the file into their memory).
+// Python and without executing anything. The torch-free format library
+// (core/format/: ZipArchive, PickleReader, PickleWriter, TorchArchive) parses
+// and checks the file (docs/detector.md §5.1-§5.3); this layer turns its
+// descriptors into a Value tree whose tensor leaves are owned torch::Tensors
+// (read straight from the file into their memory).
 //
 // INTERNAL header (includes torch): for core's .cpp files only, never for ui/.
+#include "core/format/PickleValue.h"
+
 #include <torch/types.h>
 
 #include <cstdint>
@@ -14,39 +18,9 @@
 
 namespace spooflens::core {
 
-/// A pickled value as far as a checkpoint needs: primitives, containers, tensors.
-struct Value {
-    enum class Kind { None, Bool, Int, Float, String, Tuple, List, Dict, Tensor };
-    Kind kind = Kind::None;
-    bool b = false;
-    int64_t i = 0;
-    double f = 0.0;
-    std::string s;                                  // String
-    std::vector<Value> items;                       // Tuple, List
-    std::vector<std::pair<Value, Value>> entries;   // Dict, in insertion order
-    bool ordered = false;                           // Dict: collections.OrderedDict (vs dict)
-    /// Dict (OrderedDict only): instance attributes set by the pickle's BUILD,
-    /// e.g. a state dict's `_metadata`; kept on read, written back by writeCheckpoint.
-    std::vector<std::pair<Value, Value>> attributes;
-    torch::Tensor tensor;                           // Tensor (owned, CPU, contiguous)
-
-    static Value none();
-    static Value boolean(bool v);
-    static Value integer(int64_t v);
-    static Value real(double v);
-    static Value string(std::string v);
-    static Value tuple(std::vector<Value> v);
-    static Value list(std::vector<Value> v);
-    static Value dict(bool orderedDict = false);
-    static Value fromTensor(torch::Tensor t);
-
-    bool isDict() const { return kind == Kind::Dict; }
-    /// Dict lookup by string key; nullptr if absent or not a dict.
-    const Value* find(const std::string& key) const;
-    Value* find(const std::string& key);
-    /// Dict insert or replace by string key (keeps insertion order).
-    void set(const std::string& key, Value v);
-};
+/// A pickled value with owned tensors (CPU, contiguous) as leaves: the one
+/// value tree of core/format/PickleValue.h, instantiated for torch.
+using Value = BasicValue<torch::Tensor>;
 
 /// An ordered tensor map: what `model.state_dict()` is.
 using TensorList = std::vector<std::pair<std::string, torch::Tensor>>;

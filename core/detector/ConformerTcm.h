@@ -1,5 +1,5 @@
 #pragma once
-// ConformerTCM back-end of tcm_add (spec detector.md §4) and the root module of
+// ConformerTCM back-end of tcm_add (docs/detector.md §4) and the root module of
 // the whole detector (tcm_add model.py's `Model`). Inference only. INTERNAL
 // header (includes torch).
 //
@@ -128,6 +128,8 @@ public:
     const Wav2Vec2Encoder& encoder() const { return m_encoder; }
     const ConformerTcmOptions& backendOptions() const { return m_backendOptions; }
     void prepare();
+    /// Reduced-precision SSL encoder (docs/precision.md); the back-end stays float32.
+    void makeReduced(torch::ScalarType dtype) { m_encoder->makeReduced(dtype); }
 
 private:
     ConformerTcmOptions m_backendOptions;

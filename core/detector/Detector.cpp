@@ -36,6 +36,20 @@ CutMode parseCutMode(const std::string& text)
     throw ConfigError("unknown cut '" + text + "'; expected full, 64600 or 66800");
 }
 
+std::string precisionName(Precision p)
+{
+    return p == Precision::Bf16 ? "bf16" : "fp32";
+}
+
+Precision parsePrecision(const std::string& text)
+{
+    if (text == "fp32")
+        return Precision::Fp32;
+    if (text == "bf16")
+        return Precision::Bf16;
+    throw ConfigError("unknown precision '" + text + "'; expected fp32 or bf16");
+}
+
 Detector::Detector(const DetectorOptions& options) : m_impl(std::make_unique<Impl>())
 {
     m_impl->options = options;

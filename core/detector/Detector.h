@@ -8,16 +8,27 @@
 
 namespace spooflens::core {
 
-/// How the waveform is presented to the model (spec detector.md §2).
+/// How the waveform is presented to the model (docs/detector.md §2).
 enum class CutMode { Full, Cut64600, Cut66800 };
 std::string cutModeName(CutMode m);            ///< "full", "64600", "66800"
 CutMode parseCutMode(const std::string& text); ///< throws ConfigError
+
+/// Arithmetic of the SSL encoder (docs/precision.md). Fp32: the reference
+/// (agrees with the fixtures to 1e-4). Bf16: the encoder's GEMMs and
+/// convolutions on bfloat16 copies of the weights (fp32 accumulation,
+/// LayerNorm, softmax and the residual stream in float32; the back-end stays
+/// float32); several times faster on CPUs with AVX512-BF16/AMX, h(t) within
+/// the tolerance stated in docs/precision.md.
+enum class Precision { Fp32, Bf16 };
+std::string precisionName(Precision p);            ///< "fp32", "bf16"
+Precision parsePrecision(const std::string& text); ///< throws ConfigError
 
 struct DetectorOptions {
     std::string checkpointPath;   ///< avg_5_best.pth (or a DataParallel save, or a Stage 2 run file)
     std::string configPath;       ///< optional YAML: ssl.attention_heads, backend.attention_heads
     std::string device = "auto";  ///< auto | cpu | cuda | cuda:N
     int threads = 0;              ///< 0 = all cores
+    Precision precision = Precision::Fp32;
     /// Files longer than this run in overlapping windows (seconds).
     double singlePassLimitSeconds = 60.0;
 };
@@ -26,6 +37,7 @@ struct DetectorInfo {
     std::string checkpointPath;
     std::string sha256;           ///< of the checkpoint file
     std::string device;           ///< e.g. "cpu", "cuda:0"
+    std::string precision = "fp32";  ///< precisionName() of DetectorOptions::precision
     std::string preset;           ///< "xlsr300m", "tiny" or "custom"
     int64_t embedDim = 0;         ///< D (1024 for XLS-R 300M)
     int64_t sslLayers = 0;
@@ -104,7 +116,7 @@ public:
     DetectorResult run(const std::vector<float>& samples16k, const DetectorRequest& request = {}) const;
 
     struct Impl;
-    /// Internal access for core (Stage 2, trainer); opaque to ui/.
+    /// Internal access for core code (core/detector/DetectorImpl.h); opaque to ui/.
     Impl& impl() const { return *m_impl; }
 
 private:

@@ -1,6 +1,6 @@
 #pragma once
 // Detector's private state, for core code that needs the LibTorch model behind
-// the facade (Stage 2, trainer, feature cache):
+// the facade (the back-end explainers of core/explain/):
 //   const auto& model = detector.impl().model;   // std::shared_ptr<DetectorModel>
 // INTERNAL header (includes torch): core's .cpp files only, never ui/.
 #include "core/detector/Detector.h"
@@ -12,7 +12,7 @@ namespace spooflens::core {
 
 struct Detector::Impl {
     DetectorOptions options;
-    std::shared_ptr<DetectorModel> model;  ///< shared: Stage 2 may keep it beyond the facade
+    std::shared_ptr<DetectorModel> model;  ///< shared: an explainer may keep it beyond the facade
 };
 
 } // namespace spooflens::core

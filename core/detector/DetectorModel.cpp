@@ -5,6 +5,7 @@
 #include "core/checkpoint/Checkpoint.h"
 #include "core/detector/ConformerTcm.h"
 #include "core/detector/DetectorConfig.h"
+#include "core/util/Device.h"
 #include "core/util/Sha256.h"
 #include "core/util/Threads.h"
 
@@ -45,7 +46,7 @@ std::string shapeString(torch::IntArrayRef shape)
     return out.str();
 }
 
-// fairseq keeps these pre-training tensors; inference never reads them (spec §5.4).
+// fairseq keeps these pre-training tensors; inference never reads them (docs/detector.md §5.4).
 bool isPretrainingKey(const std::string& key)
 {
     if (!startsWith(key, kSslPrefix))
@@ -69,7 +70,7 @@ struct Normalised {
     std::vector<std::string> notes;
 };
 
-// Key normalisation of spec §5.4 plus the seed's Stage 2 whole-model save.
+// Key normalisation of docs/detector.md §5.4 plus the seed's Stage 2 whole-model save.
 Normalised normaliseKeys(TensorList list, const std::string& path)
 {
     Normalised out;
@@ -247,30 +248,6 @@ std::string presetName(const Wav2Vec2Options& s, const ConformerTcmOptions& b)
     return "custom";
 }
 
-torch::Device parseDevice(const std::string& text)
-{
-    if (text.empty() || text == "auto")
-        return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
-    if (text == "cpu")
-        return torch::kCPU;
-    if (text == "cuda" || startsWith(text, "cuda:")) {
-        int index = 0;
-        if (text.size() > 5) {
-            const std::string num = text.substr(5);
-            if (num.empty() || num.find_first_not_of("0123456789") != std::string::npos || num.size() > 3)
-                throw ConfigError("device '" + text + "': expected auto, cpu, cuda or cuda:N");
-            index = std::stoi(num);
-        }
-        if (!torch::cuda::is_available())
-            throw ConfigError("device '" + text + "': this LibTorch build has no usable CUDA device");
-        if (index >= static_cast<int>(torch::cuda::device_count()))
-            throw ConfigError("device '" + text + "': only " + std::to_string(torch::cuda::device_count())
-                              + " CUDA device(s) present");
-        return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
-    }
-    throw ConfigError("device '" + text + "': expected auto, cpu, cuda or cuda:N");
-}
-
 std::string problemList(const std::vector<std::string>& problems)
 {
     std::string out;
@@ -379,7 +356,6 @@ std::shared_ptr<DetectorModel> DetectorModel::load(const DetectorOptions& option
 
     {
         torch::NoGradGuard noGrad;
-        m.net->prepare();
         m.net->eval();
         if (device.is_cuda()) {
             // Conformance runs need full float32 matmuls and convolutions (TF32
@@ -388,12 +364,18 @@ std::shared_ptr<DetectorModel> DetectorModel::load(const DetectorOptions& option
             at::globalContext().setAllowTF32CuDNN(false);
             m.net->to(device);
         }
+        // After the move: prepare() and makeReduced() keep derived tensors in
+        // plain members that Module::to would not move.
+        m.net->prepare();
+        if (options.precision == Precision::Bf16)
+            m.net->makeReduced(torch::kBFloat16);
     }
     model->m_device = device;
 
     DetectorInfo& info = model->m_info;
     info.checkpointPath = path;
     info.device = device.str();
+    info.precision = precisionName(options.precision);
     info.preset = preset;
     info.embedDim = m.ssl.embedDim;
     info.sslLayers = m.ssl.layers;
@@ -479,6 +461,16 @@ torch::Tensor DetectorModel::backendLogits(const torch::Tensor& ssl) const
         throw AudioError(std::to_string(ssl.size(1)) + " frames exceed the TCM positional table ("
                          + std::to_string(maxFramesPerPass()) + " rows)");
     return m_modules->net->backend(ssl.to(m_device, torch::kFloat32));
+}
+
+torch::Tensor DetectorModel::backendForward(const torch::Tensor& ssl, std::vector<torch::Tensor>* attention) const
+{
+    if (!ssl.defined() || ssl.dim() != 3 || ssl.size(2) != embedDim())
+        throw Error("backendForward: expected SSL features (B, T, " + std::to_string(embedDim()) + ")");
+    if (ssl.size(1) > maxFramesPerPass())
+        throw AudioError(std::to_string(ssl.size(1)) + " frames exceed the TCM positional table ("
+                         + std::to_string(maxFramesPerPass()) + " rows)");
+    return m_modules->net->backend(ssl, attention);
 }
 
 std::vector<std::pair<std::string, torch::Tensor>> DetectorModel::namedTensors() const

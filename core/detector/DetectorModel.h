@@ -29,7 +29,7 @@ struct DetectorForward {
 /// (LibTorch modules are not re-entrant across threads with shared buffers).
 class DetectorModel {
 public:
-    /// Loads and checks the checkpoint (spec detector.md §5: module. prefix,
+    /// Loads and checks the checkpoint (docs/detector.md §5: module. prefix,
     /// ignored pre-training keys, strict shapes). Also accepts the seed's
     /// Stage 2 training output, whose detector keys sit under
     /// `frozen_detector.detector.` next to the XAI keys (those are skipped).
@@ -49,6 +49,11 @@ public:
 
     /// Back-end only: SSL features (B, T, D) -> logits (B, 2).
     torch::Tensor backendLogits(const torch::Tensor& ssl) const;
+
+    /// Back-end only, in the caller's grad mode (no guard inside): explainers
+    /// run autograd through it w.r.t. `ssl` (the parameters never require a
+    /// gradient and stay untouched). `attention`: per TCM block (B, heads, T+5, T+5).
+    torch::Tensor backendForward(const torch::Tensor& ssl, std::vector<torch::Tensor>* attention = nullptr) const;
 
     /// The loaded tensors under their checkpoint key names (after removing any
     /// `module.` prefix), in the model's registration order. Shares memory with the model.

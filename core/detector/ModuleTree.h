@@ -37,11 +37,34 @@ inline std::shared_ptr<torch::nn::Module> addPathSegment(torch::nn::Module& pare
 struct LinearParams {
     torch::Tensor weight;  ///< (out, in)
     torch::Tensor bias;    ///< (out), undefined without bias
+    /// Reduced-precision copies (docs/precision.md), made once by makeReduced:
+    /// the weight transposed to (in, out) contiguous, so the GEMM reads it in
+    /// its native layout on every call (oneDNN would re-order an (out, in)
+    /// weight each time), and the bias in the same dtype.
+    torch::Tensor weightKN, biasReduced;
     torch::Tensor operator()(const torch::Tensor& x) const { return torch::linear(x, weight, bias); }
+
+    /// Builds the reduced copies; `scale` multiplies weight and bias first.
+    void makeReduced(torch::ScalarType dtype, double scale = 1.0)
+    {
+        const torch::Tensor w = scale == 1.0 ? weight : weight * scale;
+        weightKN = w.t().contiguous().to(dtype);
+        if (bias.defined())
+            biasReduced = (scale == 1.0 ? bias : bias * scale).to(dtype);
+    }
+    /// x (..., in) in the reduced dtype -> (..., out) in the reduced dtype.
+    torch::Tensor reduced(const torch::Tensor& x) const
+    {
+        const torch::Tensor x2 = x.reshape({-1, x.size(-1)});
+        const torch::Tensor y = biasReduced.defined() ? torch::addmm(biasReduced, x2, weightKN) : torch::mm(x2, weightKN);
+        std::vector<int64_t> sizes = x.sizes().vec();
+        sizes.back() = weightKN.size(1);
+        return y.view(sizes);
+    }
 };
 struct NormParams {
     torch::Tensor weight, bias;
-    /// LayerNorm over the last dimension, epsilon 1e-5 (spec detector.md §1).
+    /// LayerNorm over the last dimension, epsilon 1e-5 (docs/detector.md §1).
     torch::Tensor operator()(const torch::Tensor& x) const
     {
         return torch::layer_norm(x, {x.size(-1)}, weight, bias, 1e-5);

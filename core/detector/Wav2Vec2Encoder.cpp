@@ -42,6 +42,18 @@ void ConvBlockImpl::prepare()
     m_conv.weight.set_(m_gemmWeight.storage(), 0, {cout, cin, k}, {k * cin, 1, cin});
 }
 
+void ConvBlockImpl::makeReduced(torch::ScalarType dtype)
+{
+    m_reduced = true;
+    m_dtype = dtype;
+    // Block 0 sees the raw waveform with k*Cin = 10: its GEMM is cheap and stays float32.
+    if (m_inChannels > 1) {
+        m_gemm.weight = m_gemmWeight;
+        m_gemm.bias = m_conv.bias;
+        m_gemm.makeReduced(dtype);
+    }
+}
+
 torch::Tensor ConvBlockImpl::forward(const torch::Tensor& input) const
 {
     const torch::Tensor x = (input.dim() == 2 ? input.unsqueeze(-1) : input).contiguous();
@@ -53,6 +65,14 @@ torch::Tensor ConvBlockImpl::forward(const torch::Tensor& input) const
                                                {length * cin, m_spec.stride * cin, 1});
     // Step by step so each temporary is freed before the next is made: at
     // 60 s windows one of these is 192000 x 512 floats (393 MB).
+    if (m_reduced) {
+        // GEMM in the reduced dtype when its weight copy exists; LayerNorm and
+        // GELU in float32 (ATen's bf16 LayerNorm is both slower and coarser).
+        torch::Tensor y = m_gemm.weightKN.defined() ? m_gemm.reduced(windows).to(torch::kFloat32)
+                                                    : torch::linear(windows, m_gemmWeight, m_conv.bias);
+        y = torch::gelu(m_norm(y));
+        return y.to(m_dtype);
+    }
     torch::Tensor y = torch::linear(windows, m_gemmWeight, m_conv.bias);
     y = m_norm(y);
     return torch::gelu(y);
@@ -77,9 +97,22 @@ void PositionalConvImpl::prepare()
     m_weight = (m_weightV * (m_weightG / norm)).contiguous();
 }
 
+void PositionalConvImpl::makeReduced(torch::ScalarType dtype)
+{
+    m_weightReduced = m_weight.to(dtype);
+    m_biasReduced = m_bias.to(dtype);
+}
+
 torch::Tensor PositionalConvImpl::forward(const torch::Tensor& x) const
 {
     const int64_t frames = x.size(1);
+    if (m_weightReduced.defined()) {
+        torch::Tensor y = torch::conv1d(x.to(m_weightReduced.scalar_type()).transpose(1, 2), m_weightReduced,
+                                        m_biasReduced, 1, m_kernel / 2, 1, m_groups);
+        if (m_kernel % 2 == 0)
+            y = y.narrow(2, 0, frames);
+        return x + torch::gelu(y).transpose(1, 2);  // float32 + reduced -> float32
+    }
     torch::Tensor y = torch::conv1d(x.transpose(1, 2), m_weight, m_bias, /*stride=*/1,
                                     /*padding=*/m_kernel / 2, /*dilation=*/1, m_groups);
     if (m_kernel % 2 == 0)
@@ -117,8 +150,43 @@ void EncoderLayerImpl::prepare()
     }
 }
 
+void EncoderLayerImpl::makeReduced(torch::ScalarType dtype)
+{
+    m_reduced = true;
+    m_dtype = dtype;
+    // Fold fairseq's q scaling (applied after the bias) into q's rows of the copy.
+    const double scaling = 1.0 / std::sqrt(static_cast<double>(m_embedDim / m_heads));
+    LinearParams scaled;
+    scaled.weight = torch::cat({m_q.weight * scaling, m_k.weight, m_v.weight}, 0);
+    scaled.bias = torch::cat({m_q.bias * scaling, m_k.bias, m_v.bias}, 0);
+    scaled.makeReduced(dtype);
+    m_qkv.weightKN = scaled.weightKN;
+    m_qkv.biasReduced = scaled.biasReduced;
+    m_out.makeReduced(dtype);
+    m_fc1.makeReduced(dtype);
+    m_fc2.makeReduced(dtype);
+}
+
+torch::Tensor EncoderLayerImpl::forwardReduced(const torch::Tensor& x) const
+{
+    // x: the float32 residual stream. Each GEMM reads a reduced copy of its
+    // input and writes the reduced dtype (float32 accumulation inside oneDNN);
+    // the sums back into x are float32.
+    const int64_t batch = x.size(0), frames = x.size(1), headDim = m_embedDim / m_heads;
+    const torch::Tensor qkv = m_qkv.reduced(m_attnNorm(x).to(m_dtype)).view({batch, frames, 3, m_heads, headDim});
+    const torch::Tensor q = qkv.select(2, 0).transpose(1, 2);  // (B, H, T, d), already scaled
+    const torch::Tensor k = qkv.select(2, 1).transpose(1, 2);
+    const torch::Tensor v = qkv.select(2, 2).transpose(1, 2);
+    const torch::Tensor attn = torch::softmax(torch::matmul(q, k.transpose(-2, -1)), -1, torch::kFloat32).to(m_dtype);
+    const torch::Tensor o = torch::matmul(attn, v).transpose(1, 2).reshape({batch, frames, m_embedDim});
+    const torch::Tensor h = x + m_out.reduced(o);
+    return h + m_fc2.reduced(torch::gelu(m_fc1.reduced(m_finalNorm(h).to(m_dtype))));
+}
+
 torch::Tensor EncoderLayerImpl::forward(const torch::Tensor& x) const
 {
+    if (m_reduced)
+        return forwardReduced(x);
     const int64_t batch = x.size(0), frames = x.size(1), headDim = m_embedDim / m_heads;
     const double scaling = 1.0 / std::sqrt(static_cast<double>(headDim));
     const torch::Tensor qkv = m_qkv(m_attnNorm(x)).view({batch, frames, 3, m_heads, headDim});
@@ -164,6 +232,18 @@ void Wav2Vec2EncoderImpl::prepare()
         l->prepare();
 }
 
+void Wav2Vec2EncoderImpl::makeReduced(torch::ScalarType dtype)
+{
+    m_reduced = true;
+    m_dtype = dtype;
+    for (auto& c : m_convBlocks)
+        c->makeReduced(dtype);
+    m_proj.makeReduced(dtype);
+    m_posConv->makeReduced(dtype);
+    for (auto& l : m_layers)
+        l->makeReduced(dtype);
+}
+
 torch::Tensor Wav2Vec2EncoderImpl::forward(const torch::Tensor& waves, std::vector<torch::Tensor>* layerOutputs,
                                            Intermediates* intermediates) const
 {
@@ -171,7 +251,10 @@ torch::Tensor Wav2Vec2EncoderImpl::forward(const torch::Tensor& waves, std::vect
     for (const auto& c : m_convBlocks)
         x = c->forward(x);  // channel-last throughout: (B, L, C)
     record(intermediates, "ssl_cnn", x);
-    x = m_proj(m_featureNorm(x));
+    if (m_reduced)
+        x = m_proj.reduced(m_featureNorm(x.to(torch::kFloat32)).to(m_dtype)).to(torch::kFloat32);
+    else
+        x = m_proj(m_featureNorm(x));
     record(intermediates, "ssl_proj", x);
     x = m_posConv->forward(x);
     record(intermediates, "ssl_posconv_added", x);

@@ -1,5 +1,5 @@
 #pragma once
-// XLS-R / wav2vec 2.0 encoder in fairseq's layout (spec detector.md §3),
+// XLS-R / wav2vec 2.0 encoder in fairseq's layout (docs/detector.md §3),
 // inference only. INTERNAL header (includes torch): core's .cpp files only.
 //
 // Registered names equal the checkpoint keys below `ssl_model.model.`:
@@ -46,8 +46,14 @@ public:
     /// x (B, L, Cin) channel-last (block 0: (B, N) samples) -> (B, L', Cout).
     torch::Tensor forward(const torch::Tensor& x) const;
     void prepare();  ///< re-lays the weight out for the GEMM; call after loading
+    /// Reduced precision (docs/precision.md): blocks after the first run their
+    /// GEMM on a `dtype` copy of the weight; every block then returns `dtype`.
+    void makeReduced(torch::ScalarType dtype);
 
 private:
+    bool m_reduced = false;
+    torch::ScalarType m_dtype = torch::kFloat32;
+    LinearParams m_gemm;                    // reduced copy of (m_gemmWeight, bias)
     ConvLayerSpec m_spec;
     int64_t m_inChannels;
     ConvParams m_conv;                      // conv_layers.{c}.0
@@ -64,8 +70,10 @@ public:
     /// x (B, T, E) -> x + GELU(SamePad(conv(x))).
     torch::Tensor forward(const torch::Tensor& x) const;
     void prepare();
+    void makeReduced(torch::ScalarType dtype);  ///< x stays float32; the conv runs in `dtype`
 
 private:
+    torch::Tensor m_weightReduced, m_biasReduced;  // set by makeReduced
     int64_t m_kernel, m_groups;
     torch::Tensor m_weightG;   // encoder.pos_conv.0.weight_g (1, 1, K)
     torch::Tensor m_weightV;   // encoder.pos_conv.0.weight_v (E, E/G, K)
@@ -80,8 +88,14 @@ public:
     EncoderLayerImpl(int64_t embedDim, int64_t heads, int64_t ffnDim);
     torch::Tensor forward(const torch::Tensor& x) const;
     void prepare();  ///< stacks q/k/v into one projection (one GEMM instead of three)
+    /// Reduced precision: GEMMs and attention products in `dtype` (q's scaling
+    /// folded into its weights), LayerNorm, softmax and the residual in float32.
+    void makeReduced(torch::ScalarType dtype);
 
 private:
+    torch::Tensor forwardReduced(const torch::Tensor& x) const;
+    bool m_reduced = false;
+    torch::ScalarType m_dtype = torch::kFloat32;
     int64_t m_embedDim, m_heads;
     LinearParams m_q, m_k, m_v, m_out;  // self_attn.{q,k,v,out}_proj
     NormParams m_attnNorm;              // self_attn_layer_norm
@@ -101,9 +115,14 @@ public:
     torch::Tensor forward(const torch::Tensor& waves, std::vector<torch::Tensor>* layerOutputs = nullptr,
                           Intermediates* intermediates = nullptr) const;
     void prepare();
+    /// Switches the encoder to reduced precision (docs/precision.md); input
+    /// and output stay float32. Call after prepare() and after moving the module.
+    void makeReduced(torch::ScalarType dtype);
     const Wav2Vec2Options& options() const { return m_options; }
 
 private:
+    bool m_reduced = false;
+    torch::ScalarType m_dtype = torch::kFloat32;
     Wav2Vec2Options m_options;
     std::vector<ConvBlock> m_convBlocks;        // feature_extractor.conv_layers.{c}
     NormParams m_featureNorm;                   // layer_norm (before the projection)

@@ -47,7 +47,7 @@ public:
     std::vector<Stage2Info> stage2() const;
 
     /// Runs detector + every Stage 2 module. `progress(fraction)` may be called;
-    /// if `cancelled()` returns true the call throws Error("cancelled").
+    /// if `cancelled()` returns true the call throws CancelledError.
     Explanation explain(const AudioData& audio, CutMode cut = CutMode::Full,
                         const std::function<void(double)>& progress = {},
                         const std::function<bool()>& cancelled = {}) const;

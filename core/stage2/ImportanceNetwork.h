@@ -1,5 +1,5 @@
 #pragma once
-// Stage 2 importance network h(t) -> w(t) in [0, 1] (spec stage2.md).
+// Stage 2 importance network h(t) -> w(t) in [0, 1] (docs/stage2.md §3).
 // INTERNAL header (includes torch): core's .cpp files only.
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/sequential.h>

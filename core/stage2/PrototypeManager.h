@@ -1,5 +1,5 @@
 #pragma once
-// Class prototypes of Stage 2 (spec stage2.md): row 0 = spoof, row 1 = bona fide.
+// Class prototypes of Stage 2 (docs/stage2.md §4): row 0 = spoof, row 1 = bona fide.
 // INTERNAL header (includes torch).
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>

@@ -1,5 +1,5 @@
 #pragma once
-// Stage 2 objectives: the seed objective (spec stage2.md, "implement exactly")
+// Stage 2 objectives: the seed objective (docs/stage2.md §5, "implemented exactly")
 // and the two objectives without a trivial minimum of docs/stage2-objective.md.
 // INTERNAL header (includes torch).
 #include "core/stage2/Stage2Model.h"

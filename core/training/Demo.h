@@ -1,8 +1,11 @@
 #pragma once
-// The embedded demo: a tiny labelled training set cut from the two real
-// ASVspoof utterances, a demo utterance (bona fide with a spliced-in spoof
-// segment) and one Stage 2 module per prototype mode trained on the tiny
-// detector by our own trainer. Torch-free header.
+// The demo (docs/demo.md): a corpus of human and synthetic speech made at
+// build time from Debian packages (DemoCorpus), the tiny detector's back-end
+// trained on it (DemoDetector), one Stage 2 module per prototype mode with the
+// default objective plus one seed-objective module, their localisation on the
+// held-out partial-spoof utterances, and a manifest (manifest.json) with the
+// sources, licences, splits and every measured number. Torch-free header.
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -11,28 +14,38 @@ namespace spooflens::core {
 
 struct DemoOptions {
     std::string outDir = "build/demo";
-    std::string detectorSource;    ///< tests/data/fixtures/detector_tiny.pth
-    std::string bonafideAudio;     ///< tests/data/asvspoof_bonafide_sample.flac
-    std::string spoofAudio;        ///< tests/data/asvspoof_spoof_sample.flac
-    int64_t epochs = 12;
+    std::string detectorSource;    ///< tests/data/fixtures/detector_tiny.pth (architecture + SSL weights)
+    std::string bonafideAudio;     ///< tests/data/asvspoof_bonafide_sample.flac (an eval bona fide source)
+    std::string pocketsphinxDir = "/usr/share/pocketsphinx/test/data";
+    std::string codec2Dir = "/usr/share/codec2";
+    bool small = false;            ///< fewer spoof files, detector steps and epochs (CI fixture)
+    int64_t epochs = 12;           ///< Stage 2 epochs per module
+    int64_t detectorSteps = 600;   ///< back-end optimiser steps
+    uint64_t seed = 1234;
     bool quiet = true;
-    bool train = true;             ///< false: data only
+    bool train = true;             ///< false: corpus only (no detector, no Stage 2)
+    bool seedModule = true;        ///< also train xai_seed.pth (seed objective, ema), when the build has model.objective
     std::vector<std::string> modes = {"ema", "fixed", "learnable"};
     std::function<void(const std::string&)> log;
 };
 
 struct DemoReport {
     std::string outDir;
-    std::string detector;          ///< DIR/detector_tiny.pth
-    std::string utterance;         ///< DIR/demo_utterance.wav
-    double spliceStartSeconds = 0, spliceEndSeconds = 0;  ///< the spoof segment in the utterance
-    std::string protocol;          ///< DIR/data/protocol.txt
+    std::string detector;          ///< DIR/detector_tiny.pth (trained back-end)
+    std::string utterance;         ///< DIR/demo_utterance.wav (a held-out partial-spoof utterance)
+    std::string utteranceLabels;   ///< DIR/demo_utterance.txt (Audacity labels)
+    double spliceStartSeconds = 0, spliceEndSeconds = 0;  ///< its first spoof segment
+    std::string protocol;          ///< DIR/data/protocol.txt (train + dev, Stage 2)
     std::string config;            ///< DIR/demo.yaml
-    std::vector<std::string> xai;  ///< DIR/xai_<mode>.pth
+    std::string manifest;          ///< DIR/manifest.json
+    std::vector<std::string> xai;  ///< DIR/xai_<mode>.pth (+ DIR/xai_seed.pth)
     std::vector<double> trainSeconds;
+    double devEer = -1, evalEer = -1;  ///< detector, 0..1 (-1: not trained)
+    double buildSeconds = 0;
 };
 
-/// Builds the demo folder. Throws Error/AudioError on failure.
+/// Builds the demo folder. Throws Error/AudioError/ConfigError (a missing
+/// Debian package is named) on failure.
 DemoReport buildDemo(const DemoOptions& options);
 
 /// Writes 16 kHz mono PCM-16 WAV. Throws AudioError.

@@ -12,6 +12,8 @@
 #include "core/training/Protocol.h"
 #include "core/training/RawBoost.h"
 #include "core/training/TrainerState.h"
+#include "core/util/Device.h"
+#include "core/util/Eta.h"
 #include "core/util/Threads.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -115,20 +117,6 @@ DataSplit buildSplit(const TrainConfig& c, const std::function<void(const std::s
     log("protocol " + c.protocolPath + " (" + protocolFormatName(p.format) + "): " + std::to_string(s.train.size())
         + " training, " + std::to_string(s.val.size()) + " validation utterances");
     return s;
-}
-
-torch::Device parseDevice(const std::string& d)
-{
-    if (d == "auto")
-        return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
-    if (d == "cpu")
-        return torch::kCPU;
-    if (d.rfind("cuda", 0) == 0) {
-        if (!torch::cuda::is_available())
-            throw ConfigError("device '" + d + "' requested but LibTorch has no usable CUDA device");
-        return torch::Device(d);
-    }
-    throw ConfigError("unknown device '" + d + "' (expected auto, cpu, cuda or cuda:N)");
 }
 
 /// Produces SSL features for utterances: from the cache (start crop) or online.
@@ -552,7 +540,7 @@ TrainResult trainStage2(const TrainOptions& options)
             appendLine(stepsPath, sj.dump());
             if (!options.quiet) {
                 const double el = secondsSince(epochStart);
-                const double eta = el / double(b + 1) * double(batchesPerEpoch - b - 1);
+                const double eta = etaSeconds(el, b + 1, batchesPerEpoch);
                 std::cerr << "\repoch " << epoch << "/" << cfg.numEpochs << "  batch " << (b + 1) << "/"
                           << batchesPerEpoch << "  loss " << std::setprecision(5) << bt.total << "  ETA "
                           << formatDuration(eta) << "    " << std::flush;
@@ -742,7 +730,7 @@ CacheFillReport fillFeatureCache(const TrainConfig& config, int64_t shardIndex, 
         if (!quiet) {
             const double el = secondsSince(t0);
             std::cerr << "\rshard " << shardIndex << "/" << shardCount << ": " << (k + 1) << "/" << mine.size()
-                      << "  ETA " << formatDuration(el / double(k + 1) * double(mine.size() - k - 1)) << "   "
+                      << "  ETA " << formatDuration(etaSeconds(el, int64_t(k + 1), int64_t(mine.size()))) << "   "
                       << std::flush;
         }
     }

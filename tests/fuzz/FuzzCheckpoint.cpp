@@ -4,9 +4,10 @@
 // no sanitizer report": only CheckpointError is thrown, and whatever the
 // unpickler accepts survives pickle -> unpickle -> pickle unchanged.
 #include "core/Error.h"
-#include "core/checkpoint/TorchArchive.h"
-#include "core/checkpoint/Unpickler.h"
-#include "core/checkpoint/ZipArchive.h"
+#include "core/format/TorchArchive.h"
+#include "core/format/PickleReader.h"
+#include "core/format/PickleWriter.h"
+#include "core/format/ZipArchive.h"
 
 #include <cstdint>
 #include <cstdlib>

@@ -3,8 +3,9 @@
 // checkpoint (one small tensor) so that zip mutations stay cheap.
 //   fuzz_checkpoint_seeds OUT_DIR FILE.pth...
 #include "core/Error.h"
-#include "core/checkpoint/Unpickler.h"
-#include "core/checkpoint/ZipArchive.h"
+#include "core/format/PickleReader.h"
+#include "core/format/PickleWriter.h"
+#include "core/format/ZipArchive.h"
 
 #include <sys/stat.h>
 

@@ -102,7 +102,17 @@ void AnalysisController::openModels(const QString& detector, const QString& dete
     m_pendingConfig = detectorConfig;
     const quint64 gen = next();
     started();
-    emit workerLoadModels(gen, detector, detectorConfig, stage2);
+    emit workerLoadModels(gen, detector, detectorConfig, stage2, m_precision);
+}
+
+void AnalysisController::setPrecision(const QString& precision)
+{
+    if (precision == m_precision)
+        return;
+    m_precision = precision;
+    emit precisionChanged(m_precision);
+    if (!m_detector.isEmpty())
+        openModels(m_detector, m_detectorConfig, m_stage2);
 }
 
 void AnalysisController::setStage2(const QStringList& stage2)

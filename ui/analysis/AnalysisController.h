@@ -26,6 +26,10 @@ public:
     void openModels(const QString& detector, const QString& detectorConfig, const QStringList& stage2);
     /// Replaces the Stage 2 modules (keeps the detector); re-explains.
     void setStage2(const QStringList& stage2);
+    /// Detector arithmetic, "fp32" (default) or "bf16" (docs/precision.md);
+    /// a loaded detector is reloaded in the new precision.
+    void setPrecision(const QString& precision);
+    QString precision() const { return m_precision; }
     /// Stops the running job (inference stops at its next progress check).
     void cancel();
 
@@ -51,7 +55,9 @@ signals:
 
     // Internal: queued into the worker thread.
     void workerLoadAudio(quint64 generation, const QString& path);
-    void workerLoadModels(quint64 generation, const QString& detector, const QString& config, const QStringList& stage2);
+    void workerLoadModels(quint64 generation, const QString& detector, const QString& config, const QStringList& stage2,
+                          const QString& precision);
+    void precisionChanged(const QString& precision);
     void workerSetStage2(quint64 generation, const QStringList& stage2);
     void workerExplain(quint64 generation, spooflens::ui::AudioPtr audio);
 
@@ -70,6 +76,7 @@ private:
     QString m_detector, m_detectorConfig;  // loaded (only changed on success)
     QString m_pendingDetector, m_pendingConfig;
     QStringList m_stage2;
+    QString m_precision = QStringLiteral("fp32");
 };
 
 } // namespace spooflens::ui

@@ -46,13 +46,13 @@ ModelState InferenceWorker::state() const
 void InferenceWorker::loadAudio(quint64 generation, const QString& path)
 {
     try {
-        emit progress(generation, QStringLiteral("Loading %1").arg(QFileInfo(path).fileName()), 0.0);
+        emit progress(generation, tr("Loading %1").arg(QFileInfo(path).fileName()), 0.0);
         auto audio = std::make_shared<core::AudioData>(core::loadAudio(path.toStdString()));
         emit audioLoaded(generation, audio);
     } catch (const std::exception& e) {
         emit failed(generation, QStringLiteral("audio"), describeError(e));
     } catch (...) {
-        emit failed(generation, QStringLiteral("audio"), QStringLiteral("Unknown error while loading %1").arg(path));
+        emit failed(generation, QStringLiteral("audio"), tr("Unknown error while loading %1").arg(path));
     }
     emit finished(generation);
 }
@@ -71,21 +71,22 @@ void InferenceWorker::addStage2List(quint64 generation, const QStringList& stage
                                       QString::fromStdString(info.detectorSha256).left(12),
                                       QString::fromStdString(m_explainer->detectorInfo().sha256).left(12)));
         } catch (const std::exception& e) {
-            emit warning(generation, QStringLiteral("Stage 2 file %1 not loaded. %2")
+            emit warning(generation, tr("Stage 2 file %1 not loaded. %2")
                                          .arg(QFileInfo(path).fileName(), describeError(e)));
         }
     }
 }
 
 void InferenceWorker::loadModels(quint64 generation, const QString& detector, const QString& detectorConfig,
-                                 const QStringList& stage2)
+                                 const QStringList& stage2, const QString& precision)
 {
     try {
-        emit progress(generation, QStringLiteral("Loading detector %1").arg(QFileInfo(detector).fileName()), 0.0);
+        emit progress(generation, tr("Loading detector %1").arg(QFileInfo(detector).fileName()), 0.0);
         core::DetectorOptions options;
         options.checkpointPath = detector.toStdString();
         options.configPath = detectorConfig.toStdString();
         options.device = "cpu";
+        options.precision = core::parsePrecision(precision.toStdString());
         auto explainer = std::make_unique<core::Explainer>(options);
         m_explainer = std::move(explainer);
         addStage2List(generation, stage2);
@@ -93,7 +94,7 @@ void InferenceWorker::loadModels(quint64 generation, const QString& detector, co
     } catch (const std::exception& e) {
         emit failed(generation, QStringLiteral("models"), describeError(e));
     } catch (...) {
-        emit failed(generation, QStringLiteral("models"), QStringLiteral("Unknown error while loading %1").arg(detector));
+        emit failed(generation, QStringLiteral("models"), tr("Unknown error while loading %1").arg(detector));
     }
     emit finished(generation);
 }
@@ -103,7 +104,7 @@ void InferenceWorker::setStage2(quint64 generation, const QStringList& stage2)
     try {
         if (!m_explainer) {
             emit failed(generation, QStringLiteral("models"),
-                        QStringLiteral("Open a detector checkpoint first: a Stage 2 module explains a detector's embeddings."));
+                        tr("Open a detector checkpoint first: a Stage 2 module explains a detector's embeddings."));
         } else {
             m_explainer->clearStage2();
             addStage2List(generation, stage2);
@@ -112,7 +113,7 @@ void InferenceWorker::setStage2(quint64 generation, const QStringList& stage2)
     } catch (const std::exception& e) {
         emit failed(generation, QStringLiteral("models"), describeError(e));
     } catch (...) {
-        emit failed(generation, QStringLiteral("models"), QStringLiteral("Unknown error while loading Stage 2 files"));
+        emit failed(generation, QStringLiteral("models"), tr("Unknown error while loading Stage 2 files"));
     }
     emit finished(generation);
 }
@@ -125,24 +126,26 @@ void InferenceWorker::explain(quint64 generation, AudioPtr audio)
     }
     try {
         m_progressClock.start();
-        emit progress(generation, QStringLiteral("Running the detector"), 0.0);
+        emit progress(generation, tr("Running the detector"), 0.0);
         auto onProgress = [this, generation](double f) {
             // Throttled to ~10 Hz: the GUI needs no more.
             if (m_progressClock.elapsed() >= 100) {
                 m_progressClock.restart();
-                emit progress(generation, QStringLiteral("Running the detector"), f);
+                emit progress(generation, tr("Running the detector"), f);
             }
         };
         auto cancelled = [this, generation]() { return stale(generation); };
         core::Explanation e = m_explainer->explain(*audio, core::CutMode::Full, onProgress, cancelled);
         if (!stale(generation))
             emit explained(generation, std::move(e));
+    } catch (const core::CancelledError&) {
+        // A newer request superseded this one: nothing to report.
     } catch (const std::exception& e) {
         if (!stale(generation))
             emit failed(generation, QStringLiteral("explain"), describeError(e));
     } catch (...) {
         if (!stale(generation))
-            emit failed(generation, QStringLiteral("explain"), QStringLiteral("Unknown error during inference"));
+            emit failed(generation, QStringLiteral("explain"), tr("Unknown error during inference"));
     }
     emit finished(generation);
 }

@@ -24,7 +24,7 @@ public slots:
     void loadAudio(quint64 generation, const QString& path);
     /// Replaces the detector; Stage 2 files are then added in order.
     void loadModels(quint64 generation, const QString& detector, const QString& detectorConfig,
-                    const QStringList& stage2);
+                    const QStringList& stage2, const QString& precision = QStringLiteral("fp32"));
     /// Keeps the detector, replaces the Stage 2 list.
     void setStage2(quint64 generation, const QStringList& stage2);
     void explain(quint64 generation, spooflens::ui::AudioPtr audio);

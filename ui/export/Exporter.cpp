@@ -1,6 +1,8 @@
 #include "ui/export/Exporter.h"
 
 #include "ui/tracks/FrameRegions.h"
+
+#include "core/audio/FrameGrid.h"
 #include "ui/tracks/Track.h"
 
 #include <nlohmann/json.hpp>
@@ -108,7 +110,7 @@ QString exportCsv(const core::Explanation& e, const QStringList& rowLabels, cons
     }
     out << "\n";
     for (int64_t t = 0; t < e.frames; ++t) {
-        out << t << ',' << QString::number(frameCentre(t), 'f', 6);
+        out << t << ',' << QString::number(core::frameCentreSeconds(t), 'f', 6);
         for (const auto& tr : e.tracks) {
             auto at = [t](const std::vector<float>& v) {
                 return size_t(t) < v.size() ? QString::number(double(v[size_t(t)]), 'g', 8) : QString();
@@ -143,7 +145,7 @@ std::string explanationJson(const core::Explanation& e)
     using nlohmann::json;
     std::vector<double> time(size_t(std::max<int64_t>(0, e.frames)));
     for (size_t t = 0; t < time.size(); ++t)
-        time[t] = frameCentre(int64_t(t));
+        time[t] = core::frameCentreSeconds(int64_t(t));
     auto trackJson = [](const core::Stage2Track& tr) {
         return json{{"xai", tr.xaiPath},
                     {"run", tr.runName},

@@ -1,15 +1,10 @@
 #include "ui/tracks/FrameRegions.h"
 
-#include "core/audio/AudioFile.h"
+#include "core/audio/FrameGrid.h"
 
 #include <algorithm>
 
 namespace spooflens::ui {
-
-double frameCentre(int64_t t)
-{
-    return (double(core::kHopSamples) * double(t) + core::kWindowSamples / 2.0) / core::kSampleRate;
-}
 
 std::vector<FrameRegion> regionsAbove(const std::vector<float>& values, double threshold)
 {
@@ -29,8 +24,8 @@ std::vector<FrameRegion> regionsAbove(const std::vector<float>& values, double t
             ++t;
         }
         r.lastFrame = t - 1;
-        r.startSeconds = std::max(0.0, frameCentre(r.firstFrame) - halfHop);
-        r.endSeconds = frameCentre(r.lastFrame) + halfHop;
+        r.startSeconds = std::max(0.0, core::frameCentreSeconds(r.firstFrame) - halfHop);
+        r.endSeconds = core::frameCentreSeconds(r.lastFrame) + halfHop;
         out.push_back(r);
     }
     return out;

@@ -1,13 +1,10 @@
 #pragma once
-// Frame <-> time arithmetic for the SSL frame tracks, and the regions where a
-// per-frame value exceeds a threshold. Pure functions, thread-safe.
+// The regions where a per-frame value exceeds a threshold (frame <-> time
+// arithmetic: core/audio/FrameGrid.h). Pure functions, thread-safe.
 #include <cstdint>
 #include <vector>
 
 namespace spooflens::ui {
-
-/// Centre of SSL frame t in seconds: (320 t + 200) / 16000.
-double frameCentre(int64_t t);
 
 /// A run of consecutive frames [firstFrame, lastFrame] above the threshold;
 /// in seconds it spans one hop around the frame centres:

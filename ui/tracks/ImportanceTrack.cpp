@@ -2,6 +2,8 @@
 
 #include "ui/tracks/FrameRegions.h"
 
+#include "core/audio/FrameGrid.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -9,7 +11,7 @@ namespace spooflens::ui {
 
 ImportanceTrack::ImportanceTrack(QWidget* parent) : Track(parent)
 {
-    yAxis->setLabel(QStringLiteral("w(t)"));
+    yAxis->setLabel(tr("w(t)"));
     yAxis->setRange(-0.03, 1.03);
     yAxis->ticker()->setTickCount(3);
     m_graph = addGraph();
@@ -22,7 +24,7 @@ ImportanceTrack::ImportanceTrack(QWidget* parent) : Track(parent)
     m_line->point2->setTypeX(QCPItemPosition::ptAxisRectRatio);
     m_line->setSelectable(false);
     setThreshold(m_threshold, true);
-    setTitle(QStringLiteral("Importance w(t), 0…1 per 20 ms frame (no explanation yet)"));
+    setTitle(tr("Importance w(t), 0…1 per 20 ms frame (no explanation yet)"));
 }
 
 void ImportanceTrack::setData(const core::Stage2Track& track, const QString& label)
@@ -31,12 +33,12 @@ void ImportanceTrack::setData(const core::Stage2Track& track, const QString& lab
     m_label = label;
     QVector<double> t(int(m_w.size())), w(int(m_w.size()));
     for (int i = 0; i < t.size(); ++i) {
-        t[i] = frameCentre(i);
+        t[i] = core::frameCentreSeconds(i);
         w[i] = m_w[size_t(i)];
     }
     m_graph->setData(t, w, true);
     const float peak = m_w.empty() ? 0.f : *std::max_element(m_w.begin(), m_w.end());
-    setTitle(QStringLiteral("Importance w(t), 0…1 per 20 ms frame · %1 · max %2").arg(label).arg(double(peak), 0, 'f', 3));
+    setTitle(tr("Importance w(t), 0…1 per 20 ms frame · %1 · max %2").arg(label).arg(double(peak), 0, 'f', 3));
     rebuildRegions();
     replot(QCustomPlot::rpQueuedReplot);
 }
@@ -91,10 +93,10 @@ QString ImportanceTrack::readout(double seconds) const
 {
     if (m_w.empty())
         return {};
-    const long t = std::lround((seconds * 16000.0 - 200.0) / 320.0);
-    if (t < 0 || t >= long(m_w.size()))
+    const int64_t t = core::frameAt(seconds);
+    if (t < 0 || t >= int64_t(m_w.size()))
         return {};
-    return QStringLiteral("w=%1").arg(double(m_w[size_t(t)]), 0, 'f', 3);
+    return tr("w=%1").arg(double(m_w[size_t(t)]), 0, 'f', 3);
 }
 
 } // namespace spooflens::ui

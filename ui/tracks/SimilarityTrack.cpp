@@ -2,23 +2,25 @@
 
 #include "ui/tracks/FrameRegions.h"
 
+#include "core/audio/FrameGrid.h"
+
 #include <cmath>
 
 namespace spooflens::ui {
 
 SimilarityTrack::SimilarityTrack(QWidget* parent) : Track(parent)
 {
-    yAxis->setLabel(QStringLiteral("cosine"));
+    yAxis->setLabel(tr("cosine"));
     yAxis->setRange(-1.05, 1.05);
     yAxis->ticker()->setTickCount(4);
     m_spoof = addGraph();
-    m_spoof->setName(QStringLiteral("to spoof prototype"));
+    m_spoof->setName(tr("to spoof prototype"));
     m_spoof->setPen(QPen(QColor(210, 40, 40), 1.3));
     m_bonafide = addGraph();
-    m_bonafide->setName(QStringLiteral("to bona fide prototype"));
+    m_bonafide->setName(tr("to bona fide prototype"));
     m_bonafide->setPen(QPen(QColor(20, 140, 60), 1.3));
     m_diff = addGraph();
-    m_diff->setName(QStringLiteral("difference (bona fide − spoof)"));
+    m_diff->setName(tr("difference (bona fide − spoof)"));
     m_diff->setPen(QPen(QColor(60, 60, 60), 1, Qt::DotLine));
     legend->setVisible(true);
     legend->setRowSpacing(0);
@@ -30,7 +32,7 @@ SimilarityTrack::SimilarityTrack(QWidget* parent) : Track(parent)
     legend->setFillOrder(QCPLegend::foColumnsFirst);
     legend->setWrap(3);
     axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignRight | Qt::AlignTop);
-    setTitle(QStringLiteral("Prototype similarity, cosine −1…1 per 20 ms frame (no explanation yet)"));
+    setTitle(tr("Prototype similarity, cosine −1…1 per 20 ms frame (no explanation yet)"));
 }
 
 void SimilarityTrack::setData(const core::Stage2Track& track, const QString& label)
@@ -40,7 +42,7 @@ void SimilarityTrack::setData(const core::Stage2Track& track, const QString& lab
     const int n = int(std::min(m_simSpoof.size(), m_simBonafide.size()));
     QVector<double> t(n), s(n), b(n), d(n);
     for (int i = 0; i < n; ++i) {
-        t[i] = frameCentre(i);
+        t[i] = core::frameCentreSeconds(i);
         s[i] = m_simSpoof[size_t(i)];
         b[i] = m_simBonafide[size_t(i)];
         d[i] = b[i] - s[i];
@@ -48,7 +50,7 @@ void SimilarityTrack::setData(const core::Stage2Track& track, const QString& lab
     m_spoof->setData(t, s, true);
     m_bonafide->setData(t, b, true);
     m_diff->setData(t, d, true);
-    setTitle(QStringLiteral("Prototype similarity: cosine of h(t) to each prototype, per 20 ms frame · %1").arg(label));
+    setTitle(tr("Prototype similarity: cosine of h(t) to each prototype, per 20 ms frame · %1").arg(label));
     replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -72,10 +74,10 @@ QString SimilarityTrack::readout(double seconds) const
 {
     if (m_simSpoof.empty())
         return {};
-    const long t = std::lround((seconds * 16000.0 - 200.0) / 320.0);
-    if (t < 0 || t >= long(m_simSpoof.size()) || t >= long(m_simBonafide.size()))
+    const int64_t t = core::frameAt(seconds);
+    if (t < 0 || t >= int64_t(m_simSpoof.size()) || t >= int64_t(m_simBonafide.size()))
         return {};
-    return QStringLiteral("cos spoof=%1 bona fide=%2")
+    return tr("cos spoof=%1 bona fide=%2")
         .arg(double(m_simSpoof[size_t(t)]), 0, 'f', 3)
         .arg(double(m_simBonafide[size_t(t)]), 0, 'f', 3);
 }

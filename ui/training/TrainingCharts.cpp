@@ -13,7 +13,7 @@ namespace spooflens::ui {
 
 namespace {
 
-// Order and colours of the four objective terms (spec: contrastive, bona fide
+// Order and colours of the four objective terms (docs/stage2.md §5: contrastive, bona fide
 // regulariser, temporal smoothness, sparsity).
 const std::array<const char*, 4> kTerms = {"contrastive", "bonafide_reg", "smooth", "sparsity"};
 const std::array<const char*, 4> kTermLabels = {"contrastive", "bona fide reg.", "smoothness", "sparsity"};

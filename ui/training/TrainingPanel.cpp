@@ -549,7 +549,7 @@ void TrainingPanel::updateStatus()
         if (e.collapseMean)
             warn << tr("COLLAPSE (epoch %1): importance collapsed to ~0 everywhere (mean w = %2 < %3). "
                        "This is the seed objective's trivial minimum: every term shrinks as w \u2192 0, so "
-                       "w = 0 minimises the loss (see spec, stage2.md). Explanations from this checkpoint are "
+                       "w = 0 minimises the loss (see docs/stage2.md §5). Explanations from this checkpoint are "
                        "meaningless.")
                         .arg(e.epoch)
                         .arg(e.importanceMean, 0, 'g', 3)

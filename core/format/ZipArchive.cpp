@@ -1,4 +1,4 @@
-#include "core/checkpoint/ZipArchive.h"
+#include "core/format/ZipArchive.h"
 
 #include "core/Error.h"
 

@@ -1,6 +1,7 @@
-#include "core/checkpoint/Unpickler.h"
+#include "core/format/PickleReader.h"
 
 #include "core/Error.h"
+#include "core/format/PickleOpcodes.h"
 
 #include <cstring>
 #include <deque>
@@ -9,93 +10,27 @@
 
 namespace spooflens::core {
 
-size_t storageElementSize(StorageDtype dtype)
-{
-    switch (dtype) {
-    case StorageDtype::Float64:
-    case StorageDtype::Int64:
-        return 8;
-    case StorageDtype::Float32:
-    case StorageDtype::Int32:
-        return 4;
-    case StorageDtype::Float16:
-    case StorageDtype::BFloat16:
-    case StorageDtype::Int16:
-        return 2;
-    case StorageDtype::Int8:
-    case StorageDtype::UInt8:
-    case StorageDtype::Bool:
-        return 1;
-    }
-    return 1;
-}
-
 namespace {
 
-struct StorageTypeInfo {
-    const char* typeName;
-    const char* dtypeName;
-    StorageDtype dtype;
-};
-constexpr StorageTypeInfo kStorageTypes[] = {
-    {"FloatStorage", "float32", StorageDtype::Float32},   {"DoubleStorage", "float64", StorageDtype::Float64},
-    {"HalfStorage", "float16", StorageDtype::Float16},    {"BFloat16Storage", "bfloat16", StorageDtype::BFloat16},
-    {"LongStorage", "int64", StorageDtype::Int64},        {"IntStorage", "int32", StorageDtype::Int32},
-    {"ShortStorage", "int16", StorageDtype::Int16},       {"CharStorage", "int8", StorageDtype::Int8},
-    {"ByteStorage", "uint8", StorageDtype::UInt8},        {"BoolStorage", "bool", StorageDtype::Bool},
-};
+using namespace pickle;
 
-const StorageTypeInfo& typeInfo(StorageDtype dtype)
-{
-    for (const StorageTypeInfo& t : kStorageTypes)
-        if (t.dtype == dtype)
-            return t;
-    return kStorageTypes[0];
-}
-
-} // namespace
-
-const char* storageTypeName(StorageDtype dtype) { return typeInfo(dtype).typeName; }
-const char* storageDtypeName(StorageDtype dtype) { return typeInfo(dtype).dtypeName; }
-
-int64_t TensorDesc::numel() const
-{
-    int64_t n = 1;
-    for (int64_t s : sizes)
-        n *= s;   // validated (overflow-checked) when the descriptor was built
-    return n;
-}
-
-bool TensorDesc::isContiguous() const
-{
-    int64_t expected = 1;
-    for (size_t d = sizes.size(); d-- > 0;) {
-        if (sizes[d] == 1)
-            continue;
-        if (sizes[d] == 0)
-            return true;
-        if (strides[d] != expected)
-            return false;
-        expected *= sizes[d];
-    }
-    return true;
-}
-
-namespace {
-
-// Pickle opcodes (protocol 2 and the ones we recognise only to name them).
-enum Op : unsigned char {
-    MARK = '(', STOP = '.', POP = '0', POP_MARK = '1', DUP = '2', FLOAT = 'F', INT = 'I', BININT = 'J',
-    BININT1 = 'K', LONG = 'L', BININT2 = 'M', NONE = 'N', PERSID = 'P', BINPERSID = 'Q', REDUCE = 'R',
-    STRING = 'S', BINSTRING = 'T', SHORT_BINSTRING = 'U', UNICODE = 'V', BINUNICODE = 'X', APPEND = 'a',
-    BUILD = 'b', GLOBAL = 'c', DICT = 'd', EMPTY_DICT = '}', APPENDS = 'e', GET = 'g', BINGET = 'h',
-    INST = 'i', LONG_BINGET = 'j', LIST = 'l', EMPTY_LIST = ']', OBJ = 'o', PUT = 'p', BINPUT = 'q',
-    LONG_BINPUT = 'r', SETITEM = 's', TUPLE = 't', EMPTY_TUPLE = ')', SETITEMS = 'u', BINFLOAT = 'G',
-    PROTO = 0x80, NEWOBJ = 0x81, EXT1 = 0x82, EXT2 = 0x83, EXT4 = 0x84, TUPLE1 = 0x85, TUPLE2 = 0x86,
-    TUPLE3 = 0x87, NEWTRUE = 0x88, NEWFALSE = 0x89, LONG1 = 0x8a, LONG4 = 0x8b, STACK_GLOBAL = 0x93,
-};
-
+// The allow-list of docs/detector.md §5.3. GLOBAL resolves a name to one of
+// these symbols (anything else is refused by name, before any effect); what
+// each may do is decided where REDUCE and BUILD apply it. To allow another
+// global, add an enumerator, a row below and its case in reduce()/build.
 enum class Global { None, OrderedDict, RebuildTensorV2, RebuildParameter, StorageType };
+
+struct AllowedGlobal {
+    const char* module;
+    const char* name;
+    Global global;
+};
+constexpr AllowedGlobal kAllowedGlobals[] = {
+    {"collections", "OrderedDict", Global::OrderedDict},
+    {"torch._utils", "_rebuild_tensor_v2", Global::RebuildTensorV2},
+    {"torch._utils", "_rebuild_parameter", Global::RebuildParameter},
+    // torch.<Type>Storage (Global::StorageType): the storage table of core/format/PickleValue.cpp.
+};
 
 struct Node {
     enum class Kind { None, Bool, Int, Float, String, Tuple, List, Dict, Tensor, Global, Storage };
@@ -248,20 +183,12 @@ private:
     {
         Node* g = make(Node::Kind::Global);
         g->s = module + "." + name;
-        if (module == "collections" && name == "OrderedDict") {
-            g->global = Global::OrderedDict;
-        } else if (module == "torch._utils" && name == "_rebuild_tensor_v2") {
-            g->global = Global::RebuildTensorV2;
-        } else if (module == "torch._utils" && name == "_rebuild_parameter") {
-            g->global = Global::RebuildParameter;
-        } else if (module == "torch") {
-            for (const StorageTypeInfo& t : kStorageTypes) {
-                if (name == t.typeName) {
-                    g->global = Global::StorageType;
-                    g->tensor.dtype = t.dtype;
-                }
-            }
+        for (const AllowedGlobal& a : kAllowedGlobals) {
+            if (module == a.module && name == a.name)
+                g->global = a.global;
         }
+        if (module == "torch" && storageDtypeFromTypeName(name, &g->tensor.dtype))
+            g->global = Global::StorageType;
         if (g->global == Global::None)
             forbidden(module, name);
         return g;
@@ -706,169 +633,6 @@ PickleValue Machine::run()
     corrupt("unexpected end of data (no STOP opcode)");
 }
 
-// ---------------------------------------------------------------- writer
-
-class Writer {
-public:
-    std::string out;
-
-    void op(unsigned char c) { out.push_back(char(c)); }
-    void le(uint64_t v, size_t n)
-    {
-        for (size_t k = 0; k < n; ++k)
-            out.push_back(char((v >> (8 * k)) & 0xff));
-    }
-    void global(const char* module, const char* name)
-    {
-        op(GLOBAL);
-        out += module;
-        out.push_back('\n');
-        out += name;
-        out.push_back('\n');
-    }
-    void str(const std::string& s)
-    {
-        op(BINUNICODE);
-        le(s.size(), 4);
-        out += s;
-    }
-    void integer(int64_t v)
-    {
-        if (v >= 0 && v < 256) {
-            op(BININT1);
-            le(uint64_t(v), 1);
-        } else if (v >= 0 && v < 65536) {
-            op(BININT2);
-            le(uint64_t(v), 2);
-        } else if (v >= std::numeric_limits<int32_t>::min() && v <= std::numeric_limits<int32_t>::max()) {
-            op(BININT);
-            le(uint64_t(uint32_t(int32_t(v))), 4);
-        } else {
-            // Minimal two's complement, as Python's encode_long does.
-            uint64_t u;
-            std::memcpy(&u, &v, sizeof u);
-            size_t n = 8;
-            while (n > 1) {
-                const unsigned char topByte = (u >> (8 * (n - 1))) & 0xff;
-                const unsigned char nextSign = (u >> (8 * (n - 2) + 7)) & 1;
-                if ((topByte == 0x00 && nextSign == 0) || (topByte == 0xff && nextSign == 1))
-                    --n;
-                else
-                    break;
-            }
-            op(LONG1);
-            le(n, 1);
-            le(u, n);
-        }
-    }
-    void tuple(const std::vector<int64_t>& v)
-    {
-        if (v.empty()) {
-            op(EMPTY_TUPLE);
-            return;
-        }
-        if (v.size() > 3)
-            op(MARK);
-        for (int64_t x : v)
-            integer(x);
-        op(v.size() > 3 ? static_cast<unsigned char>(TUPLE) : static_cast<unsigned char>(TUPLE1 + v.size() - 1));
-    }
-    void entries(const std::vector<std::pair<PickleValue, PickleValue>>& e)
-    {
-        for (size_t start = 0; start < e.size(); start += 1000) {
-            op(MARK);
-            for (size_t k = start; k < std::min(e.size(), start + 1000); ++k) {
-                value(e[k].first);
-                value(e[k].second);
-            }
-            op(SETITEMS);
-        }
-    }
-    void value(const PickleValue& v)
-    {
-        switch (v.kind) {
-        case PickleValue::Kind::None:
-            op(NONE);
-            break;
-        case PickleValue::Kind::Bool:
-            op(v.b ? NEWTRUE : NEWFALSE);
-            break;
-        case PickleValue::Kind::Int:
-            integer(v.i);
-            break;
-        case PickleValue::Kind::Float: {
-            op(BINFLOAT);
-            uint64_t u;
-            std::memcpy(&u, &v.f, sizeof u);
-            for (int k = 7; k >= 0; --k)
-                out.push_back(char((u >> (8 * k)) & 0xff));
-            break;
-        }
-        case PickleValue::Kind::String:
-            str(v.s);
-            break;
-        case PickleValue::Kind::Tuple:
-            if (v.items.empty()) {
-                op(EMPTY_TUPLE);
-            } else {
-                if (v.items.size() > 3)
-                    op(MARK);
-                for (const PickleValue& c : v.items)
-                    value(c);
-                op(v.items.size() > 3 ? static_cast<unsigned char>(TUPLE) : static_cast<unsigned char>(TUPLE1 + v.items.size() - 1));
-            }
-            break;
-        case PickleValue::Kind::List:
-            op(EMPTY_LIST);
-            for (size_t start = 0; start < v.items.size(); start += 1000) {
-                op(MARK);
-                for (size_t k = start; k < std::min(v.items.size(), start + 1000); ++k)
-                    value(v.items[k]);
-                op(APPENDS);
-            }
-            break;
-        case PickleValue::Kind::Dict:
-            if (v.ordered) {
-                global("collections", "OrderedDict");
-                op(EMPTY_TUPLE);
-                op(REDUCE);
-            } else {
-                op(EMPTY_DICT);
-            }
-            entries(v.entries);
-            if (v.ordered && !v.attributes.empty()) {
-                op(EMPTY_DICT);
-                entries(v.attributes);
-                op(BUILD);
-            }
-            break;
-        case PickleValue::Kind::Tensor: {
-            const TensorDesc& t = v.tensor;
-            global("torch._utils", "_rebuild_tensor_v2");
-            op(MARK);
-            op(MARK);
-            str("storage");
-            global("torch", storageTypeName(t.dtype));
-            str(t.storageKey);
-            str("cpu");
-            integer(t.storageNumel);
-            op(TUPLE);
-            op(BINPERSID);
-            integer(t.offset);
-            tuple(t.sizes);
-            tuple(t.strides);
-            op(t.requiresGrad ? NEWTRUE : NEWFALSE);
-            global("collections", "OrderedDict");
-            op(EMPTY_TUPLE);
-            op(REDUCE);
-            op(TUPLE);
-            op(REDUCE);
-            break;
-        }
-        }
-    }
-};
-
 } // namespace
 
 PickleValue unpickle(const unsigned char* data, size_t size, const std::string& file, const std::string& what,
@@ -876,16 +640,6 @@ PickleValue unpickle(const unsigned char* data, size_t size, const std::string& 
 {
     Machine m(data, size, file, what, limits);
     return m.run();
-}
-
-std::string pickleToString(const PickleValue& root)
-{
-    Writer w;
-    w.op(PROTO);
-    w.op(2);
-    w.value(root);
-    w.op(STOP);
-    return std::move(w.out);
 }
 
 } // namespace spooflens::core

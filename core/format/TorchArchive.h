@@ -1,13 +1,13 @@
 #pragma once
 // The torch-free half of reading a torch.save file: locate the archive
 // folder, check `byteorder`, unpickle `data.pkl` with the restricted
-// unpickler, and check that every storage the pickle names exists as a record
-// of exactly numel x element-size bytes (spec detector.md §5.1-5.3).
+// reader (PickleReader.h), and check that every storage the pickle names exists as a record
+// of exactly numel x element-size bytes (docs/detector.md §5.1-5.3).
 // Checkpoint.cpp then reads the records into tensors.
 //
 // Thread-safety: stateless functions; safe to call concurrently.
-#include "core/checkpoint/Unpickler.h"
-#include "core/checkpoint/ZipArchive.h"
+#include "core/format/PickleReader.h"
+#include "core/format/ZipArchive.h"
 
 #include <map>
 #include <string>

@@ -1,8 +1,7 @@
-#include "core/checkpoint/Npy.h"
+#include "core/format/Npy.h"
 
 #include "core/Error.h"
-
-#include <zip.h>
+#include "core/format/ZipArchive.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -153,13 +152,6 @@ NpyArray decodeNpy(const unsigned char* bytes, size_t size, const std::string& w
     return a;
 }
 
-struct ZipCloser {
-    void operator()(zip_t* z) const { zip_discard(z); }
-};
-struct ZipFileCloser {
-    void operator()(zip_file_t* f) const { zip_fclose(f); }
-};
-
 } // namespace
 
 NpyArray readNpy(const std::string& path)
@@ -175,47 +167,16 @@ NpyArray readNpy(const std::string& path)
 
 std::map<std::string, NpyArray> readNpz(const std::string& path)
 {
-    int err = 0;
-    std::unique_ptr<zip_t, ZipCloser> z(zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &err));
-    if (!z) {
-        zip_error_t ze;
-        zip_error_init_with_code(&ze, err);
-        const std::string why = zip_error_strerror(&ze);
-        zip_error_fini(&ze);
-        throw CheckpointError(path + ": cannot open as .npz (ZIP): " + why);
-    }
+    const ZipArchive zip = ZipArchive::openFile(path);
     std::map<std::string, NpyArray> out;
-    const zip_int64_t count = zip_get_num_entries(z.get(), 0);
-    for (zip_int64_t i = 0; i < count; ++i) {
-        zip_stat_t st;
-        zip_stat_init(&st);
-        if (zip_stat_index(z.get(), zip_uint64_t(i), 0, &st) != 0 || !(st.valid & ZIP_STAT_NAME) ||
-            !(st.valid & ZIP_STAT_SIZE))
-            throw CheckpointError(path + ": cannot read entry #" + std::to_string(i));
-        const std::string name = st.name;
+    for (const ZipEntry& entry : zip.entries()) {
+        const std::string& name = entry.name;
         const std::string where = path + ": entry '" + name + "'";
         if (name.size() < 4 || name.compare(name.size() - 4, 4, ".npy") != 0)
             throw CheckpointError(where + " is not a .npy file");
-        if (st.size > (uint64_t(1) << 34))
+        if (entry.uncompressedSize > (uint64_t(1) << 34))
             throw CheckpointError(where + " is too large");
-        std::unique_ptr<zip_file_t, ZipFileCloser> f(zip_fopen_index(z.get(), zip_uint64_t(i), 0));
-        if (!f)
-            throw CheckpointError(where + ": cannot open: " + zip_strerror(z.get()));
-        std::vector<unsigned char> bytes(st.size);
-        zip_uint64_t done = 0;
-        while (done < st.size) {
-            const zip_int64_t n = zip_fread(f.get(), bytes.data() + done, st.size - done);
-            if (n < 0)
-                throw CheckpointError(where + ": read failed (" + std::string(zip_file_strerror(f.get())) + ")");
-            if (n == 0)
-                throw CheckpointError(where + ": truncated");
-            done += zip_uint64_t(n);
-        }
-        // libzip verifies the CRC once the whole entry has been read; one more
-        // read at the end reports a mismatch.
-        char extra;
-        if (zip_fread(f.get(), &extra, 1) != 0)
-            throw CheckpointError(where + ": corrupt (CRC mismatch or trailing data)");
+        const std::vector<unsigned char> bytes = zip.readEntry(entry, /*verifyCrc=*/true);
         out.emplace(name.substr(0, name.size() - 4), decodeNpy(bytes.data(), bytes.size(), where));
     }
     return out;

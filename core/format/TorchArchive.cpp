@@ -1,37 +1,12 @@
-#include "core/checkpoint/TorchArchive.h"
+#include "core/format/TorchArchive.h"
 
 #include "core/Error.h"
 
-#include <functional>
 
 namespace spooflens::core {
 namespace {
 
 constexpr uint64_t kMaxPickleBytes = uint64_t(1) << 30;
-
-void collectTensors(const PickleValue& v, const std::function<void(const TensorDesc&)>& visit)
-{
-    switch (v.kind) {
-    case PickleValue::Kind::Tensor:
-        visit(v.tensor);
-        break;
-    case PickleValue::Kind::Tuple:
-    case PickleValue::Kind::List:
-        for (const PickleValue& c : v.items)
-            collectTensors(c, visit);
-        break;
-    case PickleValue::Kind::Dict:
-        for (const auto& [k, c] : v.entries) {
-            collectTensors(k, visit);
-            collectTensors(c, visit);
-        }
-        for (const auto& [k, c] : v.attributes)
-            collectTensors(c, visit);
-        break;
-    default:
-        break;
-    }
-}
 
 std::string trimmed(const std::vector<unsigned char>& bytes)
 {
@@ -77,7 +52,7 @@ TorchArchive parseTorchArchive(const ZipArchive& zip, const std::string& file)
     const std::vector<unsigned char> pickle = zip.readEntry(*pkl);
     out.root = unpickle(pickle.data(), pickle.size(), file, "data.pkl");
 
-    collectTensors(out.root, [&](const TensorDesc& t) {
+    forEachTensor(out.root, [&](const TensorDesc& t) {
         if (out.records.count(t.storageKey))
             return;
         const std::string name = prefix + "data/" + t.storageKey;

@@ -1,0 +1,210 @@
+#include "core/explain/ExplanationIO.h"
+
+#include "core/audio/AudioFile.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace spooflens::core {
+
+namespace {
+
+using nlohmann::json;
+
+json trackJson(const Stage2Track& t)
+{
+    return json{{"xai", t.xaiPath},
+                {"run", t.runName},
+                {"prototype_mode", t.prototypeMode},
+                {"detector_sha256", t.detectorSha256},
+                {"detector_mismatch", t.detectorMismatch},
+                {"importance", t.importance},
+                {"sim_spoof", t.simSpoof},
+                {"sim_bonafide", t.simBonafide},
+                {"utterance_sim", {{"spoof", t.uttSimSpoof}, {"bonafide", t.uttSimBonafide}}},
+                {"total_importance", t.totalImportance},
+                {"importance_spread", t.importanceSpread},
+                {"predicted_class", t.predictedClass}};
+}
+
+json attributionJson(const Attribution& a)
+{
+    json j{{"method", a.method},
+           {"source", a.source},
+           {"values", a.values},
+           {"backend_passes", a.backendPasses},
+           {"seconds", a.seconds}};
+    if (!std::isnan(a.completenessGap))
+        j["completeness_gap"] = a.completenessGap;
+    if (!std::isnan(a.targetDelta))
+        j["target_delta"] = a.targetDelta;
+    return j;
+}
+
+struct Region {
+    int64_t first = 0, last = 0;
+    float peak = 0;
+};
+
+std::vector<Region> regionsOf(const std::vector<bool>& on, const std::vector<float>& values)
+{
+    std::vector<Region> out;
+    const int64_t n = int64_t(on.size());
+    for (int64_t t = 0; t < n;) {
+        if (!on[size_t(t)]) {
+            ++t;
+            continue;
+        }
+        Region r;
+        r.first = t;
+        r.peak = values[size_t(t)];
+        while (t < n && on[size_t(t)]) {
+            r.peak = std::max(r.peak, values[size_t(t)]);
+            ++t;
+        }
+        r.last = t - 1;
+        out.push_back(r);
+    }
+    return out;
+}
+
+void writeRegions(std::ostream& out, const std::vector<Region>& regions, const std::string& label)
+{
+    const double halfHop = double(kHopSamples) / 2.0 / kSampleRate;
+    char buf[96];
+    for (const Region& r : regions) {
+        std::snprintf(buf, sizeof buf, "%.6f\t%.6f\t", std::max(0.0, frameCentreSeconds(r.first) - halfHop),
+                      frameCentreSeconds(r.last) + halfHop);
+        out << buf << label;
+        std::snprintf(buf, sizeof buf, " (peak %.4g)\n", double(r.peak));
+        out << buf;
+    }
+}
+
+} // namespace
+
+std::string explanationToJson(const Explanation& e, int indent)
+{
+    std::vector<double> time;
+    for (int64_t t = 0; t < e.frames; ++t)
+        time.push_back(frameCentreSeconds(t));
+    json j{{"path", e.path},
+           {"hop_s", e.hopSeconds},
+           {"frames", e.frames},
+           {"samples", e.samples},
+           {"cut", e.cut},
+           {"time_s", time},
+           {"detector", {{"score", e.score}, {"logits", {e.logits[0], e.logits[1]}}, {"windowed", e.windowed}}}};
+    if (e.windowed)
+        j["detector"]["windows"] =
+            json{{"start_s", e.windowStartSeconds}, {"end_s", e.windowEndSeconds}, {"score", e.windowScores}};
+    if (!e.tracks.empty()) {
+        // The first module at the top level (the keys of `explain --json` before attributions existed).
+        const Stage2Track& t = e.tracks.front();
+        j["importance"] = t.importance;
+        j["sim_spoof"] = t.simSpoof;
+        j["sim_bonafide"] = t.simBonafide;
+        j["utterance_sim"] = {{"spoof", t.uttSimSpoof}, {"bonafide", t.uttSimBonafide}};
+        j["xai"] = {{"path", t.xaiPath},
+                    {"prototype_mode", t.prototypeMode},
+                    {"detector_sha256", t.detectorSha256},
+                    {"detector_mismatch", t.detectorMismatch}};
+    }
+    json tracks = json::array();
+    for (const Stage2Track& t : e.tracks)
+        tracks.push_back(trackJson(t));
+    j["tracks"] = tracks;
+    json attributions = json::array();
+    for (const Attribution& a : e.attributions)
+        attributions.push_back(attributionJson(a));
+    j["attributions"] = attributions;
+    if (!e.faithfulness.empty()) {
+        json curves = json::array();
+        for (size_t i = 0; i < e.faithfulness.size(); ++i) {
+            const FaithfulnessCurves& c = e.faithfulness[i];
+            json cj{{"fractions", c.fractions},
+                    {"deletion", c.deletion},
+                    {"insertion", c.insertion},
+                    {"deletion_auc", c.deletionAuc},
+                    {"insertion_auc", c.insertionAuc}};
+            if (i < e.attributions.size()) {
+                cj["method"] = e.attributions[i].method;
+                cj["source"] = e.attributions[i].source;
+            }
+            curves.push_back(cj);
+        }
+        j["faithfulness"] = curves;
+    }
+    return j.dump(indent);
+}
+
+std::string attributionColumnName(const Attribution& a)
+{
+    const std::string name = a.method + ":" + a.source;
+    if (name.find_first_of(",\"\n") == std::string::npos)
+        return name;
+    std::string quoted = "\"";
+    for (char c : name) {
+        if (c == '"')
+            quoted += '"';
+        quoted += c;
+    }
+    return quoted + "\"";
+}
+
+void writeExplanationCsv(std::ostream& out, const Explanation& e)
+{
+    const Stage2Track* first = e.tracks.empty() ? nullptr : &e.tracks.front();
+    out << "time_s";
+    if (first)
+        out << ",importance,sim_spoof,sim_bonafide";
+    for (const Attribution& a : e.attributions)
+        out << ',' << attributionColumnName(a);
+    out << '\n';
+    char buf[48];
+    const auto value = [&](const std::vector<float>& v, int64_t t) {
+        if (size_t(t) < v.size())
+            std::snprintf(buf, sizeof buf, ",%.9g", double(v[size_t(t)]));
+        else
+            std::snprintf(buf, sizeof buf, ",");
+        out << buf;
+    };
+    for (int64_t t = 0; t < e.frames; ++t) {
+        std::snprintf(buf, sizeof buf, "%.3f", frameCentreSeconds(t));
+        out << buf;
+        if (first) {
+            value(first->importance, t);
+            value(first->simSpoof, t);
+            value(first->simBonafide, t);
+        }
+        for (const Attribution& a : e.attributions)
+            value(a.values, t);
+        out << '\n';
+    }
+}
+
+void writeExplanationLabels(std::ostream& out, const Explanation& e, const LabelOptions& options)
+{
+    char buf[64];
+    for (const Stage2Track& t : e.tracks) {
+        std::vector<bool> on(t.importance.size());
+        for (size_t i = 0; i < on.size(); ++i)
+            on[i] = t.importance[i] > options.importanceThreshold;
+        std::snprintf(buf, sizeof buf, " w>%g", options.importanceThreshold);
+        writeRegions(out, regionsOf(on, t.importance), t.runName + buf);
+    }
+    for (const Attribution& a : e.attributions) {
+        const std::vector<int64_t> order = attributionOrder(a.values);
+        const size_t k = std::min(order.size(), size_t(std::llround(options.topFraction * double(a.values.size()))));
+        std::vector<bool> on(a.values.size(), false);
+        for (size_t i = 0; i < k; ++i)
+            on[size_t(order[i])] = true;
+        std::snprintf(buf, sizeof buf, " top %g%%", options.topFraction * 100.0);
+        writeRegions(out, regionsOf(on, a.values), a.method + ":" + a.source + buf);
+    }
+}
+
+} // namespace spooflens::core
