@@ -3,6 +3,7 @@
 #include "core/Error.h"
 #include "core/util/FileCheck.h"
 #include "core/stage2/PrototypeManager.h"
+#include "core/stage2/Stage2Objective.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -64,11 +65,15 @@ const std::vector<std::pair<std::string, std::vector<std::pair<std::string, Fiel
           {"pretrained_checkpoint", field(&C::pretrainedCheckpoint, "string")},
           {"detector_config", field(&C::detectorConfig, "string")},
           {"prototype_mode", field(&C::prototypeMode, "string")},
+          {"objective", field(&C::objective, "string")},
           {"importance_hidden_dim", field(&C::importanceHiddenDim, "integer")},
           {"temperature", field(&C::temperature, "number")},
           {"lambda_bonafide_reg", field(&C::lambdaBonafideReg, "number")},
           {"lambda_temporal_smooth", field(&C::lambdaTemporalSmooth, "number")},
           {"lambda_sparsity", field(&C::lambdaSparsity, "number")},
+          {"lambda_prior", field(&C::lambdaPrior, "number")},
+          {"importance_prior_bonafide", field(&C::importancePriorBonafide, "number")},
+          {"importance_budget_spoof", field(&C::importanceBudgetSpoof, "number")},
           {"ema_momentum", field(&C::emaMomentum, "number")},
           {"dropout", field(&C::dropout, "number")},
           {"emb_size", field(&C::embSize, "integer")},
@@ -86,7 +91,8 @@ const std::vector<std::pair<std::string, std::vector<std::pair<std::string, Fiel
           {"device", field(&C::device, "string")},
           {"threads", field(&C::threads, "integer")},
           {"collapse_mean_threshold", field(&C::collapseMeanThreshold, "number")},
-          {"collapse_spread_threshold", field(&C::collapseSpreadThreshold, "number")}}},
+          {"collapse_spread_threshold", field(&C::collapseSpreadThreshold, "number")},
+          {"collapse_saturation_threshold", field(&C::collapseSaturationThreshold, "number")}}},
         {"data",
          {{"name", field(&C::dataName, "string")},
           {"database_path", field(&C::databasePath, "string")},
@@ -232,6 +238,7 @@ TrainConfig TrainConfig::fromOverrides(const std::vector<std::string>& overrides
 void TrainConfig::validate() const
 {
     parsePrototypeMode(prototypeMode);
+    parseStage2Objective(objective);
     auto require = [](bool ok, const std::string& msg) {
         if (!ok)
             throw ConfigError(msg);
@@ -240,6 +247,12 @@ void TrainConfig::validate() const
     // naming the key instead of an allocation failure deep in the trainer.
     require(importanceHiddenDim >= 2 && importanceHiddenDim <= 65536, "model.importance_hidden_dim must be in 2 .. 65536");
     require(std::isfinite(temperature) && temperature > 0, "model.temperature must be a finite number > 0");
+    require(lambdaPrior >= 0, "model.lambda_prior must be >= 0");
+    require(importancePriorBonafide > 0 && importancePriorBonafide < 1,
+            "model.importance_prior_bonafide must be in (0, 1)");
+    require(importanceBudgetSpoof > 0 && importanceBudgetSpoof < 1, "model.importance_budget_spoof must be in (0, 1)");
+    require(collapseSaturationThreshold > 0 && collapseSaturationThreshold <= 1,
+            "training.collapse_saturation_threshold must be in (0, 1]");
     require(emaMomentum >= 0 && emaMomentum <= 1, "model.ema_momentum must be in [0, 1]");
     require(dropout >= 0 && dropout < 1, "model.dropout must be in [0, 1)");
     require(batchSize >= 1 && batchSize <= 4096, "training.batch_size must be in 1 .. 4096");

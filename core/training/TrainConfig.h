@@ -14,11 +14,17 @@ struct TrainConfig {
     std::string pretrainedCheckpoint;      ///< the frozen detector (.pth)
     std::string detectorConfig;            ///< optional detector YAML
     std::string prototypeMode = "ema";     ///< ema | fixed | learnable
+    /// seed | attention_mil | weak_frame (docs/stage2-objective.md); the seed
+    /// objective is kept for ablation, the default has no trivial minimum.
+    std::string objective = "weak_frame";
     int64_t importanceHiddenDim = 256;
     double temperature = 0.07;
     double lambdaBonafideReg = 0.1;
     double lambdaTemporalSmooth = 0.1;
     double lambdaSparsity = 0.01;
+    double lambdaPrior = 1.0;              ///< new objectives: weight of the importance priors
+    double importancePriorBonafide = 0.05; ///< new objectives: rho_b, low uniform w on bona fide frames
+    double importanceBudgetSpoof = 0.3;    ///< attention_mil: rho_s, target mean w of a spoof utterance
     double emaMomentum = 0.99;
     double dropout = 0.1;
     // Detector-shape keys of the seed's file, checked against the checkpoint when set (0 = unset).
@@ -35,6 +41,7 @@ struct TrainConfig {
     int64_t threads = 0;                   ///< 0 = all cores
     double collapseMeanThreshold = 1e-3;   ///< collapse if mean w below this
     double collapseSpreadThreshold = 1e-3; ///< ... or the spread of w across frames below this
+    double collapseSaturationThreshold = 0.99; ///< saturated if mean w above this (w ≈ 1 everywhere)
 
     // data.*
     std::string dataName;                  ///< informative (seed key)

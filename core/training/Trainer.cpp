@@ -7,6 +7,7 @@
 #include "core/stage2/Stage2Checkpoint.h"
 #include "core/stage2/Stage2Loss.h"
 #include "core/stage2/Stage2Model.h"
+#include "core/stage2/Stage2Objective.h"
 #include "core/training/FeatureCache.h"
 #include "core/training/Protocol.h"
 #include "core/training/RawBoost.h"
@@ -27,6 +28,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <numeric>
 #include <sstream>
@@ -450,7 +452,15 @@ TrainResult trainStage2(const TrainOptions& options)
     if (options.resume) {
         if (!fs::is_regular_file(lastPath))
             throw ConfigError(runDir + ": nothing to resume (no last.pth)");
-        cfg = TrainConfig::load((fs::path(runDir) / "config.yaml").string());
+        const std::string cfgPath = (fs::path(runDir) / "config.yaml").string();
+        cfg = TrainConfig::load(cfgPath);
+        {
+            // Runs written before `model.objective` existed were trained with the seed objective.
+            std::ifstream in(cfgPath);
+            const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            if (text.find("objective:") == std::string::npos)
+                cfg.objective = stage2ObjectiveName(Stage2Objective::Seed);
+        }
         resumeFile = readStage2File(lastPath);
         if (resumeFile.trainerState.kind == Value::Kind::None)
             throw CheckpointError(lastPath + ": no trainer state to resume from");
@@ -494,7 +504,10 @@ TrainResult trainStage2(const TrainOptions& options)
                                                            .weight_decay(cfg.weightDecay)
                                                            .betas({0.9, 0.999})
                                                            .eps(1e-8));
-    const Stage2LossWeights lw{cfg.temperature, cfg.lambdaBonafideReg, cfg.lambdaTemporalSmooth, cfg.lambdaSparsity};
+    const Stage2LossWeights lw{cfg.temperature,        cfg.lambdaBonafideReg,          cfg.lambdaTemporalSmooth,
+                               cfg.lambdaSparsity,     parseStage2Objective(cfg.objective), cfg.lambdaPrior,
+                               cfg.importancePriorBonafide, cfg.importanceBudgetSpoof};
+    log("objective " + cfg.objective + " (docs/stage2-objective.md), prototypes " + cfg.prototypeMode);
 
     TrainerState state;
     // The best epoch's weights and optimizer state, carried inside last.pth so
@@ -722,8 +735,12 @@ TrainResult trainStage2(const TrainOptions& options)
             m.importanceMean = nFrames > 0 ? sumW / nFrames : 0.0;
             m.importanceSpread = nVal > 0 ? sumSpread / nVal : 0.0;
         }
-        m.collapseMean = m.importanceMean < cfg.collapseMeanThreshold;
-        m.collapseSpread = m.importanceSpread < cfg.collapseSpreadThreshold;
+        const ImportanceHealth health = importanceHealth(
+            m.importanceMean, m.importanceSpread,
+            {cfg.collapseMeanThreshold, cfg.collapseSpreadThreshold, cfg.collapseSaturationThreshold});
+        m.collapseMean = health.collapsedToZero;
+        m.collapseSpread = health.flat;
+        m.saturated = health.saturated;
         m.learningRate = cfg.learningRate;
 
         const double monitored = useValForStopping ? m.val.total : m.train.total;
@@ -760,9 +777,11 @@ TrainResult trainStage2(const TrainOptions& options)
         j["importance_spread"] = m.importanceSpread;
         j["collapse"] = {{"mean_below_threshold", m.collapseMean},
                          {"spread_below_threshold", m.collapseSpread},
-                         {"collapsed", m.collapseMean || m.collapseSpread},
+                         {"saturated", m.saturated},
+                         {"collapsed", health.degenerate()},
                          {"mean_threshold", cfg.collapseMeanThreshold},
-                         {"spread_threshold", cfg.collapseSpreadThreshold}};
+                         {"spread_threshold", cfg.collapseSpreadThreshold},
+                         {"saturation_threshold", cfg.collapseSaturationThreshold}};
         j["lr"] = m.learningRate;
         j["seconds"] = m.seconds;
         j["best"] = m.best;
@@ -770,6 +789,7 @@ TrainResult trainStage2(const TrainOptions& options)
         j["best_val_loss"] = state.bestValLoss;
         j["bad_epochs"] = state.badEpochs;
         j["prototype_mode"] = cfg.prototypeMode;
+        j["objective"] = cfg.objective;
         m.json = j.dump();
 
         // Checkpoint first, then the log line: a kill in between leaves a
@@ -802,6 +822,7 @@ TrainResult trainStage2(const TrainOptions& options)
              << ")  w: mean " << std::setprecision(4) << m.importanceMean << " spread " << m.importanceSpread
              << "  sum w bona/spoof " << std::setprecision(2) << m.meanTotalImportanceBonafide << "/"
              << m.meanTotalImportanceSpoof << (m.collapseMean || m.collapseSpread ? "  COLLAPSE" : "")
+             << (m.saturated ? "  SATURATED" : "")
              << (m.best ? "  *best" : "") << "  " << std::setprecision(1) << m.seconds << " s";
         log(line.str());
         if (options.onEpoch)

@@ -1,6 +1,6 @@
 #pragma once
 // Stage 2 trainer: frozen detector -> (cached) SSL features -> Stage 2 module
-// trained with the seed objective. Used by `spooflens train` and the GUI.
+// trained with the configured objective (docs/stage2-objective.md). Used by `spooflens train` and the GUI.
 // Torch-free header.
 #include "core/training/TrainConfig.h"
 
@@ -25,6 +25,7 @@ struct EpochMetrics {
     double importanceSpread = 0;             ///< mean over val utterances of std_t w(t)
     bool collapseMean = false;               ///< importanceMean < threshold
     bool collapseSpread = false;             ///< importanceSpread < threshold
+    bool saturated = false;                  ///< importanceMean > saturation threshold (w ≈ 1 everywhere)
     double learningRate = 0;
     double seconds = 0;
     bool best = false;

@@ -162,13 +162,21 @@ private slots:
             const QJsonObject c = e["collapse"].toObject();
             QVERIFY(c["mean_below_threshold"].isBool());
             QVERIFY(c["spread_below_threshold"].isBool());
-            QCOMPARE(c["collapsed"].toBool(), c["mean_below_threshold"].toBool() || c["spread_below_threshold"].toBool());
+            QVERIFY(c["saturated"].isBool());
+            QCOMPARE(c["collapsed"].toBool(), c["mean_below_threshold"].toBool() || c["spread_below_threshold"].toBool()
+                                                  || c["saturated"].toBool());
+            QCOMPARE(c["saturated"].toBool(), e["importance_mean"].toDouble() > 0.99);
+            QCOMPARE(e["objective"].toString(), QStringLiteral("weak_frame"));
             QCOMPARE(c["mean_below_threshold"].toBool(), e["importance_mean"].toDouble() < 1e-3);
             QVERIFY(e["val"].toObject().contains("accuracy"));
             QVERIFY(e["mean_total_importance"].toObject().contains("bonafide"));
             QVERIFY(e["seconds"].toDouble() > 0);
             QCOMPARE(e["lr"].toDouble(), 1e-3);
         }
+        // The default objective (weak_frame) has no trivial minimum: no collapse on the demo.
+        QVERIFY2(!m.last()["collapse"].toObject()["collapsed"].toBool(),
+                 qPrintable(QString("mean w %1, spread %2").arg(m.last()["importance_mean"].toDouble())
+                                .arg(m.last()["importance_spread"].toDouble())));
         QCOMPARE(jsonl(m_runFull + "/steps.jsonl").size(), 5 * ((m_trainCount + 7) / 8));  // batch 8
         // A clear error for a bad key, naming key and line.
         const Run bad = cli({"train", "--config", m_demo + "/demo.yaml", "--set", "training.bach_size=3", "--out", path("bad")});
@@ -181,8 +189,8 @@ private slots:
         // A huge learning rate drives w to 0 (the seed objective's degenerate
         // minimum): collapse must be flagged, and patience 1 stops the run.
         const QString run = path("runCollapse");
-        const Run r = cli(QStringList(trainArgs(run, {"training.learning_rate=0.5", "training.patience=1",
-                                                      "training.num_epochs=8"})));
+        const Run r = cli(QStringList(trainArgs(run, {"model.objective=seed", "training.learning_rate=0.5",
+                                                      "training.patience=1", "training.num_epochs=8"})));
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY2(r.err.contains("early stopping"), qPrintable(r.err));
         const auto m = jsonl(run + "/metrics.jsonl");

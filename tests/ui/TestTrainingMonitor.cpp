@@ -182,6 +182,14 @@ private Q_SLOTS:
         QTRY_VERIFY(panel.collapseWarning().contains("collapsed to ~0 everywhere"));
         QVERIFY(panel.collapseWarning().contains("trivial minimum"));
         QVERIFY(panel.progressText().contains("epoch 2/3"));
+        // Saturation (w ≈ 1 everywhere) is flagged as well.
+        QByteArray saturated = epochLine(3, 0.3, false);
+        saturated.replace("\"importance_mean\":0.3", "\"importance_mean\":0.998");
+        saturated.replace("\"collapsed\":false", "\"saturated\":true,\"collapsed\":true,\"saturation_threshold\":0.99");
+        append(tmp.filePath("metrics.jsonl"), saturated);
+        QTRY_VERIFY(panel.collapseWarning().contains("SATURATED (epoch 3)"));
+        QVERIFY(panel.collapseWarning().contains("~1 everywhere"));
+        QVERIFY(!panel.collapseWarning().contains("collapsed to ~0"));
     }
 
     void formYamlSyncAndValidation()

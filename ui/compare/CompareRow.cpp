@@ -3,6 +3,7 @@
 #include "ui/tracks/ImportanceTrack.h"
 #include "ui/tracks/SimilarityTrack.h"
 
+#include "core/stage2/Stage2Objective.h"
 #include "core/training/TrainConfig.h"
 
 #include <QHBoxLayout>
@@ -73,21 +74,16 @@ QString CompareRow::summaryText(const core::Stage2Track& t)
 
 QString CompareRow::collapseText(const core::Stage2Track& t)
 {
-    // Same criteria and defaults as the trainer's per-epoch collapse flags, so
-    // the viewer and metrics.jsonl agree on what "collapsed" means.
-    const core::TrainConfig defaults;
+    // The trainer's rule and default thresholds (core importanceHealth), so the
+    // viewer and metrics.jsonl agree on what "collapsed" and "saturated" mean.
     if (t.importance.empty())
         return {};
+    const core::TrainConfig defaults;
+    const core::ImportanceHealthThresholds th{defaults.collapseMeanThreshold, defaults.collapseSpreadThreshold,
+                                              defaults.collapseSaturationThreshold};
     const double meanW = double(t.totalImportance) / double(t.importance.size());
-    if (meanW < defaults.collapseMeanThreshold)
-        return QStringLiteral("collapsed: mean w %1 < %2 (w ≈ 0 everywhere, the seed objective's trivial minimum)")
-            .arg(meanW, 0, 'g', 3)
-            .arg(defaults.collapseMeanThreshold);
-    if (double(t.importanceSpread) < defaults.collapseSpreadThreshold)
-        return QStringLiteral("collapsed: spread of w %1 < %2 (flat importance singles out no region)")
-            .arg(double(t.importanceSpread), 0, 'g', 3)
-            .arg(defaults.collapseSpreadThreshold);
-    return {};
+    const double spread = double(t.importanceSpread);
+    return QString::fromStdString(core::importanceHealthText(core::importanceHealth(meanW, spread, th), meanW, spread, th));
 }
 
 void CompareRow::setData(const core::Stage2Track& track)

@@ -29,7 +29,8 @@ public:
     ImportanceTrack* importance() const { return m_importance; }
     SimilarityTrack* similarity() const { return m_similarity; }
     static QString summaryText(const core::Stage2Track& t);
-    /// Non-empty when w(t) has collapsed (mean or spread below the trainer's default thresholds, 1e-3).
+    /// Non-empty when w(t) is degenerate by the trainer's rule and default thresholds
+    /// (core importanceHealth: mean or spread below 1e-3, or mean above 0.99).
     static QString collapseText(const core::Stage2Track& t);
 
 signals:

@@ -61,7 +61,7 @@ void RunList::scan(const QString& root)
                                                   : QString::number(last.epoch));
             it->setText(3, QStringLiteral("%1 (ep. %2)").arg(last.bestValLoss, 0, 'f', 4).arg(last.bestEpoch));
             it->setText(4, QString::number(last.valAccuracy, 'f', 3));
-            const bool collapsed = last.collapseMean || last.collapseSpread;
+            const bool collapsed = last.collapseMean || last.collapseSpread || last.saturated;
             it->setText(5, collapsed ? tr("YES") : tr("no"));
             if (collapsed)
                 it->setForeground(5, QColor(176, 0, 32));

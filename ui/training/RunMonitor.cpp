@@ -63,6 +63,8 @@ EpochRecord epochFrom(const QJsonObject& o)
     e.collapseSpread = c.value("spread_below_threshold").toBool();
     e.meanThreshold = c.value("mean_threshold").toDouble();
     e.spreadThreshold = c.value("spread_threshold").toDouble();
+    e.saturated = c.value("saturated").toBool();
+    e.saturationThreshold = c.value("saturation_threshold").toDouble();
     e.lr = o.value("lr").toDouble();
     e.seconds = o.value("seconds").toDouble();
     e.best = o.value("best").toBool();

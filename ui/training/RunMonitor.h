@@ -35,7 +35,8 @@ struct EpochRecord {
     double totalImportanceBonafide = 0, totalImportanceSpoof = 0;  ///< mean over utterances of sum_t w(t)
     double importanceMean = 0, importanceSpread = 0;
     bool collapseMean = false, collapseSpread = false;
-    double meanThreshold = 0, spreadThreshold = 0;
+    bool saturated = false;                ///< mean w above the saturation threshold (w ≈ 1 everywhere)
+    double meanThreshold = 0, spreadThreshold = 0, saturationThreshold = 0;
     double lr = 0, seconds = 0;
     bool best = false;
     qint64 bestEpoch = 0, badEpochs = 0;

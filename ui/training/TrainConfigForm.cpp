@@ -181,11 +181,14 @@ void TrainConfigForm::buildForm()
     add("data.val_fraction", tr("Validation fraction (no val rows)"), Kind::Double, dbl(&C::valFraction));
     add("model.prototype_mode", tr("Prototype mode"), Kind::Combo, str(&C::prototypeMode),
         {"ema", "fixed", "learnable"});
+    add("model.objective", tr("Objective"), Kind::Combo, str(&C::objective), {"weak_frame", "attention_mil", "seed"});
     add("model.importance_hidden_dim", tr("Hidden width"), Kind::Int, i64(&C::importanceHiddenDim));
     add("model.temperature", tr("Temperature \u03c4"), Kind::Double, dbl(&C::temperature));
     add("model.lambda_bonafide_reg", tr("\u03bb bona fide reg."), Kind::Double, dbl(&C::lambdaBonafideReg));
     add("model.lambda_temporal_smooth", tr("\u03bb smoothness"), Kind::Double, dbl(&C::lambdaTemporalSmooth));
     add("model.lambda_sparsity", tr("\u03bb sparsity"), Kind::Double, dbl(&C::lambdaSparsity));
+    add("model.lambda_prior", tr("\u03bb importance prior"), Kind::Double, dbl(&C::lambdaPrior));
+    add("model.importance_prior_bonafide", tr("Bona fide w prior"), Kind::Double, dbl(&C::importancePriorBonafide));
     add("model.ema_momentum", tr("EMA momentum"), Kind::Double, dbl(&C::emaMomentum));
     // The trainer implements the reference optimiser only (AdamW, betas 0.9/0.999).
     add("optimizer", tr("Optimiser"), Kind::Combo,

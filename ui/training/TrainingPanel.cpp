@@ -561,6 +561,12 @@ void TrainingPanel::updateStatus()
                         .arg(e.epoch)
                         .arg(e.importanceSpread, 0, 'g', 3)
                         .arg(e.spreadThreshold, 0, 'g', 3);
+        if (e.saturated)
+            warn << tr("SATURATED (epoch %1): importance is ~1 everywhere (mean w = %2 > %3): every frame is "
+                       "marked important, so w singles out no region (see docs/stage2-objective.md).")
+                        .arg(e.epoch)
+                        .arg(e.importanceMean, 0, 'g', 3)
+                        .arg(e.saturationThreshold, 0, 'g', 3);
     }
     m_collapse->setText(warn.join("\n"));
     m_collapse->setVisible(!warn.isEmpty());

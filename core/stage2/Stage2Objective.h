@@ -1,0 +1,48 @@
+#pragma once
+// Stage 2 objectives by name and the importance-health rule (collapse to 0,
+// flat importance, saturation at 1) shared by the trainer, metrics.jsonl and
+// the viewer. Torch-free: the UI and the configuration include it.
+// Definitions: docs/stage2-objective.md.
+#include <string>
+#include <vector>
+
+namespace spooflens::core {
+
+enum class Stage2Objective {
+    Seed,          ///< "seed": spec stage2.md, kept exactly (ablation; w = 0 is a global minimiser)
+    AttentionMil,  ///< "attention_mil": prototype classification of the w-pooled utterance + budgets
+    WeakFrame,     ///< "weak_frame": per-frame cross-entropy of w against a weak, prototype-gated target
+};
+
+/// The default of `model.objective` (chosen by the comparison in docs/stage2-objective.md).
+constexpr Stage2Objective kDefaultStage2Objective = Stage2Objective::WeakFrame;
+
+std::string stage2ObjectiveName(Stage2Objective o);             ///< "seed" | "attention_mil" | "weak_frame"
+Stage2Objective parseStage2Objective(const std::string& text);  ///< throws ConfigError naming the value
+std::vector<std::string> stage2ObjectiveNames();
+
+/// Thresholds of the health rule; the defaults are the trainer's (`training.collapse_*`).
+struct ImportanceHealthThresholds {
+    double meanBelow = 1e-3;     ///< collapse: mean w below this (w ≈ 0 everywhere)
+    double spreadBelow = 1e-3;   ///< flat: mean over utterances of std_t w below this
+    double meanAbove = 0.99;     ///< saturation: mean w above this (w ≈ 1 everywhere)
+};
+
+struct ImportanceHealth {
+    bool collapsedToZero = false;
+    bool flat = false;
+    bool saturated = false;
+    /// Any of the three: the module singles out no region.
+    bool degenerate() const { return collapsedToZero || flat || saturated; }
+};
+
+/// mean = mean of w over frames, spread = mean over utterances of the (population)
+/// standard deviation of w(t) across frames.
+ImportanceHealth importanceHealth(double mean, double spread,
+                                  const ImportanceHealthThresholds& t = ImportanceHealthThresholds());
+
+/// One clause per flag set, joined by "; " ("" when healthy), for a banner or a row header.
+std::string importanceHealthText(const ImportanceHealth& h, double mean, double spread,
+                                 const ImportanceHealthThresholds& t = ImportanceHealthThresholds());
+
+} // namespace spooflens::core
