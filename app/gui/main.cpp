@@ -1,6 +1,7 @@
 // spooflens-gui: wiring only. Parses the command line, opens the window on
 // the given files (or the embedded demo) and, with --screenshot, writes a PNG
 // of the window once every computation has finished.
+#include "core/explain/Attribution.h"
 #include "ui/MainWindow.h"
 #include "ui/TimelineController.h"
 #include "ui/tracks/Track.h"
@@ -57,7 +58,15 @@ int main(int argc, char** argv)
     const QCommandLineOption view(QStringLiteral("view"),
                                   QStringLiteral("Show START..END seconds instead of the whole file (e.g. 61.2:61.7)."),
                                   QStringLiteral("START:END"));
-    parser.addOptions({screenshot, detector, detectorConfig, xai, size, view, attach});
+    const QCommandLineOption labels(QStringLiteral("labels"),
+                                    QStringLiteral("Ground truth: an Audacity label track, or a PartialSpoof "
+                                                   "*_seglab_*.npy / CSV file looked up by utterance id."),
+                                    QStringLiteral("FILE"));
+    const QCommandLineOption method(QStringLiteral("method"),
+                                    QStringLiteral("Explainer to show as a row (repeat for several): stage2, "
+                                                   "stage2-contrast, occlusion, gradxinput, ig, rollout, gatr, random."),
+                                    QStringLiteral("M"));
+    parser.addOptions({screenshot, detector, detectorConfig, xai, size, view, attach, labels, method});
     parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Audio file to open."), QStringLiteral("[FILE]"));
     parser.process(app);
 
@@ -66,9 +75,21 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "spooflens-gui: give at most one audio file (got %lld)\n", static_cast<long long>(files.size()));
         return 2;
     }
-    if ((parser.isSet(xai) || parser.isSet(detectorConfig)) && !parser.isSet(detector)) {
-        std::fprintf(stderr, "spooflens-gui: --xai and --detector-config need --detector\n");
+    if ((parser.isSet(xai) || parser.isSet(detectorConfig) || parser.isSet(method)) && !parser.isSet(detector)) {
+        std::fprintf(stderr, "spooflens-gui: --xai, --detector-config and --method need --detector\n");
         return 2;
+    }
+    for (const QString& m : parser.values(method)) {
+        try {
+            spooflens::core::parseMethod(m.toStdString());
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "spooflens-gui: --method: %s\n", e.what());
+            return 2;
+        }
+    }
+    if (parser.isSet(labels) && !QFileInfo::exists(parser.value(labels))) {
+        std::fprintf(stderr, "spooflens-gui: --labels: %s does not exist\n", qPrintable(parser.value(labels)));
+        return 1;
     }
     const QString shotPath = parser.value(screenshot);
     const bool shooting = parser.isSet(screenshot);
@@ -111,8 +132,12 @@ int main(int argc, char** argv)
         if (wh.size() == 2 && wh[0].toInt() > 200 && wh[1].toInt() > 200)
             window.resize(wh[0].toInt(), wh[1].toInt());
     }
-    if (parser.isSet(detector))
+    if (parser.isSet(labels))
+        window.openLabels(parser.value(labels), /*everyFile=*/true);
+    if (parser.isSet(detector)) {
+        window.setMethods(parser.values(method));  // checked above
         window.openModels(parser.value(detector), parser.value(detectorConfig), parser.values(xai));
+    }
     if (!files.isEmpty()) {
         window.openAudio(files.front());
         if (!parser.isSet(detector))

@@ -26,6 +26,13 @@ public:
     void openModels(const QString& detector, const QString& detectorConfig, const QStringList& stage2);
     /// Replaces the Stage 2 modules (keeps the detector); re-explains.
     void setStage2(const QStringList& stage2);
+    /// The explainers to run with every explanation (names of
+    /// core/explain/Attribution.h) and their deletion/insertion curves;
+    /// re-explains the loaded audio. Gradient methods and IG run on the
+    /// worker thread like the rest, with progress and cancel.
+    /// `reexplain` false: only the next explanation uses them.
+    void setMethods(const std::vector<core::AttributionMethod>& methods, bool reexplain = true);
+    const std::vector<core::AttributionMethod>& methods() const { return m_request.methods; }
     /// Stops the running job (inference stops at its next progress check).
     void cancel();
 
@@ -53,7 +60,7 @@ signals:
     void workerLoadAudio(quint64 generation, const QString& path);
     void workerLoadModels(quint64 generation, const QString& detector, const QString& config, const QStringList& stage2);
     void workerSetStage2(quint64 generation, const QStringList& stage2);
-    void workerExplain(quint64 generation, spooflens::ui::AudioPtr audio);
+    void workerExplain(quint64 generation, spooflens::ui::AudioPtr audio, spooflens::core::ExplainRequest request);
 
 private:
     quint64 next();
@@ -70,6 +77,7 @@ private:
     QString m_detector, m_detectorConfig;  // loaded (only changed on success)
     QString m_pendingDetector, m_pendingConfig;
     QStringList m_stage2;
+    core::ExplainRequest m_request;
 };
 
 } // namespace spooflens::ui
