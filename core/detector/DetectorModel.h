@@ -50,6 +50,11 @@ public:
     /// Back-end only: SSL features (B, T, D) -> logits (B, 2).
     torch::Tensor backendLogits(const torch::Tensor& ssl) const;
 
+    /// Back-end only, in the caller's grad mode (no guard inside): explainers
+    /// run autograd through it w.r.t. `ssl` (the parameters never require a
+    /// gradient and stay untouched). `attention`: per TCM block (B, heads, T+5, T+5).
+    torch::Tensor backendForward(const torch::Tensor& ssl, std::vector<torch::Tensor>* attention = nullptr) const;
+
     /// The loaded tensors under their checkpoint key names (after removing any
     /// `module.` prefix), in the model's registration order. Shares memory with the model.
     std::vector<std::pair<std::string, torch::Tensor>> namedTensors() const;

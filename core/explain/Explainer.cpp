@@ -1,11 +1,13 @@
 #include "core/explain/Explainer.h"
 
 #include "core/Error.h"
+#include "core/explain/BackendExplainer.h"
 #include "core/stage2/Stage2Checkpoint.h"
 #include "core/stage2/Stage2Model.h"
 
 #include <torch/torch.h>
 
+#include <cstdio>
 #include <filesystem>
 
 namespace fs = std::filesystem;
@@ -21,6 +23,10 @@ struct Explainer::Impl {
     std::vector<Module> modules;
 
     explicit Impl(const DetectorOptions& o) : detector(o) {}
+
+    /// Detector + every Stage 2 module; `keep` (optional) receives the detector result (h).
+    Explanation run(const AudioData& audio, CutMode cut, const std::function<void(double)>& progress,
+                    const std::function<bool()>& cancelled, DetectorResult* keep);
 };
 
 namespace {
@@ -89,8 +95,8 @@ std::vector<Stage2Info> Explainer::stage2() const
     return out;
 }
 
-Explanation Explainer::explain(const AudioData& audio, CutMode cut, const std::function<void(double)>& progress,
-                               const std::function<bool()>& cancelled) const
+Explanation Explainer::Impl::run(const AudioData& audio, CutMode cut, const std::function<void(double)>& progress,
+                                 const std::function<bool()>& cancelled, DetectorResult* keep)
 {
     const auto checkCancel = [&] {
         if (cancelled && cancelled())
@@ -101,7 +107,7 @@ Explanation Explainer::explain(const AudioData& audio, CutMode cut, const std::f
         progress(0.0);
     DetectorRequest req;
     req.cut = cut;
-    DetectorResult r = m_impl->detector.run(audio.samples, req);
+    DetectorResult r = detector.run(audio.samples, req);
     checkCancel();
     Explanation e;
     e.path = audio.path;
@@ -122,9 +128,9 @@ Explanation Explainer::explain(const AudioData& audio, CutMode cut, const std::f
         progress(0.8);
     torch::NoGradGuard noGrad;
     const torch::Tensor h = torch::from_blob(r.ssl.data(), {1, r.frames, r.dim}, torch::kFloat);
-    for (size_t i = 0; i < m_impl->modules.size(); ++i) {
+    for (size_t i = 0; i < modules.size(); ++i) {
         checkCancel();
-        auto& m = m_impl->modules[i];
+        auto& m = modules[i];
         if (m.info.embedDim != r.dim)
             throw CheckpointError(m.info.path + ": Stage 2 width " + std::to_string(m.info.embedDim)
                                   + " does not fit the detector features (" + std::to_string(r.dim) + ")");
@@ -148,10 +154,95 @@ Explanation Explainer::explain(const AudioData& audio, CutMode cut, const std::f
         t.predictedClass = t.uttSimBonafide > t.uttSimSpoof ? 1 : 0;
         e.tracks.push_back(std::move(t));
         if (progress)
-            progress(0.8 + 0.2 * double(i + 1) / double(m_impl->modules.size()));
+            progress(0.8 + 0.2 * double(i + 1) / double(modules.size()));
     }
     if (progress)
         progress(1.0);
+    if (keep)
+        *keep = std::move(r);
+    return e;
+}
+
+namespace {
+
+/// Maps a sub-task's progress [0, 1] into [from, to] of the caller's.
+std::function<void(double)> subProgress(const std::function<void(double)>& progress, double from, double to)
+{
+    if (!progress)
+        return {};
+    return [progress, from, to](double f) { progress(from + (to - from) * f); };
+}
+
+} // namespace
+
+Explanation Explainer::explain(const AudioData& audio, CutMode cut, const std::function<void(double)>& progress,
+                               const std::function<bool()>& cancelled) const
+{
+    return m_impl->run(audio, cut, progress, cancelled, nullptr);
+}
+
+Explanation Explainer::explain(const AudioData& audio, const ExplainRequest& request,
+                               const std::function<void(double)>& progress,
+                               const std::function<bool()>& cancelled) const
+{
+    const auto checkCancel = [&] {
+        if (cancelled && cancelled())
+            throw Error("cancelled");
+    };
+    // Validate the request before the detector runs.
+    bool needsBackend = request.faithfulness;
+    for (AttributionMethod m : request.methods) {
+        if (methodNeedsStage2(m) && m_impl->modules.empty())
+            throw ConfigError("explainer method '" + methodName(m) + "' needs at least one Stage 2 module (--xai)");
+        if (!methodNeedsStage2(m))
+            needsBackend = true;
+    }
+    const double baseShare = request.methods.empty() ? 1.0 : 0.3;
+    DetectorResult r;
+    Explanation e = m_impl->run(audio, request.cut, subProgress(progress, 0.0, baseShare), cancelled, &r);
+    if (request.methods.empty())
+        return e;
+    if (needsBackend && e.windowed) {
+        char seconds[32];
+        std::snprintf(seconds, sizeof seconds, "%.2f s", double(e.samples) / kSampleRate);
+        throw AudioError(audio.path + ": " + seconds + " exceeds the detector's single-pass limit, so it ran in "
+                         "windows; the detector-side explainers and faithfulness curves need one back-end pass over "
+                         "the whole utterance (use --cut, a larger --single-pass-limit, or a shorter file; "
+                         "docs/explainers.md)");
+    }
+    std::unique_ptr<BackendExplainer> backend;
+    if (needsBackend)
+        backend = std::make_unique<BackendExplainer>(m_impl->detector, r.ssl, r.frames, r.dim, cancelled);
+    r.ssl.clear();
+    r.ssl.shrink_to_fit();
+
+    // One unit of progress per method (and per module for the Stage 2 ones).
+    size_t units = 0;
+    for (AttributionMethod m : request.methods)
+        units += methodNeedsStage2(m) ? e.tracks.size() : 1;
+    size_t done = 0;
+    const auto step = [&] {
+        ++done;
+        if (progress)
+            progress(baseShare + (1.0 - baseShare) * double(done) / double(units));
+    };
+    for (AttributionMethod m : request.methods) {
+        if (methodNeedsStage2(m)) {
+            for (const Stage2Track& t : e.tracks) {
+                checkCancel();
+                e.attributions.push_back(stage2Attribution(m, t));
+                if (request.faithfulness)
+                    e.faithfulness.push_back(backend->faithfulness(e.attributions.back().values));
+                step();
+            }
+            continue;
+        }
+        checkCancel();
+        e.attributions.push_back(backend->run(m, request.options));
+        if (request.faithfulness)
+            e.faithfulness.push_back(backend->faithfulness(e.attributions.back().values));
+        step();
+    }
     return e;
 }
 
