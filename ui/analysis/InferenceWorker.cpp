@@ -138,7 +138,9 @@ void InferenceWorker::explain(quint64 generation, AudioPtr audio, core::ExplainR
         };
         auto cancelled = [this, generation]() { return stale(generation); };
         request.cut = core::CutMode::Full;
-        core::Explanation e = m_explainer->explain(*audio, core::CutMode::Full, onProgress, cancelled);  // INTERIM
+        core::Explanation e = request.methods.empty() && !request.faithfulness
+                                  ? m_explainer->explain(*audio, core::CutMode::Full, onProgress, cancelled)
+                                  : m_explainer->explain(*audio, request, onProgress, cancelled);
         if (!stale(generation))
             emit explained(generation, std::move(e));
     } catch (const std::exception& e) {
