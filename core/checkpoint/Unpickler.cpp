@@ -93,12 +93,15 @@ enum Op : unsigned char {
     LONG_BINPUT = 'r', SETITEM = 's', TUPLE = 't', EMPTY_TUPLE = ')', SETITEMS = 'u', BINFLOAT = 'G',
     PROTO = 0x80, NEWOBJ = 0x81, EXT1 = 0x82, EXT2 = 0x83, EXT4 = 0x84, TUPLE1 = 0x85, TUPLE2 = 0x86,
     TUPLE3 = 0x87, NEWTRUE = 0x88, NEWFALSE = 0x89, LONG1 = 0x8a, LONG4 = 0x8b, STACK_GLOBAL = 0x93,
+    BINBYTES = 'B', SHORT_BINBYTES = 'C',   // protocol 3 (NumPy label files only)
 };
 
-enum class Global { None, OrderedDict, RebuildTensorV2, RebuildParameter, StorageType };
+enum class Global { None, OrderedDict, RebuildTensorV2, RebuildParameter, StorageType,
+                    NpReconstruct, NpNdarray, NpDtype };
 
 struct Node {
-    enum class Kind { None, Bool, Int, Float, String, Tuple, List, Dict, Tensor, Global, Storage };
+    enum class Kind { None, Bool, Int, Float, String, Tuple, List, Dict, Tensor, Global, Storage,
+                      Bytes, NpArray, NpDtype };
     Kind kind = Kind::None;
     bool b = false;
     int64_t i = 0;
@@ -111,6 +114,8 @@ struct Node {
     bool ordered = false;
     Global global = Global::None;
     TensorDesc tensor;                              // Tensor; Storage: dtype, key, numel
+    bool built = false;                             // NpArray / NpDtype: BUILD applied
+    char byteOrder = '|';                           // NpDtype: '<', '>', '|' or '='
 };
 
 std::string printable(const std::string& s)
@@ -136,8 +141,8 @@ std::string printable(const std::string& s)
 class Machine {
 public:
     Machine(const unsigned char* data, size_t size, const std::string& file, const std::string& what,
-            const UnpicklerLimits& limits)
-        : m_data(data), m_size(size), m_file(file), m_what(what), m_limits(limits)
+            const UnpicklerLimits& limits, PickleGlobals globals)
+        : m_data(data), m_size(size), m_file(file), m_what(what), m_limits(limits), m_globals(globals)
     {
     }
 
@@ -236,18 +241,35 @@ private:
     [[noreturn]] void forbidden(const std::string& module, const std::string& name) const
     {
         std::string msg = m_file + ": pickle global '" + printable(module) + "." + printable(name) +
-                          "' is not allowed in a state-dict checkpoint (" + m_what + " offset " +
+                          "' is not allowed in a " + kindName() + " (" + m_what + " offset " +
                           std::to_string(m_op) + ")";
+        if (m_globals == PickleGlobals::NumpyArrays)
+            throw CheckpointError(msg);
         // A pickled nn.Module starts with its class (right after PROTO) or
         // names torch.nn / __main__ classes.
         if (m_op == 2 || module.rfind("torch.nn", 0) == 0 || module == "__main__")
             msg += "; this looks like a whole pickled model: save model.state_dict() instead";
         throw CheckpointError(msg);
     }
+    const char* kindName() const
+    {
+        return m_globals == PickleGlobals::NumpyArrays ? "NumPy array file" : "state-dict checkpoint";
+    }
     Node* resolveGlobal(const std::string& module, const std::string& name)
     {
         Node* g = make(Node::Kind::Global);
         g->s = module + "." + name;
+        if (m_globals == PickleGlobals::NumpyArrays) {
+            if ((module == "numpy.core.multiarray" || module == "numpy._core.multiarray") && name == "_reconstruct")
+                g->global = Global::NpReconstruct;
+            else if (module == "numpy" && name == "ndarray")
+                g->global = Global::NpNdarray;
+            else if (module == "numpy" && name == "dtype")
+                g->global = Global::NpDtype;
+            else
+                forbidden(module, name);
+            return g;
+        }
         if (module == "collections" && name == "OrderedDict") {
             g->global = Global::OrderedDict;
         } else if (module == "torch._utils" && name == "_rebuild_tensor_v2") {
@@ -418,10 +440,148 @@ private:
         }
         case Global::StorageType:
             corrupt("calling " + printable(callable->s) + " is not allowed (storage types may only appear in persistent ids)");
+        case Global::NpReconstruct: {
+            // _reconstruct(numpy.ndarray, (0,), b'b'): an empty array that BUILD fills.
+            if (args->items.size() != 3 || args->items[0]->kind != Node::Kind::Global ||
+                args->items[0]->global != Global::NpNdarray)
+                corrupt("numpy _reconstruct expects (numpy.ndarray, shape, typecode)");
+            return make(Node::Kind::NpArray);
+        }
+        case Global::NpDtype: {
+            // dtype('U1', False, True): kind + item size; byte order comes with BUILD.
+            if (args->items.size() != 3 || args->items[0]->kind != Node::Kind::String)
+                corrupt("numpy dtype expects (type string, align, copy)");
+            Node* d = make(Node::Kind::NpDtype);
+            d->s = args->items[0]->s;
+            return d;
+        }
+        case Global::NpNdarray:
+            corrupt("calling numpy.ndarray directly is not allowed");
         case Global::None:
             break;
         }
         corrupt("REDUCE on an unknown callable");
+    }
+
+    // BUILD on a numpy dtype: state (version, byte order, subarray, names,
+    // fields, elsize, alignment, flags[, metadata]); only the byte order matters.
+    void buildDtype(Node* d, Node* state)
+    {
+        if (d->built)
+            corrupt("numpy dtype built twice");
+        if (state->kind != Node::Kind::Tuple || state->items.size() < 8 || state->items[1]->kind != Node::Kind::String ||
+            state->items[1]->s.size() != 1)
+            corrupt("numpy dtype state must be a tuple (version, byte order, ...)");
+        for (size_t k = 2; k <= 4; ++k)
+            if (state->items[k]->kind != Node::Kind::None)
+                corrupt("structured numpy dtypes are not supported");
+        d->byteOrder = state->items[1]->s[0];
+        d->built = true;
+    }
+
+    // BUILD on an array from _reconstruct: state (version, shape, dtype,
+    // fortran_order, data) where data is raw bytes, or a list for object arrays.
+    void buildArray(Node* a, Node* state)
+    {
+        if (a->built)
+            corrupt("numpy array built twice");
+        if (state->kind != Node::Kind::Tuple || state->items.size() != 5)
+            corrupt("numpy array state must be (version, shape, dtype, fortran_order, data)");
+        const Node* shape = state->items[1];
+        const Node* dtype = state->items[2];
+        const Node* data = state->items[4];
+        if (shape->kind != Node::Kind::Tuple || shape->items.size() > m_limits.maxDims)
+            corrupt("numpy array shape must be a short tuple");
+        int64_t numel = 1;
+        for (const Node* d : shape->items)
+            if (__builtin_mul_overflow(numel, checkedNonNegative(d, "size"), &numel))
+                corrupt("numpy array element count overflows");
+        if (size_t(numel) > m_limits.maxObjects)
+            corrupt("numpy array too large");
+        if (dtype->kind != Node::Kind::NpDtype || !dtype->built || dtype->s.size() < 2)
+            corrupt("numpy array dtype is not a numpy.dtype");
+        if (state->items[3]->kind != Node::Kind::Bool || (state->items[3]->b && shape->items.size() > 1))
+            corrupt("Fortran-ordered numpy arrays are not supported");
+        const char kind = dtype->s[0];
+        const std::string sizeText = dtype->s.substr(1);
+        if (sizeText.find_first_not_of("0123456789") != std::string::npos || sizeText.size() > 6)
+            corrupt("numpy dtype '" + printable(dtype->s) + "' is not supported");
+        const size_t item = size_t(std::stoul(sizeText));
+        if (kind == 'O') {
+            if (data->kind != Node::Kind::List || int64_t(data->items.size()) != numel)
+                corrupt("numpy object array data must be a list of " + std::to_string(numel) + " values");
+            a->items = data->items;
+            a->built = true;
+            return;
+        }
+        if (data->kind != Node::Kind::Bytes)
+            corrupt("numpy array data must be bytes");
+        const bool big = dtype->byteOrder == '>';
+        const size_t unit = kind == 'U' ? 4 * item : item;
+        if (unit == 0 || data->s.size() != size_t(numel) * unit)
+            corrupt("numpy array data has " + std::to_string(data->s.size()) + " bytes, expected " +
+                    std::to_string(size_t(numel) * unit));
+        const auto* bytes = reinterpret_cast<const unsigned char*>(data->s.data());
+        auto word = [&](size_t at, size_t n) {
+            uint64_t v = 0;
+            for (size_t k = 0; k < n; ++k)
+                v |= uint64_t(bytes[at + (big ? n - 1 - k : k)]) << (8 * k);
+            return v;
+        };
+        for (int64_t e = 0; e < numel; ++e) {
+            const size_t at = size_t(e) * unit;
+            Node* v = nullptr;
+            if (kind == 'U' || kind == 'S') {
+                v = make(Node::Kind::String);
+                for (size_t c = 0; c < item; ++c) {
+                    const uint32_t cp = kind == 'U' ? uint32_t(word(at + 4 * c, 4)) : bytes[at + c];
+                    if (cp == 0)
+                        break;
+                    if (cp > 0x10FFFF)
+                        corrupt("invalid code point in a numpy string array");
+                    // UTF-8 encode.
+                    if (cp < 0x80) {
+                        v->s.push_back(char(cp));
+                    } else if (cp < 0x800) {
+                        v->s.push_back(char(0xC0 | (cp >> 6)));
+                        v->s.push_back(char(0x80 | (cp & 0x3F)));
+                    } else if (cp < 0x10000) {
+                        v->s.push_back(char(0xE0 | (cp >> 12)));
+                        v->s.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
+                        v->s.push_back(char(0x80 | (cp & 0x3F)));
+                    } else {
+                        v->s.push_back(char(0xF0 | (cp >> 18)));
+                        v->s.push_back(char(0x80 | ((cp >> 12) & 0x3F)));
+                        v->s.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
+                        v->s.push_back(char(0x80 | (cp & 0x3F)));
+                    }
+                }
+            } else if (kind == 'b' && item == 1) {
+                v = make(Node::Kind::Bool);
+                v->b = bytes[at] != 0;
+            } else if ((kind == 'i' || kind == 'u') && (item == 1 || item == 2 || item == 4 || item == 8)) {
+                v = make(Node::Kind::Int);
+                uint64_t u = word(at, item);
+                if (kind == 'i' && item < 8 && (u >> (8 * item - 1)) & 1)
+                    u |= ~uint64_t(0) << (8 * item);
+                std::memcpy(&v->i, &u, sizeof u);
+            } else if (kind == 'f' && (item == 4 || item == 8)) {
+                v = make(Node::Kind::Float);
+                const uint64_t u = word(at, item);
+                if (item == 4) {
+                    const auto u32 = uint32_t(u);
+                    float f = 0;
+                    std::memcpy(&f, &u32, sizeof f);
+                    v->f = f;
+                } else {
+                    std::memcpy(&v->f, &u, sizeof u);
+                }
+            } else {
+                corrupt("numpy dtype '" + printable(dtype->s) + "' is not supported");
+            }
+            a->items.push_back(v);
+        }
+        a->built = true;
     }
 
     PickleValue convert(const Node* n, size_t depth)
@@ -475,6 +635,20 @@ private:
             corrupt("the result contains a bare global (" + printable(n->s) + ")");
         case Node::Kind::Storage:
             corrupt("the result contains a bare storage (only tensors are supported)");
+        case Node::Kind::Bytes:
+            v.kind = PickleValue::Kind::String;
+            v.s = n->s;
+            break;
+        case Node::Kind::NpArray:
+            if (!n->built)
+                corrupt("a numpy array was never filled (no BUILD)");
+            v.kind = PickleValue::Kind::List;
+            v.items.reserve(n->items.size());
+            for (const Node* c : n->items)
+                v.items.push_back(convert(c, depth + 1));
+            break;
+        case Node::Kind::NpDtype:
+            corrupt("the result contains a bare numpy dtype");
         }
         return v;
     }
@@ -484,6 +658,7 @@ private:
     const std::string& m_file;
     const std::string& m_what;
     const UnpicklerLimits& m_limits;
+    PickleGlobals m_globals;
     size_t m_pos = 0;
     size_t m_op = 0;      // offset of the opcode being executed
     size_t m_converted = 0;
@@ -498,15 +673,18 @@ PickleValue Machine::run()
 {
     if (m_size < 2 || m_data[0] != PROTO)
         corrupt("not a protocol-2 pickle (no PROTO opcode at the start)");
-    if (m_data[1] != 2)
-        corrupt("pickle protocol " + std::to_string(int(m_data[1])) + " is not supported (torch.save writes protocol 2)");
+    const unsigned maxProtocol = m_globals == PickleGlobals::NumpyArrays ? 3 : 2;
+    if (m_data[1] < 2 || m_data[1] > maxProtocol)
+        corrupt("pickle protocol " + std::to_string(int(m_data[1])) + " is not supported (" +
+                (m_globals == PickleGlobals::NumpyArrays ? "np.save writes protocol 3" : "torch.save writes protocol 2") + ")");
+    const unsigned protocol = m_data[1];
     m_pos = 2;
     while (m_pos < m_size) {
         m_op = m_pos;
         const unsigned char op = m_data[m_pos++];
         switch (op) {
         case PROTO:
-            if (readLe(1) != 2)
+            if (readLe(1) != protocol)
                 corrupt("pickle protocol changes mid-stream");
             break;
         case STOP: {
@@ -672,8 +850,22 @@ PickleValue Machine::run()
             push(make(Node::Kind::None));
             break;
         case BINPERSID:
+            if (m_globals == PickleGlobals::NumpyArrays)
+                corrupt("persistent ids are not allowed in a NumPy array file");
             push(persistentLoad(pop()));
             break;
+        case SHORT_BINBYTES:
+        case BINBYTES: {
+            if (m_globals != PickleGlobals::NumpyArrays)
+                corrupt("opcode BINBYTES is not allowed in a state-dict checkpoint");
+            const uint32_t len = readLe(op == SHORT_BINBYTES ? 1 : 4);
+            need(len);
+            Node* b = make(Node::Kind::Bytes);
+            b->s.assign(reinterpret_cast<const char*>(m_data + m_pos), len);
+            m_pos += len;
+            push(b);
+            break;
+        }
         case REDUCE: {
             Node* args = pop();
             Node* callable = pop();
@@ -683,6 +875,15 @@ PickleValue Machine::run()
         case BUILD: {
             Node* state = pop();
             Node* target = top();
+            if (m_globals == PickleGlobals::NumpyArrays) {
+                if (target->kind == Node::Kind::NpDtype)
+                    buildDtype(target, state);
+                else if (target->kind == Node::Kind::NpArray)
+                    buildArray(target, state);
+                else
+                    corrupt("BUILD is only allowed on numpy arrays and dtypes in a NumPy array file");
+                break;
+            }
             if (target->kind != Node::Kind::Dict || !target->ordered)
                 corrupt("BUILD is only allowed on a collections.OrderedDict");
             if (state->kind != Node::Kind::Dict)
@@ -872,9 +1073,9 @@ public:
 } // namespace
 
 PickleValue unpickle(const unsigned char* data, size_t size, const std::string& file, const std::string& what,
-                     const UnpicklerLimits& limits)
+                     const UnpicklerLimits& limits, PickleGlobals globals)
 {
-    Machine m(data, size, file, what, limits);
+    Machine m(data, size, file, what, limits, globals);
     return m.run();
 }
 

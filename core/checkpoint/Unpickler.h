@@ -69,12 +69,24 @@ struct UnpicklerLimits {
     size_t maxDims = 64;                   // tensor dimensions
 };
 
+/// Which closed whitelist of globals a pickle may name.
+///  - StateDict: torch.save's data.pkl (protocol 2; the globals above).
+///  - NumpyArrays: what `np.save(path, obj, allow_pickle=True)` writes for
+///    dicts, lists and strings holding NumPy arrays (protocol 2 or 3): exactly
+///    numpy.core.multiarray._reconstruct (numpy._core.multiarray in NumPy 2),
+///    numpy.ndarray and numpy.dtype, nothing else (no torch globals, no
+///    persistent ids). An array (bool, int, uint, float, 'U', 'S' or object
+///    dtype, C order) comes out as a List of its elements in C order; a 0-d
+///    array as a List of one element.
+enum class PickleGlobals { StateDict, NumpyArrays };
+
 /// Unpickles `data` (a whole data.pkl). `file` names the checkpoint in error
 /// messages, `what` the stream (e.g. "data.pkl"). Throws CheckpointError:
 ///  - `<file>: pickle global 'os.system' is not allowed in a state-dict checkpoint (data.pkl offset <n>)`
 ///  - `<file>: corrupt pickle in data.pkl at offset <n>: <reason>` and similar.
 PickleValue unpickle(const unsigned char* data, size_t size, const std::string& file,
-                     const std::string& what = "data.pkl", const UnpicklerLimits& limits = {});
+                     const std::string& what = "data.pkl", const UnpicklerLimits& limits = {},
+                     PickleGlobals globals = PickleGlobals::StateDict);
 
 /// Serialises `root` as pickle protocol 2 the way torch.save does: tensors
 /// become `_rebuild_tensor_v2(persistent storage id, ...)` with the storage

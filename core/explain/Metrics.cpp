@@ -1,0 +1,292 @@
+#include "core/explain/Metrics.h"
+
+#include "core/Error.h"
+#include "core/explain/Attribution.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+namespace spooflens::core {
+
+namespace {
+
+void checkSizes(size_t a, size_t b, const char* what)
+{
+    if (a != b)
+        throw ConfigError(std::string(what) + ": " + std::to_string(a) + " values but " + std::to_string(b) + " labels");
+}
+
+// Indices sorted by score ascending (stable).
+std::vector<size_t> ascending(const std::vector<double>& s)
+{
+    std::vector<size_t> idx(s.size());
+    std::iota(idx.begin(), idx.end(), size_t(0));
+    std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return s[a] < s[b]; });
+    return idx;
+}
+
+std::vector<double> toDouble(const std::vector<float>& v) { return std::vector<double>(v.begin(), v.end()); }
+
+} // namespace
+
+double rocAuc(const std::vector<double>& scores, const std::vector<uint8_t>& positive)
+{
+    checkSizes(scores.size(), positive.size(), "rocAuc");
+    const auto idx = ascending(scores);
+    double pos = 0, neg = 0, rankSum = 0;
+    for (size_t i = 0; i < idx.size();) {
+        size_t j = i;
+        while (j < idx.size() && scores[idx[j]] == scores[idx[i]])
+            ++j;
+        const double rank = 0.5 * double(i + 1 + j);  // average of ranks i+1 .. j
+        for (size_t k = i; k < j; ++k) {
+            if (positive[idx[k]]) {
+                rankSum += rank;
+                ++pos;
+            } else {
+                ++neg;
+            }
+        }
+        i = j;
+    }
+    if (pos == 0 || neg == 0)
+        return kNaN;
+    return (rankSum - pos * (pos + 1) / 2) / (pos * neg);
+}
+
+double equalErrorRate(const std::vector<double>& scores, const std::vector<uint8_t>& positive)
+{
+    checkSizes(scores.size(), positive.size(), "equalErrorRate");
+    const auto idx = ascending(scores);
+    double pos = 0, neg = 0;
+    for (uint8_t p : positive)
+        (p ? pos : neg) += 1;
+    if (pos == 0 || neg == 0)
+        return kNaN;
+    // tau = the i-th distinct score: everything before it is rejected.
+    double posBelow = 0, negBelow = 0;
+    double best = std::numeric_limits<double>::infinity(), eer = kNaN;
+    for (size_t i = 0; i <= idx.size();) {
+        const double miss = posBelow / pos;
+        const double fa = (neg - negBelow) / neg;
+        if (std::fabs(miss - fa) < best) {
+            best = std::fabs(miss - fa);
+            eer = 0.5 * (miss + fa);
+        }
+        if (i == idx.size())
+            break;
+        size_t j = i;
+        while (j < idx.size() && scores[idx[j]] == scores[idx[i]]) {
+            (positive[idx[j]] ? posBelow : negBelow) += 1;
+            ++j;
+        }
+        i = j;
+    }
+    return eer;
+}
+
+double equalErrorRate(const std::vector<double>& positiveScores, const std::vector<double>& negativeScores)
+{
+    std::vector<double> s(positiveScores);
+    s.insert(s.end(), negativeScores.begin(), negativeScores.end());
+    std::vector<uint8_t> l(positiveScores.size(), 1);
+    l.resize(s.size(), 0);
+    return equalErrorRate(s, l);
+}
+
+double averagePrecision(const std::vector<double>& scores, const std::vector<uint8_t>& positive)
+{
+    checkSizes(scores.size(), positive.size(), "averagePrecision");
+    auto idx = ascending(scores);
+    std::reverse(idx.begin(), idx.end());
+    double pos = 0;
+    for (uint8_t p : positive)
+        pos += p ? 1 : 0;
+    if (pos == 0)
+        return kNaN;
+    double tp = 0, fp = 0, prevRecall = 0, ap = 0;
+    for (size_t i = 0; i < idx.size();) {
+        size_t j = i;
+        while (j < idx.size() && scores[idx[j]] == scores[idx[i]]) {
+            (positive[idx[j]] ? tp : fp) += 1;
+            ++j;
+        }
+        const double recall = tp / pos;
+        ap += (recall - prevRecall) * (tp / (tp + fp));
+        prevRecall = recall;
+        i = j;
+    }
+    return ap;
+}
+
+std::vector<RocPoint> rocCurve(const std::vector<double>& scores, const std::vector<uint8_t>& positive)
+{
+    checkSizes(scores.size(), positive.size(), "rocCurve");
+    auto idx = ascending(scores);
+    std::reverse(idx.begin(), idx.end());
+    double pos = 0, neg = 0;
+    for (uint8_t p : positive)
+        (p ? pos : neg) += 1;
+    if (pos == 0 || neg == 0)
+        return {};
+    std::vector<RocPoint> out{{0, 0}};
+    double tp = 0, fp = 0;
+    for (size_t i = 0; i < idx.size();) {
+        size_t j = i;
+        while (j < idx.size() && scores[idx[j]] == scores[idx[i]]) {
+            (positive[idx[j]] ? tp : fp) += 1;
+            ++j;
+        }
+        out.push_back({fp / neg, tp / pos});
+        i = j;
+    }
+    return out;
+}
+
+double pointingGame(const std::vector<float>& a, const std::vector<uint8_t>& spoof)
+{
+    checkSizes(a.size(), spoof.size(), "pointingGame");
+    if (a.empty() || std::none_of(spoof.begin(), spoof.end(), [](uint8_t s) { return s != 0; }))
+        return kNaN;
+    const auto order = attributionOrder(a);
+    return spoof[size_t(order.front())] ? 1.0 : 0.0;
+}
+
+double relevanceMass(const std::vector<float>& a, const std::vector<uint8_t>& spoof)
+{
+    checkSizes(a.size(), spoof.size(), "relevanceMass");
+    if (std::none_of(spoof.begin(), spoof.end(), [](uint8_t s) { return s != 0; }))
+        return kNaN;
+    double inside = 0, total = 0;
+    for (size_t t = 0; t < a.size(); ++t) {
+        const double v = std::isfinite(a[t]) ? std::max(0.0, double(a[t])) : 0.0;
+        total += v;
+        if (spoof[t])
+            inside += v;
+    }
+    return total > 0 ? inside / total : kNaN;
+}
+
+double iouTopK(const std::vector<float>& a, const std::vector<uint8_t>& spoof)
+{
+    checkSizes(a.size(), spoof.size(), "iouTopK");
+    const auto k = size_t(std::count_if(spoof.begin(), spoof.end(), [](uint8_t s) { return s != 0; }));
+    if (k == 0)
+        return kNaN;
+    const auto order = attributionOrder(a);
+    size_t inter = 0;
+    for (size_t i = 0; i < k; ++i)
+        inter += spoof[size_t(order[i])] ? 1 : 0;
+    return double(inter) / double(2 * k - inter);
+}
+
+LocalisationMetrics localisationMetrics(const std::vector<float>& a, const std::vector<uint8_t>& spoof)
+{
+    checkSizes(a.size(), spoof.size(), "localisationMetrics");
+    LocalisationMetrics m;
+    const auto k = size_t(std::count_if(spoof.begin(), spoof.end(), [](uint8_t s) { return s != 0; }));
+    if (k == 0 || k == spoof.size())
+        return m;
+    const auto d = toDouble(a);
+    m.frameAuc = rocAuc(d, spoof);
+    m.frameEer = equalErrorRate(d, spoof);
+    m.ap = averagePrecision(d, spoof);
+    m.pointingGame = pointingGame(a, spoof);
+    m.relevanceMass = relevanceMass(a, spoof);
+    m.iouTopK = iouTopK(a, spoof);
+    return m;
+}
+
+const std::vector<int>& segmentResolutionsMs()
+{
+    static const std::vector<int> r = {20, 40, 80, 160, 320, 640};
+    return r;
+}
+
+void poolSegments(const std::vector<float>& a, const std::vector<uint8_t>& spoof, int g,
+                  std::vector<double>& scoresOut, std::vector<uint8_t>& labelsOut)
+{
+    checkSizes(a.size(), spoof.size(), "poolSegments");
+    if (g < 1)
+        throw ConfigError("poolSegments: segment length must be at least one frame");
+    for (size_t s = 0; s < a.size(); s += size_t(g)) {
+        const size_t e = std::min(a.size(), s + size_t(g));
+        double best = -std::numeric_limits<double>::infinity();
+        uint8_t label = 0;
+        for (size_t t = s; t < e; ++t) {
+            if (std::isfinite(a[t]))
+                best = std::max(best, double(a[t]));
+            label = std::max<uint8_t>(label, spoof[t] ? 1 : 0);
+        }
+        scoresOut.push_back(best);
+        labelsOut.push_back(label);
+    }
+}
+
+double minDcf(const std::vector<double>& bona, const std::vector<double>& spoof, const DcfParameters& p)
+{
+    if (bona.empty() || spoof.empty())
+        return kNaN;
+    std::vector<double> s(bona);
+    s.insert(s.end(), spoof.begin(), spoof.end());
+    std::vector<uint8_t> isBona(bona.size(), 1);
+    isBona.resize(s.size(), 0);
+    const auto idx = ascending(s);
+    const double nb = double(bona.size()), ns = double(spoof.size());
+    const double norm = std::min(p.cMiss * (1 - p.pSpoof), p.cFa * p.pSpoof);
+    double bonaBelow = 0, spoofBelow = 0, best = std::numeric_limits<double>::infinity();
+    for (size_t i = 0; i <= idx.size();) {
+        const double miss = bonaBelow / nb;
+        const double fa = (ns - spoofBelow) / ns;
+        best = std::min(best, p.cMiss * miss * (1 - p.pSpoof) + p.cFa * fa * p.pSpoof);
+        if (i == idx.size())
+            break;
+        size_t j = i;
+        while (j < idx.size() && s[idx[j]] == s[idx[i]]) {
+            (isBona[idx[j]] ? bonaBelow : spoofBelow) += 1;
+            ++j;
+        }
+        i = j;
+    }
+    return best / norm;
+}
+
+MeanCi bootstrapMean(const std::vector<double>& values, uint64_t seed, int resamples, double level)
+{
+    std::vector<double> v;
+    for (double x : values)
+        if (std::isfinite(x))
+            v.push_back(x);
+    MeanCi r;
+    r.n = int64_t(v.size());
+    if (v.empty())
+        return r;
+    r.mean = std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
+    if (v.size() == 1 || resamples < 1) {
+        r.low = r.high = r.mean;
+        return r;
+    }
+    std::mt19937_64 rng(seed);
+    std::vector<double> means(static_cast<size_t>(resamples));
+    for (double& m : means) {
+        double sum = 0;
+        for (size_t i = 0; i < v.size(); ++i)
+            sum += v[size_t(rng() % v.size())];
+        m = sum / double(v.size());
+    }
+    std::sort(means.begin(), means.end());
+    // Linear interpolation between order statistics (NumPy's default percentile).
+    auto quantile = [&](double q) {
+        const double pos = q * double(means.size() - 1);
+        const auto lo = size_t(std::floor(pos));
+        const size_t hi = std::min(means.size() - 1, lo + 1);
+        return means[lo] + (pos - double(lo)) * (means[hi] - means[lo]);
+    };
+    r.low = quantile((1 - level) / 2);
+    r.high = quantile(1 - (1 - level) / 2);
+    return r;
+}
+
+} // namespace spooflens::core

@@ -1,0 +1,102 @@
+#pragma once
+// Localisation and detection metrics of the explanation evaluation
+// (`spooflens evaluate`, the viewer's summary). Torch-free. The exact
+// definitions, with hand-computed examples, are in docs/metrics.md.
+//
+// Conventions: a "positive" is a spoof frame/segment for localisation (the
+// attribution orientation is higher = more evidence of spoof) and a bona fide
+// utterance for the detector's EER/minDCF (score = logit[1], higher = bona
+// fide). A metric that is undefined for its input (no positives, no
+// negatives, no positive attribution) is NaN.
+//
+// Thread-safety: stateless functions; safe to call concurrently.
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace spooflens::core {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+/// ROC-AUC = P(s+ > s-) + 0.5 P(s+ = s-) over all positive/negative pairs
+/// (Mann-Whitney with ties as half). NaN without both classes.
+double rocAuc(const std::vector<double>& scores, const std::vector<uint8_t>& positive);
+
+/// EER: decide "positive" when score >= tau; over tau in the distinct scores
+/// and +inf, P_miss(tau) = #pos < tau / #pos, P_fa(tau) = #neg >= tau / #neg;
+/// at the tau minimising |P_miss - P_fa| (first such tau, ascending) the EER
+/// is their mean. NaN without both classes.
+double equalErrorRate(const std::vector<double>& scores, const std::vector<uint8_t>& positive);
+/// Same, from the two classes' scores.
+double equalErrorRate(const std::vector<double>& positiveScores, const std::vector<double>& negativeScores);
+
+/// Average precision: sum over the distinct thresholds tau (descending) of
+/// (R(tau) - R(previous)) * P(tau), with P, R the precision and recall of
+/// "score >= tau". NaN without positives.
+double averagePrecision(const std::vector<double>& scores, const std::vector<uint8_t>& positive);
+
+struct RocPoint {
+    double fpr = 0;
+    double tpr = 0;
+};
+/// ROC curve from (0,0) to (1,1), one point per distinct threshold (descending). Empty without both classes.
+std::vector<RocPoint> rocCurve(const std::vector<double>& scores, const std::vector<uint8_t>& positive);
+
+/// 1 if the arg-max frame (ties: lowest index) is a spoof frame, else 0. NaN without spoof frames or frames.
+double pointingGame(const std::vector<float>& attribution, const std::vector<uint8_t>& spoof);
+/// sum_{spoof t} max(a_t, 0) / sum_t max(a_t, 0). NaN without spoof frames or without positive attribution.
+double relevanceMass(const std::vector<float>& attribution, const std::vector<uint8_t>& spoof);
+/// |top-k ∩ spoof| / |top-k ∪ spoof| with k = number of spoof frames, top-k by
+/// attributionOrder (descending, ties: lower index first). NaN without spoof frames.
+double iouTopK(const std::vector<float>& attribution, const std::vector<uint8_t>& spoof);
+
+/// Per-utterance localisation metrics of one attribution against frame labels.
+struct LocalisationMetrics {
+    double frameAuc = kNaN;
+    double frameEer = kNaN;
+    double ap = kNaN;
+    double pointingGame = kNaN;
+    double relevanceMass = kNaN;
+    double iouTopK = kNaN;
+};
+/// All six; every one is NaN unless the utterance has both spoof and bona fide
+/// frames (that is how `evaluate` reports them: null). Lengths must match
+/// (throws ConfigError otherwise).
+LocalisationMetrics localisationMetrics(const std::vector<float>& attribution, const std::vector<uint8_t>& spoof);
+
+/// The PartialSpoof segment resolutions of the segment-level EER, in ms.
+const std::vector<int>& segmentResolutionsMs();
+
+/// Max-pools attribution and labels over segments of `segmentFrames` SSL frames
+/// (segment j = frames [j g, (j+1) g), the last one possibly shorter) and
+/// appends one (score, label) per segment: label = 1 if any frame is spoof.
+void poolSegments(const std::vector<float>& attribution, const std::vector<uint8_t>& spoof, int segmentFrames,
+                  std::vector<double>& scoresOut, std::vector<uint8_t>& labelsOut);
+
+/// Detection cost parameters. Defaults: ASVspoof 5 (C_miss = 1, C_fa = 10, π_spoof = 0.05).
+struct DcfParameters {
+    double cMiss = 1;     ///< cost of rejecting a bona fide utterance
+    double cFa = 10;      ///< cost of accepting a spoof
+    double pSpoof = 0.05; ///< prior of a spoof
+};
+/// Normalised minimum DCF: min over tau (accept as bona fide when score >= tau;
+/// tau in the distinct scores and +inf) of
+/// [C_miss P_miss(tau) (1 - π) + C_fa P_fa(tau) π] / min(C_miss (1 - π), C_fa π).
+/// NaN without both classes.
+double minDcf(const std::vector<double>& bonafideScores, const std::vector<double>& spoofScores,
+              const DcfParameters& params = {});
+
+/// Mean with a percentile bootstrap confidence interval (resampling the
+/// values with replacement `resamples` times; seeded, deterministic). NaN
+/// values are ignored; n = the values used. n = 0: all NaN; n = 1: CI = [mean, mean].
+struct MeanCi {
+    double mean = kNaN;
+    double low = kNaN;
+    double high = kNaN;
+    int64_t n = 0;
+};
+MeanCi bootstrapMean(const std::vector<double>& values, uint64_t seed = 1234, int resamples = 1000,
+                     double level = 0.95);
+
+} // namespace spooflens::core

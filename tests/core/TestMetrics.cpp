@@ -1,0 +1,199 @@
+// ctest-labels: fast
+// Localisation and detection metrics against hand-computed cases (docs/metrics.md):
+// perfect, inverted, constant, ties, no spoof frames, all spoof frames, a single frame.
+#include "core/Error.h"
+#include "core/explain/Metrics.h"
+
+#include <QtTest>
+
+#include <cmath>
+
+using namespace spooflens::core;
+
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+using Floats = std::vector<float>;
+
+std::vector<double> d(const Floats& f) { return std::vector<double>(f.begin(), f.end()); }
+
+// Inputs are float attributions: compare to float precision.
+bool near(double a, double b) { return std::fabs(a - b) < 1e-6; }
+
+#define QNEAR(a, b) QVERIFY2(near(double(a), double(b)), qPrintable(QStringLiteral("%1 = %2, expected %3").arg(#a).arg(double(a), 0, 'g', 12).arg(double(b), 0, 'g', 12)))
+#define QNAN(a) QVERIFY2(std::isnan(double(a)), qPrintable(QStringLiteral("%1 = %2, expected NaN").arg(#a).arg(double(a))))
+
+} // namespace
+
+class TestMetrics : public QObject {
+    Q_OBJECT
+
+    // Checks every per-utterance metric of one case. NaN expected values mean "undefined".
+    void checkCase(const Floats& a, const Bytes& y, double auc, double eer, double ap, double pg, double rma, double iou)
+    {
+        auto check = [](double got, double want, const char* what) {
+            if (std::isnan(want))
+                QVERIFY2(std::isnan(got), qPrintable(QStringLiteral("%1 = %2, expected NaN").arg(what).arg(got)));
+            else
+                QVERIFY2(near(got, want), qPrintable(QStringLiteral("%1 = %2, expected %3").arg(what).arg(got, 0, 'g', 12).arg(want, 0, 'g', 12)));
+        };
+        check(rocAuc(d(a), y), auc, "auc");
+        check(equalErrorRate(d(a), y), eer, "eer");
+        check(averagePrecision(d(a), y), ap, "ap");
+        check(pointingGame(a, y), pg, "pointing game");
+        check(relevanceMass(a, y), rma, "relevance mass");
+        check(iouTopK(a, y), iou, "iou top-k");
+    }
+
+private slots:
+    void perfect() { checkCase({0.1f, 0.9f, 0.8f, 0.2f}, {0, 1, 1, 0}, 1, 0, 1, 1, (0.9 + 0.8) / 2.0, 1); }
+
+    void inverted()
+    {
+        // AP: ranks 0.9 (bona), 0.8 (bona), 0.2 (spoof: P 1/3, R 1/2), 0.1 (spoof: P 1/2, R 1) -> 1/6 + 1/4.
+        checkCase({0.9f, 0.1f, 0.2f, 0.8f}, {0, 1, 1, 0}, 0, 1, 5.0 / 12, 0, (0.1 + 0.2) / 2.0, 0);
+    }
+
+    void constant()
+    {
+        // One threshold group: AUC 1/2; EER: |miss - fa| = 1 at both thresholds -> (0 + 1) / 2;
+        // AP = precision 2/4; arg-max = frame 0 (bona fide); top-2 = {0, 1} -> IoU 1/3.
+        checkCase({0.5f, 0.5f, 0.5f, 0.5f}, {0, 1, 1, 0}, 0.5, 0.5, 0.5, 0, 0.5, 1.0 / 3);
+    }
+
+    void ties()
+    {
+        // Spoof {0.7, 0.7} vs bona fide {0.3, 0.7, 0.1}: each spoof frame wins 2 pairs and ties 1 -> 5/6.
+        // EER: at tau = 0.7, P_miss = 0 and P_fa = 1/3 (closest) -> 1/6. AP: one group at 0.7 with P = 2/3, R = 1.
+        // Arg-max: first 0.7 is frame 1 (spoof). Mass: 1.4 / 2.5. Top-2 = {1, 2} (ties: lower index) -> 1/3.
+        checkCase({0.3f, 0.7f, 0.7f, 0.1f, 0.7f}, {0, 1, 0, 0, 1}, 5.0 / 6, 1.0 / 6, 2.0 / 3, 1, 1.4 / 2.5, 1.0 / 3);
+    }
+
+    void noSpoofFrames()
+    {
+        const double n = kNaN;
+        checkCase({0.3f, 0.7f, 0.1f}, {0, 0, 0}, n, n, n, n, n, n);
+        const LocalisationMetrics m = localisationMetrics({0.3f, 0.7f, 0.1f}, {0, 0, 0});
+        QNAN(m.frameAuc);
+        QNAN(m.ap);
+        QNAN(m.pointingGame);
+    }
+
+    void allSpoofFrames()
+    {
+        const double n = kNaN;
+        checkCase({0.3f, 0.7f, 0.1f}, {1, 1, 1}, n, n, 1, 1, 1, 1);
+        // evaluate reports localisation only for utterances with both kinds of frames.
+        const LocalisationMetrics m = localisationMetrics({0.3f, 0.7f, 0.1f}, {1, 1, 1});
+        for (double v : {m.frameAuc, m.frameEer, m.ap, m.pointingGame, m.relevanceMass, m.iouTopK})
+            QNAN(v);
+    }
+
+    void singleFrame()
+    {
+        const double n = kNaN;
+        checkCase({0.4f}, {1}, n, n, 1, 1, 1, 1);
+        checkCase({0.4f}, {0}, n, n, n, n, n, n);
+        checkCase({}, {}, n, n, n, n, n, n);
+    }
+
+    void relevanceMassSigns()
+    {
+        // Only positive attribution counts: (0 + 1) / (2 + 1).
+        QNEAR(relevanceMass({-1.0f, 2.0f, 1.0f}, {1, 0, 1}), 1.0 / 3);
+        QNAN(relevanceMass({-1.0f, -2.0f, 0.0f}, {1, 0, 1}));
+    }
+
+    void localisationBundle()
+    {
+        const LocalisationMetrics m = localisationMetrics({0.3f, 0.7f, 0.7f, 0.1f, 0.7f}, {0, 1, 0, 0, 1});
+        QNEAR(m.frameAuc, 5.0 / 6);
+        QNEAR(m.frameEer, 1.0 / 6);
+        QNEAR(m.ap, 2.0 / 3);
+        QNEAR(m.pointingGame, 1);
+        QNEAR(m.iouTopK, 1.0 / 3);
+        bool threw = false;
+        try {
+            localisationMetrics({0.1f, 0.2f}, {0, 1, 1});
+        } catch (const ConfigError& e) {
+            threw = std::string(e.what()).find("2 values but 3 labels") != std::string::npos;
+        }
+        QVERIFY(threw);
+    }
+
+    void rocCurvePoints()
+    {
+        const auto r = rocCurve({0.1, 0.9, 0.8, 0.2}, {0, 1, 1, 0});
+        QCOMPARE(r.size(), size_t(5));
+        const double want[5][2] = {{0, 0}, {0, 0.5}, {0, 1}, {0.5, 1}, {1, 1}};
+        for (size_t i = 0; i < 5; ++i) {
+            QNEAR(r[i].fpr, want[i][0]);
+            QNEAR(r[i].tpr, want[i][1]);
+        }
+        QVERIFY(rocCurve({0.1, 0.2}, {1, 1}).empty());
+    }
+
+    void segmentPooling()
+    {
+        std::vector<double> s;
+        Bytes l;
+        poolSegments({0.1f, 0.5f, 0.2f, 0.9f, 0.3f}, {0, 0, 1, 0, 0}, 2, s, l);
+        QCOMPARE(s.size(), size_t(3));
+        QNEAR(s[0], 0.5);
+        QNEAR(s[1], 0.9);
+        QNEAR(s[2], 0.3);
+        QCOMPARE(l, (Bytes{0, 1, 0}));
+        // Appends (the set is pooled over utterances), one frame per segment = frames.
+        poolSegments({0.4f}, {1}, 1, s, l);
+        QCOMPARE(s.size(), size_t(4));
+        QCOMPARE(l.back(), uint8_t(1));
+        QCOMPARE(segmentResolutionsMs(), (std::vector<int>{20, 40, 80, 160, 320, 640}));
+    }
+
+    void detectorEerAndMinDcf()
+    {
+        // Bona fide {2, 1}, spoof {0, 1.5}. Thresholds 0, 1, 1.5, 2, +inf give
+        // (P_miss, P_fa) = (0,1) (0,1/2) (1/2,1/2) (1/2,0) (1,0).
+        QNEAR(equalErrorRate(std::vector<double>{2, 1}, std::vector<double>{0, 1.5}), 0.5);
+        // Costs 0.5, 0.25, 0.725, 0.475, 0.95; normalised by min(0.95, 0.5).
+        QNEAR(minDcf({2, 1}, {0, 1.5}), 0.25 / 0.5);
+        QNEAR(minDcf({2, 3}, {0, 1}), 0);                 // perfect
+        QNEAR(minDcf({0, 1}, {2, 3}), 1);                 // inverted: no better than accepting everything
+        QNEAR(minDcf({1, 1}, {1, 1}), 1);                 // constant
+        QNEAR(equalErrorRate(std::vector<double>{2, 3}, std::vector<double>{0, 1}), 0);
+        QNEAR(equalErrorRate(std::vector<double>{0, 1}, std::vector<double>{2, 3}), 1);
+        QNAN(minDcf({}, {1}));
+        // Other parameters: C_fa = 1, π = 0.5 -> cost = (P_miss + P_fa) / 2, normaliser 0.5.
+        DcfParameters p;
+        p.cFa = 1;
+        p.pSpoof = 0.5;
+        QNEAR(minDcf({2, 1}, {0, 1.5}, p), 0.25 / 0.5);
+    }
+
+    void bootstrap()
+    {
+        const MeanCi a = bootstrapMean({0, 1, kNaN}, 7);
+        QCOMPARE(a.n, int64_t(2));
+        QNEAR(a.mean, 0.5);
+        // Resampled means of two values are 0, 1/2 or 1 (probabilities 1/4, 1/2, 1/4).
+        QNEAR(a.low, 0);
+        QNEAR(a.high, 1);
+        const MeanCi b = bootstrapMean({0, 1, kNaN}, 7);
+        QCOMPARE(b.low, a.low);
+        const MeanCi c = bootstrapMean({0.25, 0.5, 0.75, 1.0, 0.0, 0.6}, 3);
+        QVERIFY(c.low < c.mean && c.mean < c.high);
+        QVERIFY(c.low >= 0 && c.high <= 1);
+        const MeanCi c2 = bootstrapMean({0.25, 0.5, 0.75, 1.0, 0.0, 0.6}, 3);
+        QCOMPARE(c2.low, c.low);
+        QCOMPARE(c2.high, c.high);
+        const MeanCi one = bootstrapMean({0.3});
+        QNEAR(one.low, 0.3);
+        QNEAR(one.high, 0.3);
+        const MeanCi none = bootstrapMean({kNaN});
+        QCOMPARE(none.n, int64_t(0));
+        QNAN(none.mean);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestMetrics)
+#include "TestMetrics.moc"
