@@ -30,7 +30,7 @@ struct RowInfo {
 };
 
 /// Spoofed regions of the loaded utterance, in seconds, and the frame labels
-/// derived from them (1 = spoof; docs/explainers.md, ground truth).
+/// derived from them (1 = spoof; docs/metrics.md, ground truth).
 struct GroundTruthView {
     QString source;                    ///< file the labels came from
     QString utterance;                 ///< utterance id they were found under

@@ -2,7 +2,9 @@
 // Explainer rows in the window: the methods chosen are computed on the
 // worker thread (core::Explainer), each becomes a row of the Stage 2 track
 // class titled with method and orientation; the summary table shows core's
-// deletion/insertion AUCs and is sortable.
+// deletion/insertion AUCs and, with the ground truth found next to the
+// audio, core's frame AUC / AP / pointing game; it is sortable.
+#include "core/explain/Metrics.h"
 #include "tests/support/TestData.h"
 #include "ui/Document.h"
 #include "ui/MainWindow.h"
@@ -48,6 +50,7 @@ private slots:
         m_w->openAudio(audio);
         QTRY_VERIFY_WITH_TIMEOUT(m_w->explanation() && m_w->isIdle() && m_w->explanation()->attributions.size() == 2,
                                  240000);
+        QVERIFY(m_w->document()->groundTruth());
     }
 
     void cleanupTestCase() { m_w.reset(); }
@@ -79,13 +82,15 @@ private slots:
         }
     }
 
-    void summaryTableEqualsCoreFaithfulness()
+    void summaryTableEqualsCoreMetrics()
     {
         ui::ExplainerSummary* summary = m_w->explainerSummary();
         QVERIFY(summary->isVisible());
         QTableWidget* table = summary->table();
         QCOMPARE(table->rowCount(), 2);
         QCOMPARE(summary->curveCount(), 4);
+        const ui::GroundTruthView* truth = m_w->document()->groundTruth();
+        const std::vector<uint8_t> spoof(truth->frameLabels.begin(), truth->frameLabels.end());
         for (int r = 0; r < table->rowCount(); ++r) {
             const QString key = table->item(r, ui::ExplainerSummary::Row)->data(Qt::UserRole).toString();
             const core::FaithfulnessCurves* c = m_w->document()->faithfulness(key);
@@ -93,6 +98,12 @@ private slots:
             QCOMPARE(c->deletionAuc, core::trapezoidAuc(c->fractions, c->deletion));
             QCOMPARE(table->item(r, ui::ExplainerSummary::Deletion)->text(), QString::number(c->deletionAuc, 'f', 3));
             QCOMPARE(table->item(r, ui::ExplainerSummary::Insertion)->text(), QString::number(c->insertionAuc, 'f', 3));
+            const core::LocalisationMetrics m =
+                core::localisationMetrics(m_w->document()->attribution(key)->values, spoof);
+            QVERIFY(!std::isnan(m.frameAuc));
+            QCOMPARE(table->item(r, ui::ExplainerSummary::FrameAuc)->text(), QString::number(m.frameAuc, 'f', 3));
+            QCOMPARE(table->item(r, ui::ExplainerSummary::AveragePrecision)->text(), QString::number(m.ap, 'f', 3));
+            QCOMPARE(table->item(r, ui::ExplainerSummary::PointingGame)->text(), QString::number(m.pointingGame, 'f', 0));
         }
         // Sortable: sorting by deletion AUC orders the rows by it.
         table->sortItems(ui::ExplainerSummary::Deletion, Qt::AscendingOrder);

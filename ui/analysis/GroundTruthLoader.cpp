@@ -1,22 +1,12 @@
 #include "ui/analysis/GroundTruthLoader.h"
 
 #include "core/Error.h"
-#if __has_include("core/explain/GroundTruth.h")  // INTERIM
 #include "core/explain/GroundTruth.h"
-#define HAVE_GT 1
-#endif
 
 #include <QFileInfo>
 
 namespace spooflens::ui {
 
-#ifndef HAVE_GT
-QString findLabelsNextTo(const QString&) { return {}; }
-GroundTruthView loadGroundTruth(const QString& path, const QString&, int64_t)
-{
-    throw core::ConfigError(path.toStdString() + ": label readers not built yet");
-}
-#else
 QString findLabelsNextTo(const QString& audioPath)
 {
     return QString::fromStdString(core::labelFileNextTo(audioPath.toStdString()));
@@ -49,6 +39,5 @@ GroundTruthView loadGroundTruth(const QString& path, const QString& utterance, i
         view.frameLabels.push_back(int(v));
     return view;
 }
-#endif
 
 } // namespace spooflens::ui

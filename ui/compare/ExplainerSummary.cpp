@@ -1,9 +1,6 @@
 #include "ui/compare/ExplainerSummary.h"
 
-#if __has_include("core/explain/Metrics.h")  // INTERIM
 #include "core/explain/Metrics.h"
-#define HAVE_METRICS 1
-#endif
 
 #include <qcustomplot.h>
 
@@ -116,14 +113,12 @@ void ExplainerSummary::update(const Document& doc)
         m_table->setItem(row, Deletion, new NumberItem(c ? c->deletionAuc : nan, 3));
         m_table->setItem(row, Insertion, new NumberItem(c ? c->insertionAuc : nan, 3));
         double frameAuc = nan, ap = nan, pointing = nan;
-#ifdef HAVE_METRICS
         if (truth && spoof.size() == a->values.size()) {
             const core::LocalisationMetrics m = core::localisationMetrics(a->values, spoof);
             frameAuc = m.frameAuc;
             ap = m.ap;
             pointing = m.pointingGame;
         }
-#endif
         m_table->setItem(row, FrameAuc, new NumberItem(frameAuc, 3));
         m_table->setItem(row, AveragePrecision, new NumberItem(ap, 3));
         m_table->setItem(row, PointingGame, new NumberItem(pointing, 0));

@@ -2,7 +2,7 @@
 // Known spoofed regions of the utterance (ground truth from a label file),
 // shaded on the shared time axis, with the frame labels derived from them
 // drawn as a 0/1 step line (frame t spoof when more than half of its 400
-// samples lie in a spoof segment; docs/explainers.md).
+// samples lie in a spoof segment; docs/metrics.md).
 #include "ui/Document.h"
 #include "ui/tracks/Track.h"
 
