@@ -1,12 +1,16 @@
 #include "ui/MainWindow.h"
 
 #include "ui/Demo.h"
+#include "ui/Document.h"
 #include "ui/TimelineController.h"
 #include "ui/analysis/AnalysisController.h"
+#include "ui/analysis/GroundTruthLoader.h"
 #include "ui/compare/CompareRow.h"
 #include "ui/compare/ComparePanel.h"
+#include "ui/compare/ExplainerSummary.h"
 #include "ui/export/Exporter.h"
 #include "ui/playback/AudioPlayer.h"
+#include "ui/tracks/GroundTruthTrack.h"
 #include "ui/tracks/ImportanceTrack.h"
 #include "ui/tracks/ScoreTrack.h"
 #include "ui/tracks/SimilarityTrack.h"
@@ -59,14 +63,6 @@ QString audioFilter()
     return QStringLiteral("Audio (*.wav *.flac *.ogg *.oga *.opus *.mp3 *.aiff *.aif *.au);;All files (*)");
 }
 
-QString rowLabel(const core::Stage2Info& info)
-{
-    const QString mode = info.prototypeMode.empty() ? QStringLiteral("?") : QString::fromStdString(info.prototypeMode);
-    const QString run = info.runName.empty() ? QFileInfo(QString::fromStdString(info.path)).completeBaseName()
-                                             : QString::fromStdString(info.runName);
-    return QStringLiteral("%1 · %2").arg(mode, run);
-}
-
 struct GradientName {
     const char* name;
     QCPColorGradient::GradientPreset preset;
@@ -84,6 +80,7 @@ MainWindow::MainWindow(bool persistSettings, QWidget* parent) : QMainWindow(pare
 {
     setWindowTitle(QStringLiteral("SpoofLens"));
     setAcceptDrops(true);
+    m_doc = new Document(this);
     m_timeline = new TimelineController(this);
     m_analysis = new AnalysisController(this);
     m_player = new AudioPlayer(this);
@@ -139,12 +136,14 @@ MainWindow::MainWindow(bool persistSettings, QWidget* parent) : QMainWindow(pare
     m_waveform = new WaveformTrack(m_panel);
     m_spectrogram = new SpectrogramTrack(m_panel);
     m_score = new ScoreTrack(m_panel);
+    m_truth = new GroundTruthTrack(m_panel);
     m_noStage2 = new QLabel(m_panel);
     m_noStage2->setWordWrap(true);
     m_noStage2->setContentsMargins(Track::kLeftMargin, 4, 4, 4);
     m_noStage2->setStyleSheet(QStringLiteral("QLabel { color: #555; }"));
     pv->addWidget(m_waveform, m_waveform->preferredHeight());
     pv->addWidget(m_spectrogram, m_spectrogram->preferredHeight());
+    pv->addWidget(m_truth, m_truth->preferredHeight());
     auto* rowsHolder = new QWidget(m_panel);
     m_rowsLayout = new QVBoxLayout(rowsHolder);
     m_rowsLayout->setContentsMargins(0, 0, 0, 0);
@@ -156,7 +155,10 @@ MainWindow::MainWindow(bool persistSettings, QWidget* parent) : QMainWindow(pare
         t->setMinimumHeight(std::max(80, int(t->preferredHeight() * 0.8)));
         m_timeline->addTrack(t);
     }
+    m_truth->setMinimumHeight(m_truth->preferredHeight());
+    m_timeline->addTrack(m_truth);
     m_score->setVisible(false);
+    m_truth->setVisible(false);
 
     m_scroll = new QScrollArea(central);
     m_scroll->setWidget(m_panel);
@@ -165,11 +167,16 @@ MainWindow::MainWindow(bool persistSettings, QWidget* parent) : QMainWindow(pare
     m_compare = new ComparePanel(central);
     m_compare->setVisible(false);
     m_compare->setMaximumHeight(150);
+    m_summary = new ExplainerSummary(central);
+    m_summary->setVisible(false);
+    m_summary->setMaximumHeight(190);
     auto* split = new QSplitter(Qt::Vertical, central);
     split->addWidget(m_scroll);
     split->addWidget(m_compare);
+    split->addWidget(m_summary);
     split->setStretchFactor(0, 5);
     split->setStretchFactor(1, 1);
+    split->setStretchFactor(2, 1);
     split->setChildrenCollapsible(false);
     v->addWidget(split, 1);
     setCentralWidget(central);
@@ -180,9 +187,13 @@ MainWindow::MainWindow(bool persistSettings, QWidget* parent) : QMainWindow(pare
     updateInfoLine();
     updateReadout(std::nan(""));
 
-    connect(m_analysis, &AnalysisController::audioReady, this, [this](AudioPtr a) { onAudio(std::move(a)); });
+    connect(m_analysis, &AnalysisController::audioReady, m_doc, &Document::setAudio);
     connect(m_analysis, &AnalysisController::modelsChanged, this, &MainWindow::onModels);
-    connect(m_analysis, &AnalysisController::explanationReady, this, &MainWindow::onExplanation);
+    connect(m_analysis, &AnalysisController::explanationReady, m_doc, &Document::setExplanation);
+    connect(m_doc, &Document::audioChanged, this, &MainWindow::onAudio);
+    connect(m_doc, &Document::rowsChanged, this, &MainWindow::syncRowWidgets);
+    connect(m_doc, &Document::explanationChanged, this, &MainWindow::onExplanation);
+    connect(m_doc, &Document::groundTruthChanged, this, &MainWindow::onGroundTruth);
     connect(m_analysis, &AnalysisController::error, this, &MainWindow::showError);
     connect(m_analysis, &AnalysisController::warning, this, &MainWindow::showWarning);
     connect(m_analysis, &AnalysisController::progress, this, [this](const QString& stage, double f) {
@@ -194,7 +205,7 @@ MainWindow::MainWindow(bool persistSettings, QWidget* parent) : QMainWindow(pare
         m_progress->setVisible(busy);
         m_cancel->setVisible(busy);
         if (!busy)
-            m_statusStage->setText(m_explanation ? QStringLiteral("Ready") : QString());
+            m_statusStage->setText(m_doc->explanation() ? QStringLiteral("Ready") : QString());
     });
 
     connect(m_timeline, &TimelineController::crosshairMoved, this, &MainWindow::updateReadout);
@@ -239,6 +250,8 @@ void MainWindow::buildMenus()
         if (m_models.hasDetector)
             m_analysis->setStage2({});
     });
+    action(file, QStringLiteral("Open &labels (ground truth)…"), QKeySequence(QStringLiteral("Ctrl+L")),
+           [this] { openLabelsDialog(); });
     action(file, QStringLiteral("Open the &demo"), QKeySequence(), [this] { openDemo(); });
     file->addSeparator();
     QMenu* exp = file->addMenu(QStringLiteral("&Export"));
@@ -297,6 +310,8 @@ void MainWindow::buildMenus()
     QMenu* analysis = menuBar()->addMenu(QStringLiteral("&Analysis"));
     action(analysis, QStringLiteral("Cancel running analysis"), QKeySequence(Qt::Key_Escape),
            [this] { m_analysis->cancel(); });
+    action(analysis, QStringLiteral("&Explainers…"), QKeySequence(QStringLiteral("Ctrl+Shift+E")),
+           [this] { explainersDialog(); });
     action(analysis, QStringLiteral("Importance threshold…"), QKeySequence(QStringLiteral("T")),
            [this] { importanceThresholdDialog(); });
     action(analysis, QStringLiteral("Detector score threshold…"), QKeySequence(),
@@ -353,7 +368,6 @@ void MainWindow::showShortcuts()
 void MainWindow::openAudio(const QString& path)
 {
     m_statusStage->setText(QStringLiteral("Loading %1").arg(QFileInfo(path).fileName()));
-    m_audioPath = path;
     m_analysis->openAudio(path);
 }
 
@@ -422,65 +436,154 @@ QString MainWindow::bannerText() const
 
 QList<Track*> MainWindow::tracks() const
 {
-    QList<Track*> out{m_waveform, m_spectrogram};
-    for (CompareRow* r : m_rows)
-        out << r->importance() << r->similarity();
+    QList<Track*> out{m_waveform, m_spectrogram, m_truth};
+    for (CompareRow* r : m_rows) {
+        out << r->importance();
+        if (r->similarity())
+            out << r->similarity();
+    }
     out << m_score;
     return out;
 }
 
-void MainWindow::onAudio(AudioPtr audio)
+AudioPtr MainWindow::audio() const
 {
-    m_audio = std::move(audio);
-    m_audioPath = QString::fromStdString(m_audio->path);
-    // A new file: the previous explanation no longer applies.
-    m_explanation.reset();
-    for (CompareRow* r : m_rows) {
-        r->importance()->clear();
-        r->similarity()->clear();
-    }
+    return m_doc->audio();
+}
+
+const core::Explanation* MainWindow::explanation() const
+{
+    return m_doc->explanation();
+}
+
+void MainWindow::onAudio()
+{
+    const AudioPtr audio = m_doc->audio();
+    if (!audio)
+        return;
+    // A new file: the document has dropped the previous explanation.
     m_score->clear();
     m_score->setVisible(false);
     m_compare->clear();
-    std::shared_ptr<const std::vector<float>> samples(m_audio, &m_audio->samples);
-    const double duration = double(m_audio->samples.size()) / core::kSampleRate;
-    m_timeline->setDuration(duration);
+    std::shared_ptr<const std::vector<float>> samples(audio, &audio->samples);
+    m_timeline->setDuration(m_doc->durationSeconds());
     m_waveform->setSamples(samples, core::kSampleRate);
     m_spectrogram->setSamples(samples, core::kSampleRate);
-    m_player->setAudio(m_audio->samples, core::kSampleRate);
+    m_player->setAudio(audio->samples, core::kSampleRate);
     m_timeline->fit();
-    setWindowTitle(QStringLiteral("SpoofLens — %1").arg(QFileInfo(m_audioPath).fileName()));
-    rememberRecent(m_audioPath);
+    setWindowTitle(QStringLiteral("SpoofLens — %1").arg(QFileInfo(m_doc->audioPath()).fileName()));
+    rememberRecent(m_doc->audioPath());
     updateInfoLine();
     updateBottomAxis();
     updatePlaybackStatus();
+    findGroundTruth();
     emit audioShown();
+}
+
+void MainWindow::findGroundTruth()
+{
+    // Labels for a new file: from the --labels / opened multi-utterance file
+    // by utterance id, else an Audacity track next to the audio.
+    const QString audioPath = m_doc->audioPath();
+    const QString utterance = QFileInfo(audioPath).completeBaseName();
+    const auto samples = int64_t(m_doc->audio()->samples.size());
+    QString path = m_labelsFile;
+    if (path.isEmpty())
+        path = findLabelsNextTo(audioPath);
+    if (path.isEmpty())
+        return;
+    try {
+        m_doc->setGroundTruth(loadGroundTruth(path, utterance, samples));
+    } catch (const std::exception& e) {
+        // Labels asked for are an error; a file merely found next to the audio a warning.
+        const QString msg = QStringLiteral("Ground truth not shown: %1").arg(QString::fromUtf8(e.what()));
+        if (m_labelsFile.isEmpty())
+            showWarning(msg);
+        else
+            showError(msg);
+    }
+}
+
+QString MainWindow::openLabels(const QString& path, bool everyFile)
+{
+    if (everyFile)
+        m_labelsFile = path;
+    const AudioPtr audio = m_doc->audio();
+    if (!audio)
+        return {};  // applied when the audio is in
+    try {
+        m_doc->setGroundTruth(loadGroundTruth(path, QFileInfo(m_doc->audioPath()).completeBaseName(),
+                                              int64_t(audio->samples.size())));
+    } catch (const std::exception& e) {
+        const QString msg = QString::fromUtf8(e.what());
+        showError(msg);
+        return msg;
+    }
+    return {};
+}
+
+void MainWindow::onGroundTruth()
+{
+    if (const GroundTruthView* truth = m_doc->groundTruth()) {
+        m_truth->setGroundTruth(*truth);
+        m_truth->setVisible(true);
+    } else {
+        m_truth->clear();
+        m_truth->setVisible(false);
+    }
+    m_summary->update(*m_doc);  // localisation columns need the labels
+    m_summary->setVisible(!m_summary->isEmpty());
+    updateBottomAxis();
 }
 
 void MainWindow::onModels(const ModelState& state)
 {
     m_models = state;
-    // Rows follow the loaded modules; existing rows (and their order) stay.
-    QStringList keys;
-    for (const auto& info : state.stage2)
-        keys << QString::fromStdString(info.path);
+    m_doc->setStage2Modules(state.stage2);  // rows follow the loaded modules
+    for (CompareRow* r : m_rows)
+        if (r->kind() == RowKind::Stage2) {
+            const int i = m_doc->rowIndex(r->key());
+            r->setWarning(i >= 0 && m_doc->rows()[size_t(i)].detectorMismatch
+                              ? QStringLiteral("⚠ trained on another detector (SHA-256 differs)")
+                              : QString());
+        }
+    if (m_persist) {
+        QSettings s;
+        s.setValue(QStringLiteral("models/detector"), m_analysis->detectorPath());
+        s.setValue(QStringLiteral("models/detectorConfig"), m_analysis->detectorConfigPath());
+        s.setValue(QStringLiteral("models/stage2"), m_analysis->stage2Paths());
+    }
+    updateInfoLine();
+    updateBottomAxis();
+}
+
+void MainWindow::syncRowWidgets()
+{
+    // One widget per document row, in the document's order.
+    const auto& rows = m_doc->rows();
+    auto inDocument = [&](const QString& key) { return m_doc->rowIndex(key) >= 0; };
     for (int i = m_rows.size() - 1; i >= 0; --i)
-        if (!keys.contains(m_rows[i]->key())) {
+        if (!inDocument(m_rows[i]->key())) {
             CompareRow* r = m_rows.takeAt(i);
             m_timeline->removeTrack(r->importance());
-            m_timeline->removeTrack(r->similarity());
+            if (r->similarity())
+                m_timeline->removeTrack(r->similarity());
+            r->hide();
             r->deleteLater();
         }
-    for (const auto& info : state.stage2) {
-        const QString key = QString::fromStdString(info.path);
+    QList<CompareRow*> ordered;
+    for (const RowInfo& info : rows) {
         CompareRow* row = nullptr;
         for (CompareRow* r : m_rows)
-            if (r->key() == key)
+            if (r->key() == info.key)
                 row = r;
         if (!row) {
-            row = new CompareRow(key, rowLabel(info), m_panel);
-            row->importance()->setThreshold(m_importanceThreshold, true);
+            row = new CompareRow(info.key, info.label, m_panel, info.kind);
+            if (info.kind == RowKind::Stage2)
+                row->importance()->setThreshold(m_importanceThreshold, true);
             for (Track* t : {static_cast<Track*>(row->importance()), static_cast<Track*>(row->similarity())}) {
+                if (!t)
+                    continue;
                 t->setMinimumHeight(std::max(64, int(t->preferredHeight() * 0.72)));
                 m_timeline->addTrack(t);
             }
@@ -494,126 +597,101 @@ void MainWindow::onModels(const ModelState& state)
             });
             connect(row, &CompareRow::removeRequested, this, [this, row] { removeRow(m_rows.indexOf(row)); });
             connect(row, &CompareRow::visibilityToggled, this, [this] { updateBottomAxis(); });
-            m_rows << row;
-            m_rowsLayout->addWidget(row);
         }
-        row->setWarning(info.detectorMismatch ? QStringLiteral("⚠ trained on another detector (SHA-256 differs)")
-                                              : QString());
+        if (info.kind == RowKind::Stage2)
+            row->setWarning(info.detectorMismatch ? QStringLiteral("⚠ trained on another detector (SHA-256 differs)")
+                                                  : QString());
+        ordered << row;
     }
-    if (m_persist) {
-        QSettings s;
-        s.setValue(QStringLiteral("models/detector"), m_analysis->detectorPath());
-        s.setValue(QStringLiteral("models/detectorConfig"), m_analysis->detectorConfigPath());
-        s.setValue(QStringLiteral("models/stage2"), m_analysis->stage2Paths());
-    }
-    updateRowsFromExplanation();
-    updateInfoLine();
-    updateBottomAxis();
-}
-
-void MainWindow::onExplanation(const core::Explanation& e)
-{
-    m_explanation = e;
-    if (m_audio)
-        m_score->setExplanation(e, double(m_audio->samples.size()) / core::kSampleRate);
-    m_score->setVisible(true);
-    updateRowsFromExplanation();
-    updateInfoLine();
-    updateBottomAxis();
-    m_statusStage->setText(QStringLiteral("Ready"));
-    emit explanationShown();
-}
-
-void MainWindow::updateRowsFromExplanation()
-{
-    if (!m_explanation) {
-        m_compare->setVisible(false);
-        return;
-    }
-    for (int i = 0; i < m_rows.size(); ++i) {
-        const core::Stage2Track* found = nullptr;
-        for (const auto& t : m_explanation->tracks)
-            if (QString::fromStdString(t.xaiPath) == m_rows[i]->key())
-                found = &t;
-        if (!found && size_t(i) < m_explanation->tracks.size() && m_explanation->tracks.size() == size_t(m_rows.size()))
-            found = &m_explanation->tracks[size_t(i)];
-        if (found)
-            m_rows[i]->setData(*found);
-    }
-    const auto tracksInOrder = rowTracks();
-    m_compare->setRows(tracksInOrder, rowLabels());
-    m_compare->setVisible(!tracksInOrder.empty());
-}
-
-std::vector<core::Stage2Track> MainWindow::rowTracks() const
-{
-    std::vector<core::Stage2Track> out;
-    if (!m_explanation)
-        return out;
-    for (int i = 0; i < m_rows.size(); ++i) {
-        bool found = false;
-        for (const auto& t : m_explanation->tracks)
-            if (QString::fromStdString(t.xaiPath) == m_rows[i]->key()) {
-                out.push_back(t);
-                found = true;
-                break;
-            }
-        if (!found && m_explanation->tracks.size() == size_t(m_rows.size()))
-            out.push_back(m_explanation->tracks[size_t(i)]);
-    }
-    return out;
-}
-
-QStringList MainWindow::rowLabels() const
-{
-    QStringList labels;
-    for (CompareRow* r : m_rows)
-        labels << r->label();
-    return labels;
-}
-
-void MainWindow::moveRow(int from, int to)
-{
-    if (from < 0 || from >= m_rows.size() || to < 0 || to >= m_rows.size() || from == to)
-        return;
-    m_rows.move(from, to);
+    m_rows = ordered;
     for (CompareRow* r : m_rows)
         m_rowsLayout->removeWidget(r);
     for (CompareRow* r : m_rows)
         m_rowsLayout->addWidget(r);
-    updateRowsFromExplanation();
+    fillRows();
     updateBottomAxis();
+}
+
+void MainWindow::onExplanation()
+{
+    const core::Explanation* e = m_doc->explanation();
+    if (e)
+        m_score->setExplanation(*e, m_doc->durationSeconds());
+    else
+        m_score->clear();
+    m_score->setVisible(e != nullptr);
+    fillRows();
+    updateInfoLine();
+    updateBottomAxis();
+    if (e) {
+        m_statusStage->setText(QStringLiteral("Ready"));
+        emit explanationShown();
+    }
+}
+
+void MainWindow::fillRows()
+{
+    for (CompareRow* r : m_rows) {
+        if (r->kind() == RowKind::Stage2) {
+            if (const core::Stage2Track* t = m_doc->stage2Track(r->key()))
+                r->setData(*t);
+            else
+                r->clearData();
+        } else if (const core::Attribution* a = m_doc->attribution(r->key())) {
+            r->setAttribution(*a);
+        } else {
+            r->clearData();
+        }
+    }
+    m_summary->update(*m_doc);
+    m_summary->setVisible(!m_summary->isEmpty());
+    if (!m_doc->explanation()) {
+        m_compare->setVisible(false);
+        return;
+    }
+    const auto tracksInOrder = m_doc->stage2TracksInOrder();
+    m_compare->setRows(tracksInOrder, m_doc->stage2Labels());
+    m_compare->setVisible(!tracksInOrder.empty());
+}
+
+void MainWindow::moveRow(int from, int to)
+{
+    m_doc->moveRow(from, to);
 }
 
 void MainWindow::removeRow(int index)
 {
-    if (index < 0 || index >= m_rows.size())
-        return;
-    QStringList keep;
-    for (int i = 0; i < m_rows.size(); ++i)
-        if (i != index)
-            keep << m_rows[i]->key();
-    CompareRow* r = m_rows.takeAt(index);
-    m_timeline->removeTrack(r->importance());
-    m_timeline->removeTrack(r->similarity());
-    r->hide();
-    r->deleteLater();
-    if (m_explanation) {
-        auto& tr = m_explanation->tracks;
-        tr.erase(std::remove_if(tr.begin(), tr.end(),
-                                [&](const core::Stage2Track& t) { return !keep.contains(QString::fromStdString(t.xaiPath)); }),
-                 tr.end());
+    const std::optional<RowInfo> removed = m_doc->removeRow(index);
+    if (removed && removed->kind == RowKind::Attribution) {
+        // The method is no longer asked for once none of its rows is left
+        // (nothing is recomputed for that).
+        bool left = false;
+        for (const RowInfo& r : m_doc->rows())
+            left = left || r.method == removed->method;
+        if (!left) {
+            auto methods = m_analysis->methods();
+            methods.erase(std::remove_if(methods.begin(), methods.end(),
+                                         [&](core::AttributionMethod m) {
+                                             return QString::fromStdString(core::methodName(m)) == removed->method;
+                                         }),
+                          methods.end());
+            m_analysis->setMethods(methods, /*reexplain=*/false);
+        }
+    } else if (removed && removed->kind == RowKind::Stage2) {
+        QStringList keep;
+        for (const RowInfo& r : m_doc->rows())
+            if (r.kind == RowKind::Stage2)
+                keep << r.key;
+        m_analysis->setStage2(keep);
     }
-    updateRowsFromExplanation();
-    updateBottomAxis();
-    m_analysis->setStage2(keep);
 }
 
 void MainWindow::setImportanceThreshold(double value)
 {
     m_importanceThreshold = std::clamp(value, 0.0, 1.0);
     for (CompareRow* r : m_rows)
-        r->importance()->setThreshold(m_importanceThreshold, true);
+        if (r->kind() == RowKind::Stage2)
+            r->importance()->setThreshold(m_importanceThreshold, true);
     saveSettings();
 }
 
@@ -648,14 +726,14 @@ void MainWindow::updateBottomAxis()
 void MainWindow::updateInfoLine()
 {
     QStringList parts;
-    if (m_audio) {
+    if (const AudioPtr a = m_doc->audio()) {
         parts << QStringLiteral("<b>%1</b> — %2, %3 Hz, %4 ch, %5 s, %6 frames of 20 ms")
-                     .arg(QFileInfo(m_audioPath).fileName().toHtmlEscaped(),
-                          QString::fromStdString(m_audio->format).toHtmlEscaped())
-                     .arg(m_audio->sampleRateIn)
-                     .arg(m_audio->channelsIn)
-                     .arg(m_audio->durationSeconds, 0, 'f', 2)
-                     .arg(m_audio->frames());
+                     .arg(QFileInfo(m_doc->audioPath()).fileName().toHtmlEscaped(),
+                          QString::fromStdString(a->format).toHtmlEscaped())
+                     .arg(a->sampleRateIn)
+                     .arg(a->channelsIn)
+                     .arg(a->durationSeconds, 0, 'f', 2)
+                     .arg(a->frames());
     } else {
         parts << QStringLiteral("No audio loaded: File ▸ Open audio…, drop a file here, or pass it on the command line.");
     }
@@ -667,7 +745,7 @@ void MainWindow::updateInfoLine()
                      .arg(d.embedDim)
                      .arg(QString::fromStdString(d.sha256).left(12));
     }
-    if (m_explanation) {
+    if (m_doc->explanation()) {
         const bool bona = m_score->verdict() == QLatin1String("bona fide");
         parts << QStringLiteral("<span style='color:%1'><b>%2</b></span>")
                      .arg(bona ? QStringLiteral("#116611") : QStringLiteral("#aa1111"), m_score->summaryText().toHtmlEscaped());
@@ -677,21 +755,25 @@ void MainWindow::updateInfoLine()
 
 void MainWindow::updateReadout(double seconds)
 {
-    if (std::isnan(seconds) || !m_audio) {
+    if (std::isnan(seconds) || !m_doc->audio()) {
         m_readout->setText(QStringLiteral("Pointer: —   (wheel: zoom · drag: pan · shift+drag: select · click: seek · "
                                           "space: play/pause)"));
         return;
     }
     QStringList parts{QStringLiteral("t = %1 s").arg(seconds, 0, 'f', 3)};
     const int64_t frame = core::frameAt(seconds);
-    if (m_explanation && frame >= 0 && frame < m_explanation->frames)
+    const core::Explanation* e = m_doc->explanation();
+    if (e && frame >= 0 && frame < e->frames)
         parts << QStringLiteral("frame %1").arg(frame);
     const QString wave = m_waveform->readout(seconds);
     if (!wave.isEmpty())
         parts << wave;
+    const QString truth = m_truth->readout(seconds);
+    if (!truth.isEmpty())
+        parts << truth;
     for (CompareRow* r : m_rows) {
         const QString w = r->importance()->readout(seconds);
-        const QString s = r->similarity()->readout(seconds);
+        const QString s = r->similarity() ? r->similarity()->readout(seconds) : QString();
         if (!w.isEmpty() || !s.isEmpty())
             parts << QStringLiteral("[%1] %2 %3").arg(r->label(), w, s);
     }
@@ -749,7 +831,7 @@ void MainWindow::showWarning(const QString& message)
 
 void MainWindow::togglePlay()
 {
-    if (!m_audio)
+    if (!m_doc->audio())
         return;
     if (m_player->state() == AudioPlayer::State::Playing)
         m_player->pause();
@@ -760,7 +842,7 @@ void MainWindow::togglePlay()
 
 void MainWindow::playSelection()
 {
-    if (!m_audio || !m_timeline->hasSelection())
+    if (!m_doc->audio() || !m_timeline->hasSelection())
         return;
     if (!m_player->playRegion(m_timeline->selectionStart(), m_timeline->selectionEnd()))
         showWarning(QStringLiteral("Playback unavailable: %1").arg(m_player->errorString()));
@@ -794,6 +876,79 @@ void MainWindow::openAudioDialog()
     openAudio(path);
 }
 
+void MainWindow::openLabelsDialog()
+{
+    const QString path = QFileDialog::getOpenFileName(
+        this, QStringLiteral("Open labels (ground truth)"), lastDir(),
+        QStringLiteral("Labels (*.txt *.lab *.npy *.csv *.tsv);;All files (*)"));
+    if (path.isEmpty())
+        return;
+    setLastDir(path);
+    // A file of many utterances (PartialSpoof .npy, CSV) also serves the next files opened.
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    const bool many = suffix == QLatin1String("npy") || suffix == QLatin1String("csv") || suffix == QLatin1String("tsv");
+    openLabels(path, many);
+}
+
+void MainWindow::setMethods(const QStringList& names)
+{
+    std::vector<core::AttributionMethod> methods;
+    for (const QString& n : names) {
+        const core::AttributionMethod m = core::parseMethod(n.trimmed().toStdString());
+        if (std::find(methods.begin(), methods.end(), m) == methods.end())
+            methods.push_back(m);
+    }
+    m_analysis->setMethods(methods);
+}
+
+QStringList MainWindow::methods() const
+{
+    QStringList out;
+    for (core::AttributionMethod m : m_analysis->methods())
+        out << QString::fromStdString(core::methodName(m));
+    return out;
+}
+
+void MainWindow::explainersDialog()
+{
+    QDialog dlg(this);
+    dlg.setWindowTitle(QStringLiteral("Explainers"));
+    auto* form = new QVBoxLayout(&dlg);
+    auto* intro = new QLabel(QStringLiteral("Each explainer gives one value per 20 ms frame, higher = more evidence "
+                                            "that the frame is spoofed (explained: the detector's spoof margin "
+                                            "logit[0] − logit[1]). Each becomes a row; the table below the tracks "
+                                            "shows its deletion/insertion AUC."),
+                             &dlg);
+    intro->setWordWrap(true);
+    form->addWidget(intro);
+    const QStringList chosen = methods();
+    QList<QCheckBox*> boxes;
+    for (core::AttributionMethod m : core::allMethods()) {
+        const QString name = QString::fromStdString(core::methodName(m));
+        auto* box = new QCheckBox(name, &dlg);
+        box->setChecked(chosen.contains(name));
+        if (core::methodNeedsStage2(m))
+            box->setToolTip(QStringLiteral("One row per loaded Stage 2 module"));
+        boxes << box;
+        form->addWidget(box);
+    }
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dlg);
+    form->addWidget(buttons);
+    connect(buttons, &QDialogButtonBox::accepted, &dlg, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dlg, &QDialog::reject);
+    if (dlg.exec() != QDialog::Accepted)
+        return;
+    QStringList names;
+    for (QCheckBox* b : boxes)
+        if (b->isChecked())
+            names << b->text();
+    try {
+        setMethods(names);
+    } catch (const std::exception& e) {
+        showError(QString::fromUtf8(e.what()));
+    }
+}
+
 void MainWindow::openDetectorDialog()
 {
     const QString ckpt = QFileDialog::getOpenFileName(
@@ -825,7 +980,8 @@ void MainWindow::addStage2Dialog()
 
 void MainWindow::exportDialog(const QString& filter, const QString& suffix)
 {
-    QString base = m_audioPath.isEmpty() ? QStringLiteral("spooflens") : QFileInfo(m_audioPath).completeBaseName();
+    const QString audioPath = m_doc->audioPath();
+    QString base = audioPath.isEmpty() ? QStringLiteral("spooflens") : QFileInfo(audioPath).completeBaseName();
     if (suffix == QLatin1String("txt"))
         base += QStringLiteral("_labels");
     const QString suggested = QDir(lastDir()).filePath(base + QLatin1Char('.') + suffix);
@@ -847,15 +1003,15 @@ QString MainWindow::exportTo(const QString& path)
     const QString suffix = QFileInfo(path).suffix().toLower();
     if (suffix == QLatin1String("png") || suffix == QLatin1String("svg") || suffix == QLatin1String("pdf"))
         return exportView(m_panel, tracks(), path);
-    if (!m_explanation)
+    const std::optional<core::Explanation> shownOpt = m_doc->shownExplanation();
+    if (!shownOpt)
         return QStringLiteral("Nothing to export yet: the explanation has not been computed (a detector and an "
                               "audio file are needed).");
-    core::Explanation shown = *m_explanation;
-    shown.tracks = rowTracks();
+    const core::Explanation& shown = *shownOpt;
     if (suffix == QLatin1String("csv"))
-        return exportCsv(shown, rowLabels(), path);
+        return exportCsv(shown, m_doc->stage2Labels(), path);
     if (suffix == QLatin1String("txt") || suffix == QLatin1String("labels"))
-        return exportLabels(shown, rowLabels(), m_importanceThreshold, path);
+        return exportLabels(shown, m_doc->stage2Labels(), m_importanceThreshold, path);
     if (suffix == QLatin1String("json"))
         return exportJson(shown, path);
     return QStringLiteral("Unknown export format '.%1': use .png, .svg, .pdf, .csv, .txt (Audacity labels) or .json.")

@@ -23,8 +23,11 @@ namespace spooflens::ui {
 
 class AnalysisController;
 class AudioPlayer;
+class Document;
 class ComparePanel;
 class CompareRow;
+class ExplainerSummary;
+class GroundTruthTrack;
 class ScoreTrack;
 class SpectrogramTrack;
 class TimelineController;
@@ -44,6 +47,16 @@ public:
     void openModels(const QString& detector, const QString& detectorConfig, const QStringList& stage2);
     /// Adds Stage 2 files to the ones loaded (needs a detector).
     void addStage2(const QStringList& paths);
+    /// Reads spoofed-segment labels for the loaded audio from `path` (an
+    /// Audacity track, or a PartialSpoof / CSV file looked up by utterance id).
+    /// With `everyFile`, later files are looked up in it too (--labels).
+    /// Empty string on success, else the message also shown in the window.
+    QString openLabels(const QString& path, bool everyFile = false);
+    /// Explainers to run with every explanation (names of
+    /// core/explain/Attribution.h: stage2, occlusion, ig, ...); each becomes a
+    /// row. Throws core::ConfigError naming an unknown method.
+    void setMethods(const QStringList& names);
+    QStringList methods() const;
     /// The embedded demo, or the fallback utterance with a banner saying how to build it.
     void openDemo();
     /// Reloads the detector and Stage 2 files remembered in QSettings, if any.
@@ -67,12 +80,16 @@ public:
     WaveformTrack* waveformTrack() const { return m_waveform; }
     SpectrogramTrack* spectrogramTrack() const { return m_spectrogram; }
     ScoreTrack* scoreTrack() const { return m_score; }
+    GroundTruthTrack* groundTruthTrack() const { return m_truth; }
     QList<CompareRow*> rows() const { return m_rows; }
     ComparePanel* comparePanel() const { return m_compare; }
+    ExplainerSummary* explainerSummary() const { return m_summary; }
     QWidget* trackPanel() const { return m_panel; }
     QList<Track*> tracks() const;   ///< display order, hidden ones included
-    AudioPtr audio() const { return m_audio; }
-    const core::Explanation* explanation() const { return m_explanation ? &*m_explanation : nullptr; }
+    /// The loaded audio, explanation, ground truth and row order.
+    Document* document() const { return m_doc; }
+    AudioPtr audio() const;
+    const core::Explanation* explanation() const;
     double importanceThreshold() const { return m_importanceThreshold; }
     void setImportanceThreshold(double value);
     void setScoreThreshold(double value, const QString& origin);
@@ -92,21 +109,24 @@ protected:
 private:
     void buildMenus();
     void buildStatusBar();
-    void onAudio(AudioPtr audio);
+    void onAudio();
     void onModels(const ModelState& state);
-    void onExplanation(const core::Explanation& e);
+    void onExplanation();
+    void onGroundTruth();
+    void findGroundTruth();
+    void openLabelsDialog();
+    void explainersDialog();
+    void syncRowWidgets();
+    void fillRows();
     void showError(const QString& message);
     void showWarning(const QString& message);
     void showBanner(const QString& html);
-    void updateRowsFromExplanation();
     void updateBottomAxis();
     void updateInfoLine();
     void updateReadout(double seconds);
     void updatePlaybackStatus();
     void rememberRecent(const QString& path);
     void rebuildRecentMenu();
-    QStringList rowLabels() const;
-    std::vector<core::Stage2Track> rowTracks() const;
     void saveSettings();
     void loadViewSettings();
     void openAudioDialog();
@@ -122,6 +142,7 @@ private:
     void showShortcuts();
 
     bool m_persist = true;
+    Document* m_doc = nullptr;
     TimelineController* m_timeline = nullptr;
     AnalysisController* m_analysis = nullptr;
     AudioPlayer* m_player = nullptr;
@@ -138,8 +159,11 @@ private:
     WaveformTrack* m_waveform = nullptr;
     SpectrogramTrack* m_spectrogram = nullptr;
     ScoreTrack* m_score = nullptr;
-    QList<CompareRow*> m_rows;
+    GroundTruthTrack* m_truth = nullptr;
+    QString m_labelsFile;   ///< --labels / File ▸ Open labels… file used for every audio file
+    QList<CompareRow*> m_rows;   ///< widgets of the document's rows, same order
     ComparePanel* m_compare = nullptr;
+    ExplainerSummary* m_summary = nullptr;
 
     QLabel* m_statusStage = nullptr;
     QProgressBar* m_progress = nullptr;
@@ -149,10 +173,7 @@ private:
     QAction* m_loopAction = nullptr;
     QAction* m_followAction = nullptr;
 
-    AudioPtr m_audio;
-    QString m_audioPath;
     ModelState m_models;
-    std::optional<core::Explanation> m_explanation;
     double m_importanceThreshold = 0.5;
     QStringList m_errors, m_warnings;
     QStringList m_messageLines;

@@ -1,6 +1,7 @@
 // spooflens-gui: wiring only. Parses the command line, opens the window on
 // the given files (or the embedded demo) and, with --screenshot, writes a PNG
 // of the window once every computation has finished.
+#include "core/explain/Attribution.h"
 #include "ui/MainWindow.h"
 #include "ui/TimelineController.h"
 #include "ui/analysis/AnalysisController.h"
@@ -61,7 +62,15 @@ int main(int argc, char** argv)
     const QCommandLineOption precision(QStringLiteral("precision"),
                                        QStringLiteral("Detector arithmetic: fp32 (reference, default) or bf16 (faster)."),
                                        QStringLiteral("fp32|bf16"));
-    parser.addOptions({screenshot, detector, detectorConfig, xai, size, view, attach, precision});
+    const QCommandLineOption labels(QStringLiteral("labels"),
+                                    QStringLiteral("Ground truth: an Audacity label track, or a PartialSpoof "
+                                                   "*_seglab_*.npy / CSV file looked up by utterance id."),
+                                    QStringLiteral("FILE"));
+    const QCommandLineOption method(QStringLiteral("method"),
+                                    QStringLiteral("Explainer to show as a row (repeat for several): stage2, "
+                                                   "stage2-contrast, occlusion, gradxinput, ig, rollout, gatr, random."),
+                                    QStringLiteral("M"));
+    parser.addOptions({screenshot, detector, detectorConfig, xai, size, view, attach, precision, labels, method});
     parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Audio file to open."), QStringLiteral("[FILE]"));
     parser.process(app);
 
@@ -70,8 +79,8 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "spooflens-gui: give at most one audio file (got %lld)\n", static_cast<long long>(files.size()));
         return 2;
     }
-    if ((parser.isSet(xai) || parser.isSet(detectorConfig)) && !parser.isSet(detector)) {
-        std::fprintf(stderr, "spooflens-gui: --xai and --detector-config need --detector\n");
+    if ((parser.isSet(xai) || parser.isSet(detectorConfig) || parser.isSet(method)) && !parser.isSet(detector)) {
+        std::fprintf(stderr, "spooflens-gui: --xai, --detector-config and --method need --detector\n");
         return 2;
     }
     if (parser.isSet(precision) && parser.value(precision) != QLatin1String("fp32")
@@ -79,6 +88,18 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "spooflens-gui: --precision must be fp32 or bf16 (got '%s')\n",
                      qPrintable(parser.value(precision)));
         return 2;
+    }
+    for (const QString& m : parser.values(method)) {
+        try {
+            spooflens::core::parseMethod(m.toStdString());
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "spooflens-gui: --method: %s\n", e.what());
+            return 2;
+        }
+    }
+    if (parser.isSet(labels) && !QFileInfo::exists(parser.value(labels))) {
+        std::fprintf(stderr, "spooflens-gui: --labels: %s does not exist\n", qPrintable(parser.value(labels)));
+        return 1;
     }
     const QString shotPath = parser.value(screenshot);
     const bool shooting = parser.isSet(screenshot);
@@ -123,8 +144,12 @@ int main(int argc, char** argv)
     }
     if (parser.isSet(precision))
         window.analysis()->setPrecision(parser.value(precision));
-    if (parser.isSet(detector))
+    if (parser.isSet(labels))
+        window.openLabels(parser.value(labels), /*everyFile=*/true);
+    if (parser.isSet(detector)) {
+        window.setMethods(parser.values(method));  // checked above
         window.openModels(parser.value(detector), parser.value(detectorConfig), parser.values(xai));
+    }
     if (!files.isEmpty()) {
         window.openAudio(files.front());
         if (!parser.isSet(detector))

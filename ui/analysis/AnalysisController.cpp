@@ -10,6 +10,7 @@ AnalysisController::AnalysisController(QObject* parent)
     qRegisterMetaType<AudioPtr>("spooflens::ui::AudioPtr");
     qRegisterMetaType<ModelState>("spooflens::ui::ModelState");
     qRegisterMetaType<core::Explanation>("spooflens::core::Explanation");
+    qRegisterMetaType<core::ExplainRequest>("spooflens::core::ExplainRequest");
 
     m_worker = new InferenceWorker(m_latest);
     m_worker->moveToThread(&m_thread);
@@ -122,6 +123,15 @@ void AnalysisController::setStage2(const QStringList& stage2)
     emit workerSetStage2(gen, stage2);
 }
 
+void AnalysisController::setMethods(const std::vector<core::AttributionMethod>& methods, bool reexplain)
+{
+    m_request.methods = methods;
+    // The summary table reads deletion/insertion AUCs from the curves.
+    m_request.faithfulness = !methods.empty();
+    if (reexplain)
+        requestExplain();
+}
+
 void AnalysisController::cancel()
 {
     next();
@@ -135,7 +145,7 @@ void AnalysisController::requestExplain()
     const quint64 gen = next();
     m_explainGeneration = gen;
     started();
-    emit workerExplain(gen, m_audio);
+    emit workerExplain(gen, m_audio, m_request);
 }
 
 } // namespace spooflens::ui

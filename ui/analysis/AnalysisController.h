@@ -30,6 +30,13 @@ public:
     /// a loaded detector is reloaded in the new precision.
     void setPrecision(const QString& precision);
     QString precision() const { return m_precision; }
+    /// The explainers to run with every explanation (names of
+    /// core/explain/Attribution.h) and their deletion/insertion curves;
+    /// re-explains the loaded audio. Gradient methods and IG run on the
+    /// worker thread like the rest, with progress and cancel.
+    /// `reexplain` false: only the next explanation uses them.
+    void setMethods(const std::vector<core::AttributionMethod>& methods, bool reexplain = true);
+    const std::vector<core::AttributionMethod>& methods() const { return m_request.methods; }
     /// Stops the running job (inference stops at its next progress check).
     void cancel();
 
@@ -59,7 +66,7 @@ signals:
                           const QString& precision);
     void precisionChanged(const QString& precision);
     void workerSetStage2(quint64 generation, const QStringList& stage2);
-    void workerExplain(quint64 generation, spooflens::ui::AudioPtr audio);
+    void workerExplain(quint64 generation, spooflens::ui::AudioPtr audio, spooflens::core::ExplainRequest request);
 
 private:
     quint64 next();
@@ -77,6 +84,7 @@ private:
     QString m_pendingDetector, m_pendingConfig;
     QStringList m_stage2;
     QString m_precision = QStringLiteral("fp32");
+    core::ExplainRequest m_request;
 };
 
 } // namespace spooflens::ui

@@ -29,3 +29,4 @@ struct ModelState {
 Q_DECLARE_METATYPE(spooflens::ui::AudioPtr)
 Q_DECLARE_METATYPE(spooflens::ui::ModelState)
 Q_DECLARE_METATYPE(spooflens::core::Explanation)
+Q_DECLARE_METATYPE(spooflens::core::ExplainRequest)

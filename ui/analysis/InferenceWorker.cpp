@@ -118,7 +118,7 @@ void InferenceWorker::setStage2(quint64 generation, const QStringList& stage2)
     emit finished(generation);
 }
 
-void InferenceWorker::explain(quint64 generation, AudioPtr audio)
+void InferenceWorker::explain(quint64 generation, AudioPtr audio, core::ExplainRequest request)
 {
     if (!m_explainer || !audio || stale(generation)) {
         emit finished(generation);
@@ -126,16 +126,22 @@ void InferenceWorker::explain(quint64 generation, AudioPtr audio)
     }
     try {
         m_progressClock.start();
-        emit progress(generation, tr("Running the detector"), 0.0);
-        auto onProgress = [this, generation](double f) {
+        const QString stage = request.methods.empty() ? tr("Running the detector")
+                                                      : tr("Running the detector and %1 explainer(s)")
+                                                            .arg(request.methods.size());
+        emit progress(generation, stage, 0.0);
+        auto onProgress = [this, generation, stage](double f) {
             // Throttled to ~10 Hz: the GUI needs no more.
             if (m_progressClock.elapsed() >= 100) {
                 m_progressClock.restart();
-                emit progress(generation, tr("Running the detector"), f);
+                emit progress(generation, stage, f);
             }
         };
         auto cancelled = [this, generation]() { return stale(generation); };
-        core::Explanation e = m_explainer->explain(*audio, core::CutMode::Full, onProgress, cancelled);
+        request.cut = core::CutMode::Full;
+        core::Explanation e = request.methods.empty() && !request.faithfulness
+                                  ? m_explainer->explain(*audio, core::CutMode::Full, onProgress, cancelled)
+                                  : m_explainer->explain(*audio, request, onProgress, cancelled);
         if (!stale(generation))
             emit explained(generation, std::move(e));
     } catch (const core::CancelledError&) {

@@ -27,7 +27,8 @@ public slots:
                     const QStringList& stage2, const QString& precision = QStringLiteral("fp32"));
     /// Keeps the detector, replaces the Stage 2 list.
     void setStage2(quint64 generation, const QStringList& stage2);
-    void explain(quint64 generation, spooflens::ui::AudioPtr audio);
+    /// Detector, Stage 2 modules and the request's explainers (core::Explainer::explain).
+    void explain(quint64 generation, spooflens::ui::AudioPtr audio, spooflens::core::ExplainRequest request);
 
 signals:
     void audioLoaded(quint64 generation, spooflens::ui::AudioPtr audio);

@@ -11,10 +11,12 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <cmath>
+
 namespace spooflens::ui {
 
-CompareRow::CompareRow(const QString& key, const QString& label, QWidget* parent)
-    : QFrame(parent), m_key(key), m_label(label)
+CompareRow::CompareRow(const QString& key, const QString& label, QWidget* parent, RowKind kind)
+    : QFrame(parent), m_key(key), m_label(label), m_kind(kind)
 {
     setFrameShape(QFrame::StyledPanel);
     auto* layout = new QVBoxLayout(this);
@@ -43,7 +45,7 @@ CompareRow::CompareRow(const QString& key, const QString& label, QWidget* parent
         h->addWidget(b);
         return b;
     };
-    m_hide = button(QStringLiteral("Hide"), QStringLiteral("Hide or show this module's tracks"));
+    m_hide = button(QStringLiteral("Hide"), QStringLiteral("Hide or show this row's tracks"));
     m_hide->setCheckable(true);
     connect(m_hide, &QToolButton::toggled, this, [this](bool hidden) {
         setTracksVisible(!hidden);
@@ -53,13 +55,42 @@ CompareRow::CompareRow(const QString& key, const QString& label, QWidget* parent
             &CompareRow::moveUpRequested);
     connect(button(QStringLiteral("▼"), QStringLiteral("Move down")), &QToolButton::clicked, this,
             &CompareRow::moveDownRequested);
-    connect(button(QStringLiteral("✕"), QStringLiteral("Remove this Stage 2 module")), &QToolButton::clicked, this,
+    connect(button(QStringLiteral("✕"), kind == RowKind::Stage2 ? QStringLiteral("Remove this Stage 2 module")
+                                                    : QStringLiteral("Remove this explainer row")), &QToolButton::clicked, this,
             &CompareRow::removeRequested);
     layout->addWidget(header);
     m_importance = new ImportanceTrack(this);
-    m_similarity = new SimilarityTrack(this);
     layout->addWidget(m_importance, m_importance->preferredHeight());
-    layout->addWidget(m_similarity, m_similarity->preferredHeight());
+    if (kind == RowKind::Stage2) {
+        m_similarity = new SimilarityTrack(this);
+        layout->addWidget(m_similarity, m_similarity->preferredHeight());
+    } else {
+        m_importance->setTitle(QStringLiteral("%1 · higher = more spoof evidence (no explanation yet)").arg(label));
+    }
+}
+
+QString CompareRow::attributionTitle(const core::Attribution& a, const QString& label)
+{
+    QString text = QStringLiteral("%1 per 20 ms frame · higher = more spoof evidence").arg(label);
+    if (a.method == "ig" && std::isfinite(a.completenessGap))
+        text += QStringLiteral(" · completeness gap %1").arg(a.completenessGap, 0, 'g', 3);
+    return text;
+}
+
+void CompareRow::setAttribution(const core::Attribution& a)
+{
+    m_importance->setValues(a.values, attributionTitle(a, m_label));
+    QString title = QStringLiteral("<b>%1</b> &nbsp; explainer · higher = more spoof evidence").arg(m_label.toHtmlEscaped());
+    if (a.backendPasses > 0)
+        title += QStringLiteral(" · %1 back-end passes, %2 s").arg(a.backendPasses).arg(a.seconds, 0, 'f', 2);
+    m_title->setText(title);
+}
+
+void CompareRow::clearData()
+{
+    m_importance->clear();
+    if (m_similarity)
+        m_similarity->clear();
 }
 
 QString CompareRow::summaryText(const core::Stage2Track& t)
@@ -89,7 +120,8 @@ QString CompareRow::collapseText(const core::Stage2Track& t)
 void CompareRow::setData(const core::Stage2Track& track)
 {
     m_importance->setData(track, m_label);
-    m_similarity->setData(track, m_label);
+    if (m_similarity)
+        m_similarity->setData(track, m_label);
     QString title = QStringLiteral("<b>%1</b> &nbsp; %2").arg(m_label.toHtmlEscaped(), summaryText(track).toHtmlEscaped());
     const QString collapse = collapseText(track);
     if (!collapse.isEmpty())
@@ -108,7 +140,8 @@ void CompareRow::setTracksVisible(bool visible)
 {
     m_visible = visible;
     m_importance->setVisible(visible);
-    m_similarity->setVisible(visible);
+    if (m_similarity)
+        m_similarity->setVisible(visible);
     if (m_hide->isChecked() == visible) {
         const QSignalBlocker block(m_hide);
         m_hide->setChecked(!visible);

@@ -1,7 +1,10 @@
 #pragma once
-// One Stage 2 module in the window: a header (mode, run, summary, buttons to
-// hide, move and remove it) above its importance and similarity tracks.
+// One row of the window: a header (name, summary, buttons to hide, move and
+// remove it) above its tracks. A Stage 2 row shows importance and
+// similarity; an explainer row shows its attribution on the same
+// ImportanceTrack class (no similarity track).
 #include "core/explain/Explanation.h"
+#include "ui/Document.h"
 
 #include <QFrame>
 
@@ -16,17 +19,27 @@ class SimilarityTrack;
 class CompareRow : public QFrame {
     Q_OBJECT
 public:
-    /// `key` identifies the module (its checkpoint path); `label` is "mode · run".
-    CompareRow(const QString& key, const QString& label, QWidget* parent = nullptr);
+    /// `key` identifies the row (Stage 2: its checkpoint path); `label` is
+    /// "mode · run" or the explainer's name.
+    CompareRow(const QString& key, const QString& label, QWidget* parent = nullptr,
+               RowKind kind = RowKind::Stage2);
 
     QString key() const { return m_key; }
     QString label() const { return m_label; }
+    RowKind kind() const { return m_kind; }
     void setData(const core::Stage2Track& track);
+    /// Explainer rows: the attribution's values, titled with method and orientation.
+    void setAttribution(const core::Attribution& a);
+    /// No data for this utterance (yet).
+    void clearData();
+    /// Title of an explainer row's track: method, source and orientation.
+    static QString attributionTitle(const core::Attribution& a, const QString& label);
     void setWarning(const QString& text);  ///< e.g. detector SHA-256 mismatch; empty hides
     void setTracksVisible(bool visible);
     bool tracksVisible() const { return m_visible; }
 
     ImportanceTrack* importance() const { return m_importance; }
+    /// nullptr for an explainer row.
     SimilarityTrack* similarity() const { return m_similarity; }
     static QString summaryText(const core::Stage2Track& t);
     /// Non-empty when w(t) is degenerate by the trainer's rule and default thresholds
@@ -41,6 +54,7 @@ signals:
 
 private:
     QString m_key, m_label;
+    RowKind m_kind = RowKind::Stage2;
     bool m_visible = true;
     QLabel* m_title = nullptr;
     QLabel* m_warning = nullptr;

@@ -31,16 +31,53 @@ void ImportanceTrack::setData(const core::Stage2Track& track, const QString& lab
 {
     m_w = track.importance;
     m_label = label;
+    setPoints();
+    const float peak = m_w.empty() ? 0.f : *std::max_element(m_w.begin(), m_w.end());
+    setTitle(tr("Importance w(t), 0…1 per 20 ms frame · %1 · max %2").arg(label).arg(double(peak), 0, 'f', 3));
+    rebuildRegions();
+    replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ImportanceTrack::setPoints()
+{
     QVector<double> t(int(m_w.size())), w(int(m_w.size()));
     for (int i = 0; i < t.size(); ++i) {
         t[i] = core::frameCentreSeconds(i);
         w[i] = m_w[size_t(i)];
     }
     m_graph->setData(t, w, true);
-    const float peak = m_w.empty() ? 0.f : *std::max_element(m_w.begin(), m_w.end());
-    setTitle(tr("Importance w(t), 0…1 per 20 ms frame · %1 · max %2").arg(label).arg(double(peak), 0, 'f', 3));
+}
+
+void ImportanceTrack::setValues(const std::vector<float>& values, const QString& title)
+{
+    m_w = values;
+    m_label = title;
+    m_attribution = true;
+    m_thresholdVisible = false;
+    m_line->setVisible(false);
+    setPoints();
+    yAxis->setLabel(QStringLiteral("value"));
+    double lo = 0, hi = 0;
+    for (float v : m_w)
+        if (std::isfinite(v)) {
+            lo = std::min(lo, double(v));
+            hi = std::max(hi, double(v));
+        }
+    const double pad = hi > lo ? 0.06 * (hi - lo) : 1.0;
+    // Headroom on top keeps the curve clear of the title.
+    yAxis->setRange(lo - pad, hi + 3 * pad);
+    m_graph->setBrush(Qt::NoBrush);
+    m_graph->setPen(QPen(QColor(30, 120, 60), 1.3));
+    setTitle(title);
     rebuildRegions();
     replot(QCustomPlot::rpQueuedReplot);
+}
+
+double ImportanceTrack::pointValue(int i) const
+{
+    if (i < 0 || i >= m_graph->dataCount())
+        return std::nan("");
+    return m_graph->data()->at(i)->value;
 }
 
 void ImportanceTrack::clear()
@@ -96,6 +133,8 @@ QString ImportanceTrack::readout(double seconds) const
     const int64_t t = core::frameAt(seconds);
     if (t < 0 || t >= int64_t(m_w.size()))
         return {};
+    if (m_attribution)
+        return QStringLiteral("%1=%2").arg(m_label.section(QLatin1Char(' '), 0, 0)).arg(double(m_w[size_t(t)]), 0, 'g', 3);
     return tr("w=%1").arg(double(m_w[size_t(t)]), 0, 'f', 3);
 }
 

@@ -26,7 +26,9 @@ ScoreTrack::ScoreTrack(QWidget* parent) : Track(parent)
 
 void ScoreTrack::setExplanation(const core::Explanation& e, double durationSeconds)
 {
-    m_e = e;
+    m_windowed = e.windowed;
+    m_windowStarts = e.windowed ? e.windowStartSeconds : std::vector<float>{};
+    m_windowScores = e.windowed ? e.windowScores : std::vector<float>{};
     m_hasScore = true;
     m_score = e.score;
     m_duration = durationSeconds;
@@ -52,6 +54,9 @@ void ScoreTrack::setExplanation(const core::Explanation& e, double durationSecon
 void ScoreTrack::clear()
 {
     m_hasScore = false;
+    m_windowed = false;
+    m_windowStarts.clear();
+    m_windowScores.clear();
     m_file->data()->clear();
     m_windows->data()->clear();
     updateTitle();
@@ -75,7 +80,7 @@ void ScoreTrack::rescale()
     if (m_hasScore) {
         lo = std::min(lo, double(m_score));
         hi = std::max(hi, double(m_score));
-        for (float v : m_e.windowScores) {
+        for (float v : m_windowScores) {
             lo = std::min(lo, double(v));
             hi = std::max(hi, double(v));
         }
@@ -111,8 +116,8 @@ void ScoreTrack::updateTitle()
                        .arg(m_origin);
     if (m_hasScore) {
         text += QStringLiteral(" · file %1 → %2").arg(double(m_score), 0, 'f', 3).arg(verdict());
-        if (m_e.windowed)
-            text += QStringLiteral(" · light line: %1 windows").arg(m_e.windowScores.size());
+        if (m_windowed)
+            text += QStringLiteral(" · light line: %1 windows").arg(m_windowScores.size());
     }
     setTitle(text);
 }
@@ -121,9 +126,9 @@ QString ScoreTrack::readout(double seconds) const
 {
     if (!m_hasScore)
         return {};
-    for (size_t i = m_e.windowStartSeconds.size(); i-- > 0;)
-        if (m_e.windowed && seconds >= m_e.windowStartSeconds[i] && i < m_e.windowScores.size())
-            return QStringLiteral("window score=%1").arg(double(m_e.windowScores[i]), 0, 'f', 3);
+    for (size_t i = m_windowStarts.size(); i-- > 0;)
+        if (m_windowed && seconds >= m_windowStarts[i] && i < m_windowScores.size())
+            return QStringLiteral("window score=%1").arg(double(m_windowScores[i]), 0, 'f', 3);
     return {};
 }
 

@@ -43,7 +43,9 @@ private:
     double m_duration = 0;
     double m_threshold = kDefaultScoreThreshold;
     QString m_origin = QString::fromUtf8(kDefaultThresholdOrigin);
-    core::Explanation m_e;
+    // Only what is drawn and read out; the explanation itself lives in the Document.
+    bool m_windowed = false;
+    std::vector<float> m_windowStarts, m_windowScores;
     QCPGraph* m_file = nullptr;
     QCPGraph* m_windows = nullptr;
     QCPItemStraightLine* m_line = nullptr;
