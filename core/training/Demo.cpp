@@ -248,9 +248,9 @@ DemoReport buildDemo(const DemoOptions& o)
                          {"package", it.package}, {"narrowband", it.narrowband}, {"unseen_method", it.unseenMethod},
                          {"seconds", it.seconds}, {"score", s}});
     }
-    r.devEer = equalErrorRate(devScores, devBona);
-    r.evalEer = equalErrorRate(evalScores, evalBona);
-    const double unseenEer = equalErrorRate(unseenScores, unseenBona);
+    r.devEer = utteranceEer(devScores, devBona);
+    r.evalEer = utteranceEer(evalScores, evalBona);
+    const double unseenEer = utteranceEer(unseenScores, unseenBona);
     manifest["detector"] = {
         {"file", "detector_tiny.pth"},
         {"what", "tiny preset (2-layer 64-d SSL with the fixture's seeded random weights, frozen) + ConformerTCM "

@@ -121,7 +121,7 @@ double devEer(const TrainableBackend& net, const std::vector<torch::Tensor>& fea
         scores.push_back(net.forward(feats[i].unsqueeze(0))[0][1].item<double>());
         bona.push_back(!spoof[i]);
     }
-    return equalErrorRate(scores, bona);
+    return utteranceEer(scores, bona);
 }
 
 } // namespace

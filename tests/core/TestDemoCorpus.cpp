@@ -190,10 +190,10 @@ private slots:
         QCOMPARE(averagePrecision({0.9, 0.8, 0.7, 0.6}, {1, 0, 1, 0}), (1.0 + 2.0 / 3.0) / 2.0);
         QCOMPARE(averagePrecision({0.1, 0.2, 0.3}, {0, 0, 1}), 1.0);
         // EER: separable -> 0, reversed -> 1, and a case with FAR = FRR = 1/4 at one threshold.
-        QCOMPARE(equalErrorRate({3, 4, 1, 2}, {true, true, false, false}), 0.0);
-        QCOMPARE(equalErrorRate({1, 2, 3, 4}, {true, true, false, false}), 1.0);
-        QCOMPARE(equalErrorRate({8, 7, 6, 3, 5, 4, 2, 1}, {true, true, true, true, false, false, false, false}), 0.25);
-        QVERIFY(std::isnan(equalErrorRate({1, 2}, {true, true})));
+        QCOMPARE(utteranceEer({3, 4, 1, 2}, {true, true, false, false}), 0.0);
+        QCOMPARE(utteranceEer({1, 2, 3, 4}, {true, true, false, false}), 1.0);
+        QCOMPARE(utteranceEer({8, 7, 6, 3, 5, 4, 2, 1}, {true, true, true, true, false, false, false, false}), 0.25);
+        QVERIFY(std::isnan(utteranceEer({1, 2}, {true, true})));
     }
 };
 
