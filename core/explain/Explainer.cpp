@@ -194,7 +194,7 @@ Explanation Explainer::explain(const AudioData& audio, const ExplainRequest& req
     for (AttributionMethod m : request.methods) {
         if (methodNeedsStage2(m) && m_impl->modules.empty())
             throw ConfigError("explainer method '" + methodName(m) + "' needs at least one Stage 2 module (--xai)");
-        if (!methodNeedsStage2(m))
+        if (!methodNeedsStage2(m) && m != AttributionMethod::Random)
             needsBackend = true;
     }
     const double baseShare = request.methods.empty() ? 1.0 : 0.3;
