@@ -25,7 +25,7 @@ struct BackendExplainer::Impl {
     void checkCancel() const
     {
         if (cancelled && cancelled())
-            throw Error("cancelled");
+            throw CancelledError();
     }
 
     /// Batch rows per back-end pass: bounded by the memory of the largest

@@ -21,7 +21,7 @@ class BackendExplainer {
 public:
     /// `h`: T x D row-major SSL features (copied). Throws AudioError if T is 0
     /// or exceeds the back-end's single-pass table, Error if D does not fit.
-    /// `cancelled` is checked before every back-end pass (throws Error("cancelled")).
+    /// `cancelled` is checked before every back-end pass (throws CancelledError).
     BackendExplainer(const Detector& detector, const std::vector<float>& h, int64_t frames, int64_t dim,
                      std::function<bool()> cancelled = {});
     ~BackendExplainer();

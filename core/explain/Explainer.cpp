@@ -187,14 +187,14 @@ Explanation Explainer::explain(const AudioData& audio, const ExplainRequest& req
 {
     const auto checkCancel = [&] {
         if (cancelled && cancelled())
-            throw Error("cancelled");
+            throw CancelledError();
     };
     // Validate the request before the detector runs.
     bool needsBackend = request.faithfulness;
     for (AttributionMethod m : request.methods) {
         if (methodNeedsStage2(m) && m_impl->modules.empty())
             throw ConfigError("explainer method '" + methodName(m) + "' needs at least one Stage 2 module (--xai)");
-        if (!methodNeedsStage2(m) && m != AttributionMethod::Random)
+        if (!methodNeedsStage2(m))
             needsBackend = true;
     }
     const double baseShare = request.methods.empty() ? 1.0 : 0.3;

@@ -345,7 +345,7 @@ private slots:
         explainer.addStage2(dataPath("fixtures/xai_tiny.pth"));
         const AudioData audio = loadAudio(dataPath("asvspoof_spoof_sample.flac"));
         ExplainRequest req;
-        req.methods = {AttributionMethod::Stage2, AttributionMethod::Random};
+        req.methods = {AttributionMethod::Stage2, AttributionMethod::Stage2Contrast};
         const Explanation e = explainer.explain(audio, req);
         QVERIFY(e.windowed);
         QCOMPARE(e.attributions.size(), size_t(2));

@@ -102,7 +102,7 @@ class TestTrainRun : public QObject {
                         QFAIL(qPrintable(QString("epoch %1 %2.%3: %4 vs %5").arg(i + 1).arg(split, key).arg(x, 0, 'g', 10).arg(y, 0, 'g', 10)));
                 }
         }
-        const auto sa = jsonl(m_runA + "/steps.jsonl");
+        const auto sa = jsonl((reference.isEmpty() ? m_runA : reference) + "/steps.jsonl");
         const auto sb = jsonl(runDir + "/steps.jsonl");
         QCOMPARE(sb.size(), sa.size());
         for (int i = 0; i < sb.size(); ++i) {
