@@ -2,7 +2,7 @@
 // the demo data (tiny detector, two real utterances cut into labelled crops),
 // the panel starts `spooflens train` as a process and follows its run folder.
 // Pausing and stopping go through RUN_DIR/control (core/training/RunControl.h).
-// ctest-labels: gui
+// ctest-labels: gui slow
 #include "core/training/RunControl.h"
 #include "tests/support/TestData.h"
 #include "ui/training/RunList.h"
