@@ -1,6 +1,7 @@
 #include "core/explain/GroundTruth.h"
 
 #include "core/Error.h"
+#include "core/util/Text.h"
 #include "core/audio/AudioFile.h"
 #include "core/checkpoint/Unpickler.h"
 
@@ -17,24 +18,10 @@ namespace spooflens::core {
 
 namespace {
 
-std::string trim(const std::string& s)
-{
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos)
-        return {};
-    const auto e = s.find_last_not_of(" \t\r\n");
-    return s.substr(b, e - b + 1);
-}
-
-std::string lower(std::string s)
-{
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    return s;
-}
 
 bool parseSeconds(const std::string& text, double& out)
 {
-    const std::string t = trim(text);
+    const std::string t = trimmed(text);
     if (t.empty())
         return false;
     char* end = nullptr;
@@ -47,13 +34,13 @@ LabelSegment makeSegment(const std::string& startText, const std::string& endTex
 {
     LabelSegment s;
     if (!parseSeconds(startText, s.start) || !parseSeconds(endText, s.end))
-        throw ConfigError(at + ": start and end must be numbers in seconds, got '" + trim(startText) + "' and '" +
-                          trim(endText) + "'");
+        throw ConfigError(at + ": start and end must be numbers in seconds, got '" + trimmed(startText) + "' and '" +
+                          trimmed(endText) + "'");
     if (s.start < 0)
-        throw ConfigError(at + ": negative start time " + trim(startText));
+        throw ConfigError(at + ": negative start time " + trimmed(startText));
     if (!(s.end > s.start))
-        throw ConfigError(at + ": end (" + trim(endText) + ") must be after start (" + trim(startText) + ")");
-    s.label = trim(label);
+        throw ConfigError(at + ": end (" + trimmed(endText) + ") must be after start (" + trimmed(startText) + ")");
+    s.label = trimmed(label);
     s.spoof = parseSegmentLabel(s.label, at);
     s.origin = at;
     return s;
@@ -96,13 +83,13 @@ std::vector<std::pair<double, double>> UtteranceLabels::spoofIntervals() const
 
 bool parseSegmentLabel(const std::string& text, const std::string& at)
 {
-    const std::string l = lower(trim(text));
+    const std::string l = lowered(trimmed(text));
     if (l.empty() || l == "spoof" || l == "spoofed" || l == "fake" || l == "0")
         return true;  // an Audacity label without text marks a spoofed region
     if (l == "bonafide" || l == "bona-fide" || l == "bona_fide" || l == "bona fide" || l == "real" ||
         l == "genuine" || l == "1")
         return false;
-    throw ConfigError(at + ": unknown segment label '" + trim(text) +
+    throw ConfigError(at + ": unknown segment label '" + trimmed(text) +
                       "' (expected spoof, fake, 0, bonafide, bona-fide, real, genuine or 1)");
 }
 
@@ -118,7 +105,7 @@ UtteranceLabels readAudacityLabels(const std::string& path)
     int64_t lineNo = 0;
     while (std::getline(in, raw)) {
         ++lineNo;
-        const std::string line = trim(raw);
+        const std::string line = trimmed(raw);
         if (line.empty() || line[0] == '#')
             continue;
         // Audacity's spectral-selection lines start with '\' (frequency range): skip them.
@@ -158,14 +145,14 @@ LabelSet readLabelTable(const std::string& path)
     bool first = true;
     while (std::getline(in, raw)) {
         ++lineNo;
-        const std::string line = trim(raw);
+        const std::string line = trimmed(raw);
         if (line.empty() || line[0] == '#')
             continue;
         const std::string at = path + ":" + std::to_string(lineNo);
         const char sep = line.find('\t') != std::string::npos ? '\t' : ',';
         std::vector<std::string> cols = splitOn(line, sep);
         for (auto& c : cols)
-            c = trim(c);
+            c = trimmed(c);
         if (first) {
             first = false;
             double dummy = 0;
@@ -202,7 +189,7 @@ LabelSet readLabels(const std::string& path)
         LabelSet set;
         std::vector<fs::path> files;
         for (const auto& e : fs::directory_iterator(path, ec)) {
-            const std::string ext = lower(e.path().extension().string());
+            const std::string ext = lowered(e.path().extension().string());
             if (e.is_regular_file() && (ext == ".txt" || ext == ".lab"))
                 files.push_back(e.path());
         }
@@ -218,7 +205,7 @@ LabelSet readLabels(const std::string& path)
     }
     if (!fs::is_regular_file(path, ec))
         throw ConfigError(path + ": no such label file or folder");
-    const std::string ext = lower(fs::path(path).extension().string());
+    const std::string ext = lowered(fs::path(path).extension().string());
     if (ext == ".npy")
         return readPartialSpoofLabels(path);
     if (ext == ".csv" || ext == ".tsv")

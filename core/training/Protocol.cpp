@@ -1,6 +1,7 @@
 #include "core/training/Protocol.h"
 
 #include "core/Error.h"
+#include "core/util/Text.h"
 #include "core/util/FileCheck.h"
 
 #include <algorithm>
@@ -25,20 +26,6 @@ std::string protocolFormatName(ProtocolFormat f)
 
 namespace {
 
-std::string trim(const std::string& s)
-{
-    const auto b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos)
-        return {};
-    const auto e = s.find_last_not_of(" \t\r\n");
-    return s.substr(b, e - b + 1);
-}
-
-std::string lower(std::string s)
-{
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    return s;
-}
 
 std::vector<std::string> splitWs(const std::string& s)
 {
@@ -70,19 +57,19 @@ std::vector<std::string> splitCsv(const std::string& s)
         } else if (ch == '"') {
             quoted = true;
         } else if (ch == ',') {
-            out.push_back(trim(cur));
+            out.push_back(trimmed(cur));
             cur.clear();
         } else {
             cur += ch;
         }
     }
-    out.push_back(trim(cur));
+    out.push_back(trimmed(cur));
     return out;
 }
 
 int parseLabel(const std::string& text, const std::string& at)
 {
-    const std::string l = lower(text);
+    const std::string l = lowered(text);
     if (l == "bonafide" || l == "bona-fide" || l == "bona_fide" || l == "1")
         return 1;
     if (l == "spoof" || l == "0")
@@ -120,7 +107,7 @@ Protocol readProtocol(const std::string& path)
         // A UTF-8 byte order mark (editors on Windows write one) is not part of the first file name.
         if (lineNo == 1 && raw.compare(0, 3, "\xEF\xBB\xBF") == 0)
             raw.erase(0, 3);
-        const std::string line = trim(raw);
+        const std::string line = trimmed(raw);
         if (line.empty() || line[0] == '#')
             continue;
         const std::string at = path + ":" + std::to_string(lineNo);
@@ -131,7 +118,7 @@ Protocol readProtocol(const std::string& path)
                 const auto cols = splitCsv(line);
                 std::vector<std::string> lc;
                 for (const auto& c : cols)
-                    lc.push_back(lower(c));
+                    lc.push_back(lowered(c));
                 if (lc.size() == 3 && lc[0] == "file" && lc[1] == "speaker" && lc[2] == "label") {
                     p.format = ProtocolFormat::InTheWildCsv;
                     continue;
@@ -160,7 +147,7 @@ Protocol readProtocol(const std::string& path)
                 throw ConfigError(at + ": expected 3 columns 'file subset label' (" + protocolFormatName(p.format)
                                   + " file), got '" + line + "'");
             e.file = cols[0];
-            e.subset = lower(cols[1]);
+            e.subset = lowered(cols[1]);
             if (e.subset != "train" && e.subset != "dev" && e.subset != "eval")
                 throw ConfigError(at + ": unknown subset '" + cols[1] + "' (expected train, dev or eval)");
             e.label = parseLabel(cols[2], at);
@@ -184,7 +171,7 @@ Protocol readProtocol(const std::string& path)
                                   + "), got '" + line + "'");
             e.file = cols[0];
             if (p.format == ProtocolFormat::PlainCsv) {
-                e.subset = lower(cols[1]);
+                e.subset = lowered(cols[1]);
                 if (e.subset != "train" && e.subset != "dev" && e.subset != "eval")
                     throw ConfigError(at + ": unknown subset '" + cols[1] + "' (expected train, dev or eval)");
             }
