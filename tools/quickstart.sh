@@ -9,7 +9,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${SPOOFLENS_BUILD_DIR:-$root/build}"
 
 bash "$root/tools/install-deps.sh"
-bash "$root/tools/build.sh"
+# Only what the demo needs (core, ui, the CLI and the GUI): the test executables
+# (each links LibTorch) are built by the second command, tools/run-tests.sh.
+SPOOFLENS_BUILD_TARGETS="spooflens spooflens-gui" bash "$root/tools/build.sh"
 
 cli="$build/app/spooflens"
 gui="$build/app/spooflens-gui"
