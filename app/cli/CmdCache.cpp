@@ -1,10 +1,12 @@
 // `spooflens cache --config C [--set k=v]... [--shard K/N]`: extracts the SSL
 // features of every utterance of the protocol into the feature cache. Shards
 // (K = 0..N-1) write disjoint files of the same cache folder, so a job array
-// (SLURM, GNU parallel) fills it with no merge step.
+// (SLURM, GNU parallel) fills it with no merge step. Utterances run in batches
+// of --batch equal-length crops while the next ones are decoded (docs/speed.md).
 #include "app/cli/Command.h"
 #include "app/cli/TrainConfigArgs.h"
 #include "core/Error.h"
+#include "core/training/CacheFill.h"
 #include "core/training/FeatureCache.h"
 #include "core/training/TrainConfig.h"
 #include "core/training/Trainer.h"
@@ -19,13 +21,19 @@ struct CacheArgs {
     TrainConfigArgs cfg;
     std::string shard = "0/1";
     bool quiet = false;
+    int batch = core::kDefaultDetectorBatch;
 };
 
 int runCache(const CacheArgs& a)
 {
     const core::TrainConfig c = a.cfg.load();
     const auto [k, n] = core::parseShard(a.shard);
-    const core::CacheFillReport r = core::fillFeatureCache(c, k, n, a.quiet);
+    core::CacheFillOptions o;
+    o.shardIndex = k;
+    o.shardCount = n;
+    o.quiet = a.quiet;
+    o.batch = a.batch;
+    const core::CacheFillReport r = core::fillFeatureCache(c, o);
     std::cout << "shard " << k << "/" << n << ": " << r.utterances << " utterances, " << r.computed << " computed, "
               << r.reused << " already cached, " << r.seconds << " s";
     if (r.computed > 0)
@@ -40,6 +48,10 @@ const bool kRegistered = registerCommand("cache", [](CLI::App& app) -> std::func
     addTrainConfigOptions(sub, a->cfg);
     sub->add_option("--shard", a->shard, "Process utterances with index % N == K (K = 0..N-1)");
     sub->add_flag("--quiet", a->quiet, "No progress line");
+    sub->add_option("--batch", a->batch,
+                    "Utterances per detector pass (equal-length crops; default "
+                        + std::to_string(core::kDefaultDetectorBatch) + ", docs/speed.md)")
+        ->check(CLI::PositiveNumber);
     return [a] { return runCache(*a); };
 });
 

@@ -3,11 +3,14 @@
 // and `spooflens evaluate --merge OUT1 OUT2 ... --out OUT [--json]`:
 // faithfulness and localisation of every explainer over a protocol
 // (docs/metrics.md). Resumable (utterances already in OUT/utterances.jsonl
-// are skipped; a torn last line is dropped), shardable, mergeable.
+// are skipped; a torn last line is dropped), shardable, mergeable. The
+// detector runs on --batch equal-length utterances at once while the next ones
+// are decoded (docs/speed.md); the explainers then run per utterance.
 #include "app/cli/Command.h"
 #include "app/cli/DetectorArgs.h"
 #include "core/Error.h"
 #include "core/audio/AudioFile.h"
+#include "core/detector/BatchRun.h"
 #include "core/explain/Evaluation.h"
 #include "core/explain/Explainer.h"
 #include "core/explain/GroundTruth.h"
@@ -39,6 +42,7 @@ struct EvaluateArgs {
     bool json = false, quiet = false;
     uint64_t seed = 1234;
     int resamples = 1000;
+    int batch = core::kDefaultDetectorBatch;
 };
 
 std::string stemOf(const std::string& file) { return fs::path(file).stem().string(); }
@@ -228,45 +232,15 @@ int runEvaluate(const EvaluateArgs& a)
     if (!a.quiet)
         std::cerr << "evaluate: " << entries.size() << " utterances in shard " << shardK << "/" << shardN << ", "
                   << (int64_t(entries.size()) - todo) << " already done, " << todo << " to go\n";
+    std::vector<const core::ProtocolEntry*> pending;
+    for (const auto* e : entries)
+        if (!done.count(stemOf(e->file)))
+            pending.push_back(e);
+    // Decoded on the prefetch thread; slot k is read only after input k is delivered.
+    std::vector<core::AudioData> audio(pending.size());
     const auto start = std::chrono::steady_clock::now();
     int64_t processed = 0, failed = 0;
-    for (const auto* entry : entries) {
-        const std::string id = stemOf(entry->file);
-        if (done.count(id))
-            continue;
-        try {
-            const std::string path = core::resolveAudioPath(a.databasePath, *entry);
-            if (path.empty())
-                throw core::AudioError(a.protocol + ":" + std::to_string(entry->line) + ": audio file '" + entry->file +
-                                       "' not found under " + a.databasePath);
-            const core::AudioData audio = core::loadAudio(path);
-            std::vector<uint8_t> frames;
-            bool hasLabels = false;
-            const int64_t samples = int64_t(audio.samples.size());
-            auto it = labelSet.find(id);
-            if (it != labelSet.end()) {
-                frames = core::frameLabels(it->second, samples);
-                hasLabels = true;
-            } else if (a.labels.empty()) {
-                const std::string next = core::labelFileNextTo(path);
-                if (!next.empty()) {
-                    frames = core::frameLabels(core::readAudacityLabels(next), samples);
-                    hasLabels = true;
-                }
-            }
-            core::Explanation ex = explainer.explain(audio, request);
-            ex.path = path;
-            if (hasLabels && int64_t(frames.size()) != ex.frames)
-                throw core::ConfigError(id + ": the labels give " + std::to_string(frames.size()) +
-                                        " frames but the detector " + std::to_string(ex.frames) +
-                                        " (use --cut full to localise)");
-            const core::EvalRecord rec = core::makeEvalRecord(ex, id, entry->label == 1 ? "bonafide" : "spoof",
-                                                              hasLabels ? &frames : nullptr);
-            appender.append(core::evalRecordToJson(rec));
-        } catch (const core::Error& e) {
-            ++failed;
-            std::cerr << "spooflens evaluate: " << id << ": " << e.what() << " (skipped)\n";
-        }
+    const auto progressLine = [&](const std::string& id) {
         ++processed;
         if (!a.quiet) {
             const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -274,7 +248,70 @@ int runEvaluate(const EvaluateArgs& a)
             std::cerr << "[" << processed << "/" << todo << "] " << id << "  elapsed " << formatDuration(elapsed)
                       << "  ETA " << formatDuration(eta) << "\n";
         }
-    }
+    };
+    const auto skip = [&](const std::string& id, const std::string& why) {
+        ++failed;
+        std::cerr << "spooflens evaluate: " << id << ": " << why << " (skipped)\n";
+    };
+    core::BatchRunOptions batchOptions;
+    batchOptions.batch = a.batch;
+    batchOptions.cut = request.cut;
+    core::runDetectorBatched(
+        explainer.detector(), pending.size(),
+        [&](size_t k) {
+            const core::ProtocolEntry* entry = pending[k];
+            const std::string path = core::resolveAudioPath(a.databasePath, *entry);
+            if (path.empty())
+                throw core::AudioError(a.protocol + ":" + std::to_string(entry->line) + ": audio file '" + entry->file +
+                                       "' not found under " + a.databasePath);
+            audio[k] = core::loadAudio(path);
+            return audio[k].samples;
+        },
+        [&](size_t k, core::DetectorResult&& detected) {
+            const core::ProtocolEntry* entry = pending[k];
+            const std::string id = stemOf(entry->file);
+            try {
+                const std::string& path = audio[k].path;
+                std::vector<uint8_t> frames;
+                bool hasLabels = false;
+                const int64_t samples = int64_t(audio[k].samples.size());
+                auto it = labelSet.find(id);
+                if (it != labelSet.end()) {
+                    frames = core::frameLabels(it->second, samples);
+                    hasLabels = true;
+                } else if (a.labels.empty()) {
+                    const std::string next = core::labelFileNextTo(path);
+                    if (!next.empty()) {
+                        frames = core::frameLabels(core::readAudacityLabels(next), samples);
+                        hasLabels = true;
+                    }
+                }
+                core::Explanation ex = explainer.explain(audio[k], std::move(detected), request);
+                ex.path = path;
+                if (hasLabels && int64_t(frames.size()) != ex.frames)
+                    throw core::ConfigError(id + ": the labels give " + std::to_string(frames.size()) +
+                                            " frames but the detector " + std::to_string(ex.frames) +
+                                            " (use --cut full to localise)");
+                const core::EvalRecord rec = core::makeEvalRecord(ex, id, entry->label == 1 ? "bonafide" : "spoof",
+                                                                  hasLabels ? &frames : nullptr);
+                appender.append(core::evalRecordToJson(rec));
+            } catch (const core::Error& e) {
+                skip(id, e.what());
+            }
+            audio[k] = core::AudioData();
+            progressLine(id);
+        },
+        [&](size_t k, std::exception_ptr error) {
+            const std::string id = stemOf(pending[k]->file);
+            try {
+                std::rethrow_exception(error);
+            } catch (const core::Error& e) {
+                skip(id, e.what());
+            }
+            audio[k] = core::AudioData();
+            progressLine(id);
+        },
+        batchOptions);
     const std::vector<core::EvalRecord> records = core::readEvalRecords(jsonl, false);
     const int rc = finish(a, records, a.detector.checkpoint);
     if (failed > 0) {
@@ -307,6 +344,10 @@ const bool kRegistered = registerCommand("evaluate", [](CLI::App& app) -> std::f
     sub->add_option("--seed", a->seed, "Bootstrap seed (default 1234)");
     sub->add_option("--resamples", a->resamples, "Bootstrap resamples (default 1000)")->check(CLI::PositiveNumber);
     sub->add_flag("--quiet", a->quiet, "No progress on stderr");
+    sub->add_option("--batch", a->batch,
+                    "Utterances of equal length per detector pass (default "
+                        + std::to_string(core::kDefaultDetectorBatch) + ", docs/speed.md)")
+        ->check(CLI::PositiveNumber);
     return [a] { return runEvaluate(*a); };
 });
 

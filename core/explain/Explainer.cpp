@@ -25,8 +25,12 @@ struct Explainer::Impl {
     explicit Impl(const DetectorOptions& o) : detector(o) {}
 
     /// Detector + every Stage 2 module; `keep` (optional) receives the detector result (h).
+    /// `precomputed` (optional): the detector's result for `audio`, used instead of running it.
     Explanation run(const AudioData& audio, CutMode cut, const std::function<void(double)>& progress,
-                    const std::function<bool()>& cancelled, DetectorResult* keep);
+                    const std::function<bool()>& cancelled, DetectorResult* keep,
+                    DetectorResult* precomputed = nullptr);
+    Explanation explain(const AudioData& audio, DetectorResult* precomputed, const ExplainRequest& request,
+                        const std::function<void(double)>& progress, const std::function<bool()>& cancelled);
 };
 
 namespace {
@@ -96,7 +100,8 @@ std::vector<Stage2Info> Explainer::stage2() const
 }
 
 Explanation Explainer::Impl::run(const AudioData& audio, CutMode cut, const std::function<void(double)>& progress,
-                                 const std::function<bool()>& cancelled, DetectorResult* keep)
+                                 const std::function<bool()>& cancelled, DetectorResult* keep,
+                                 DetectorResult* precomputed)
 {
     const auto checkCancel = [&] {
         if (cancelled && cancelled())
@@ -107,7 +112,7 @@ Explanation Explainer::Impl::run(const AudioData& audio, CutMode cut, const std:
         progress(0.0);
     DetectorRequest req;
     req.cut = cut;
-    DetectorResult r = detector.run(audio.samples, req);
+    DetectorResult r = precomputed ? std::move(*precomputed) : detector.run(audio.samples, req);
     checkCancel();
     Explanation e;
     e.path = audio.path;
@@ -185,6 +190,28 @@ Explanation Explainer::explain(const AudioData& audio, const ExplainRequest& req
                                const std::function<void(double)>& progress,
                                const std::function<bool()>& cancelled) const
 {
+    return m_impl->explain(audio, nullptr, request, progress, cancelled);
+}
+
+Explanation Explainer::explain(const AudioData& audio, DetectorResult&& detected, const ExplainRequest& request,
+                               const std::function<void(double)>& progress,
+                               const std::function<bool()>& cancelled) const
+{
+    if (detected.cut != request.cut)
+        throw ConfigError("detector result of cut '" + cutModeName(detected.cut) + "' for an explanation of cut '"
+                          + cutModeName(request.cut) + "'");
+    return m_impl->explain(audio, &detected, request, progress, cancelled);
+}
+
+const Detector& Explainer::detector() const
+{
+    return m_impl->detector;
+}
+
+Explanation Explainer::Impl::explain(const AudioData& audio, DetectorResult* precomputed, const ExplainRequest& request,
+                                     const std::function<void(double)>& progress,
+                                     const std::function<bool()>& cancelled)
+{
     const auto checkCancel = [&] {
         if (cancelled && cancelled())
             throw CancelledError();
@@ -192,14 +219,14 @@ Explanation Explainer::explain(const AudioData& audio, const ExplainRequest& req
     // Validate the request before the detector runs.
     bool needsBackend = request.faithfulness;
     for (AttributionMethod m : request.methods) {
-        if (methodNeedsStage2(m) && m_impl->modules.empty())
+        if (methodNeedsStage2(m) && modules.empty())
             throw ConfigError("explainer method '" + methodName(m) + "' needs at least one Stage 2 module (--xai)");
         if (!methodNeedsStage2(m))
             needsBackend = true;
     }
     const double baseShare = request.methods.empty() ? 1.0 : 0.3;
     DetectorResult r;
-    Explanation e = m_impl->run(audio, request.cut, subProgress(progress, 0.0, baseShare), cancelled, &r);
+    Explanation e = run(audio, request.cut, subProgress(progress, 0.0, baseShare), cancelled, &r, precomputed);
     if (request.methods.empty())
         return e;
     if (needsBackend && e.windowed) {
@@ -212,7 +239,7 @@ Explanation Explainer::explain(const AudioData& audio, const ExplainRequest& req
     }
     std::unique_ptr<BackendExplainer> backend;
     if (needsBackend)
-        backend = std::make_unique<BackendExplainer>(m_impl->detector, r.ssl, r.frames, r.dim, cancelled);
+        backend = std::make_unique<BackendExplainer>(detector, r.ssl, r.frames, r.dim, cancelled);
     r.ssl.clear();
     r.ssl.shrink_to_fit();
 

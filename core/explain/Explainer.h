@@ -58,6 +58,16 @@ public:
                         const std::function<void(double)>& progress = {},
                         const std::function<bool()>& cancelled = {}) const;
 
+    /// As above, with the detector's result for `audio` (under request.cut)
+    /// computed beforehand, e.g. batched by runDetectorBatched
+    /// (core/detector/BatchRun.h); `audio.samples` is not read and may be empty.
+    Explanation explain(const AudioData& audio, DetectorResult&& detected, const ExplainRequest& request,
+                        const std::function<void(double)>& progress = {},
+                        const std::function<bool()>& cancelled = {}) const;
+
+    /// The loaded detector (to batch its passes; one thread at a time, as the Explainer).
+    const Detector& detector() const;
+
 private:
     struct Impl;
     std::unique_ptr<Impl> m_impl;

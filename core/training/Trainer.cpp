@@ -846,51 +846,6 @@ TrainResult trainStage2(const TrainOptions& options)
     return result;
 }
 
-CacheFillReport fillFeatureCache(const TrainConfig& config, int64_t shardIndex, int64_t shardCount, bool quiet,
-                                 const std::function<void(const std::string&)>& logFn)
-{
-    const auto log = logFn ? logFn : [](const std::string& m) { std::cerr << m << "\n"; };
-    if (shardCount < 1 || shardIndex < 0 || shardIndex >= shardCount)
-        throw ConfigError("shard must satisfy 0 <= K < N");
-    TrainConfig cfg = config;
-    cfg.cacheEnabled = true;
-    cfg.rawboostAlgo = 0;
-    configureComputeThreads(static_cast<int>(cfg.threads));
-    const Protocol p = readProtocol(cfg.protocolPath);
-    const std::vector<std::string> paths = resolveAllAudio(cfg.databasePath, p);
-    FeatureSource source(cfg, log);
-    CacheFillReport r;
-    r.cacheDir = source.cache()->dir();
-    // Shards fill one folder in parallel; the same shard twice is one writer too many.
-    const std::string shard = std::to_string(shardIndex) + "-of-" + std::to_string(shardCount);
-    const FolderLock shardLock(r.cacheDir, "fill-" + shard + ".lock",
-                               "spooflens cache --shard " + std::to_string(shardIndex) + "/" + std::to_string(shardCount));
-    const auto t0 = Clock::now();
-    std::mt19937_64 rng(cfg.seed);
-    std::vector<size_t> mine;
-    for (size_t i = 0; i < paths.size(); ++i)
-        if (int64_t(i) % shardCount == shardIndex)
-            mine.push_back(i);
-    r.utterances = int64_t(mine.size());
-    for (size_t k = 0; k < mine.size(); ++k) {
-        const size_t i = mine[k];
-        const int64_t before = source.computed();
-        source.features(Utterance{paths[i], p.entries[i].label}, false, rng);
-        if (source.computed() > before)
-            ++r.computed;
-        else
-            ++r.reused;
-        if (!quiet) {
-            const double el = secondsSince(t0);
-            std::cerr << "\rshard " << shardIndex << "/" << shardCount << ": " << (k + 1) << "/" << mine.size()
-                      << "  ETA " << formatDuration(etaSeconds(el, int64_t(k + 1), int64_t(mine.size()))) << "   "
-                      << std::flush;
-        }
-    }
-    if (!quiet)
-        std::cerr << "\n";
-    r.seconds = secondsSince(t0);
-    return r;
-}
+// fillFeatureCache: core/training/CacheFill.cpp (batched, docs/speed.md).
 
 } // namespace spooflens::core
