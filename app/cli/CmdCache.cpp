@@ -4,6 +4,7 @@
 // (SLURM, GNU parallel) fills it with no merge step. Utterances run in batches
 // of --batch equal-length crops while the next ones are decoded (docs/speed.md).
 #include "app/cli/Command.h"
+#include "app/cli/ProgressLine.h"
 #include "app/cli/TrainConfigArgs.h"
 #include "core/Error.h"
 #include "core/training/CacheFill.h"
@@ -28,12 +29,18 @@ int runCache(const CacheArgs& a)
 {
     const core::TrainConfig c = a.cfg.load();
     const auto [k, n] = core::parseShard(a.shard);
-    core::CacheFillOptions o;
-    o.shardIndex = k;
-    o.shardCount = n;
-    o.quiet = a.quiet;
-    o.batch = a.batch;
-    const core::CacheFillReport r = core::fillFeatureCache(c, o);
+    core::CacheFillReport r;
+    {
+        ProgressLine line(a.quiet ? ProgressStyle::None : ProgressStyle::Bar);
+        core::CacheFillOptions o;
+        o.shardIndex = k;
+        o.shardCount = n;
+        o.quiet = a.quiet;
+        o.batch = a.batch;
+        o.log = line.logFn();
+        o.progress = line.progressFn();
+        r = core::fillFeatureCache(c, o);
+    }
     std::cout << "shard " << k << "/" << n << ": " << r.utterances << " utterances, " << r.computed << " computed, "
               << r.reused << " already cached, " << r.seconds << " s";
     if (r.computed > 0)

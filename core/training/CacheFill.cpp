@@ -96,7 +96,15 @@ CacheFillReport fillFeatureCache(const TrainConfig& config, const CacheFillOptio
         [&](size_t k, DetectorResult&& res) {
             cache.store(todoKey[k], res.ssl.data(), res.frames, res.dim);
             ++r.computed;
-            if (!options.quiet) {
+            if (!options.quiet && options.progress) {
+                TrainProgress pr;
+                pr.phase = TrainProgress::Phase::PreparingFeatures;
+                pr.done = r.reused + r.computed;
+                pr.total = total;
+                pr.etaSeconds = etaSeconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                                           r.computed, int64_t(todoPath.size()));
+                options.progress(pr);
+            } else if (!options.quiet) {
                 const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
                 const int64_t doneCount = r.reused + r.computed;
                 std::cerr << "\rshard " << shardIndex << "/" << shardCount << ": " << doneCount << "/" << total
@@ -105,20 +113,22 @@ CacheFillReport fillFeatureCache(const TrainConfig& config, const CacheFillOptio
             }
         },
         [&](size_t, std::exception_ptr e) { std::rethrow_exception(e); }, bo);
-    if (!options.quiet)
+    if (!options.quiet && !options.progress)
         std::cerr << "\n";
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return r;
 }
 
 CacheFillReport fillFeatureCache(const TrainConfig& config, int64_t shardIndex, int64_t shardCount, bool quiet,
-                                 const std::function<void(const std::string&)>& log)
+                                 const std::function<void(const std::string&)>& log,
+                                 const std::function<void(const TrainProgress&)>& progress)
 {
     CacheFillOptions o;
     o.shardIndex = shardIndex;
     o.shardCount = shardCount;
     o.quiet = quiet;
     o.log = log;
+    o.progress = progress;
     return fillFeatureCache(config, o);
 }
 

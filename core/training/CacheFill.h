@@ -18,6 +18,9 @@ struct CacheFillOptions {
     bool quiet = false;       ///< no progress line on stderr
     int batch = kDefaultDetectorBatch;  ///< utterances per forward pass (all crops have equal length)
     std::function<void(const std::string&)> log;  ///< default: stderr
+    /// PreparingFeatures after each utterance; not called when `quiet`. Unset:
+    /// a progress line on stderr (unless `quiet`).
+    std::function<void(const TrainProgress&)> progress;
 };
 
 /// Extracts the features of every utterance of the shard that is not cached
