@@ -19,12 +19,15 @@ struct CacheArgs {
     TrainConfigArgs cfg;
     std::string shard = "0/1";
     bool quiet = false;
+    bool strict = false;
 };
 
 int runCache(const CacheArgs& a)
 {
     const core::TrainConfig c = a.cfg.load();
     const auto [k, n] = core::parseShard(a.shard);
+    // The cache holds every row of the protocol: duplicates only (one class is a valid shard of a set).
+    checkTrainProtocol(c, false, a.strict, true);
     const core::CacheFillReport r = core::fillFeatureCache(c, k, n, a.quiet);
     std::cout << "shard " << k << "/" << n << ": " << r.utterances << " utterances, " << r.computed << " computed, "
               << r.reused << " already cached, " << r.seconds << " s";
@@ -40,6 +43,7 @@ const bool kRegistered = registerCommand("cache", [](CLI::App& app) -> std::func
     addTrainConfigOptions(sub, a->cfg);
     sub->add_option("--shard", a->shard, "Process utterances with index % N == K (K = 0..N-1)");
     sub->add_flag("--quiet", a->quiet, "No progress line");
+    sub->add_flag("--strict", a->strict, "Duplicated utterances in the protocol are an error (default: a warning)");
     return [a] { return runCache(*a); };
 });
 

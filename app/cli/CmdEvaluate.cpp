@@ -4,6 +4,7 @@
 // faithfulness and localisation of every explainer over a protocol
 // (docs/metrics.md). Resumable (utterances already in OUT/utterances.jsonl
 // are skipped; a torn last line is dropped), shardable, mergeable.
+#include "app/cli/AudioWarning.h"
 #include "app/cli/Command.h"
 #include "app/cli/DetectorArgs.h"
 #include "core/Error.h"
@@ -36,7 +37,7 @@ struct EvaluateArgs {
     DetectorArgs detector;
     std::vector<std::string> xai, methods, merge;
     std::string protocol, databasePath, subset, labels, out, shard = "0/1";
-    bool json = false, quiet = false;
+    bool json = false, quiet = false, strict = false;
     uint64_t seed = 1234;
     int resamples = 1000;
 };
@@ -183,13 +184,21 @@ int runEvaluate(const EvaluateArgs& a)
     for (const auto& e : protocol.entries)
         protocolIds.insert(stemOf(e.file));
     std::vector<const core::ProtocolEntry*> entries;
+    core::Protocol selected;  // the rows of the subset, all shards: a duplicate may straddle two
+    std::vector<std::string> selectedIds;
     int64_t index = 0;
     for (const auto& e : protocol.entries) {
         if (!a.subset.empty() && e.subset != a.subset)
             continue;
+        selected.entries.push_back(e);
+        selectedIds.push_back(stemOf(e.file));
         if (index++ % shardN == shardK)
             entries.push_back(&e);
     }
+    // Results are keyed by utterance id: the same id twice weighs double in the summary (docs/reliability.md).
+    for (const std::string& w : core::enforceProtocolChecks(core::checkProtocol(selected, selectedIds, ""), a.protocol,
+                                                            false, a.strict))
+        std::cerr << "warning: " << escapeControl(w) << "\n";
 
     // Ground truth given for the whole set: every labelled utterance must exist.
     core::LabelSet labelSet;
@@ -240,6 +249,7 @@ int runEvaluate(const EvaluateArgs& a)
                 throw core::AudioError(a.protocol + ":" + std::to_string(entry->line) + ": audio file '" + entry->file +
                                        "' not found under " + a.databasePath);
             const core::AudioData audio = core::loadAudio(path);
+            warnIfEndedEarly(audio);
             std::vector<uint8_t> frames;
             bool hasLabels = false;
             const int64_t samples = int64_t(audio.samples.size());
@@ -307,6 +317,7 @@ const bool kRegistered = registerCommand("evaluate", [](CLI::App& app) -> std::f
     sub->add_option("--seed", a->seed, "Bootstrap seed (default 1234)");
     sub->add_option("--resamples", a->resamples, "Bootstrap resamples (default 1000)")->check(CLI::PositiveNumber);
     sub->add_flag("--quiet", a->quiet, "No progress on stderr");
+    sub->add_flag("--strict", a->strict, "An utterance listed twice in the protocol is an error (default: a warning)");
     return [a] { return runEvaluate(*a); };
 });
 

@@ -1,6 +1,7 @@
 // `spooflens info [--json] [--channel N] [--max-duration S] FILE...`:
 // what loadAudio makes of each file (format, original rate and channels,
 // duration, 16 kHz sample count and SSL frame count T).
+#include "app/cli/AudioWarning.h"
 #include "app/cli/Command.h"
 #include "app/cli/ErrorText.h"
 #include "core/Error.h"
@@ -32,6 +33,7 @@ int runInfo(const InfoArgs& args)
         core::AudioData audio;
         try {
             audio = core::loadAudio(path, options);
+            warnIfEndedEarly(audio);
         } catch (const core::Error& e) {
             std::cout.flush();
             std::cerr << "spooflens info: " << escapeControl(e.what()) << "\n";

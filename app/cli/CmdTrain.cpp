@@ -28,6 +28,7 @@ struct TrainArgs {
     TrainConfigArgs cfg;
     std::string out, resume;
     bool quiet = false;
+    bool strict = false;
     int64_t stopAfter = 0;
 };
 
@@ -47,6 +48,10 @@ int runTrain(const TrainArgs& a)
         o.config = a.cfg.load();
         o.runDir = a.out;
     }
+    if (a.strict)
+        checkTrainProtocol(o.resume ? core::TrainConfig::load((std::filesystem::path(o.runDir) / "config.yaml").string())
+                                    : o.config,
+                           true, true, false);
     o.stop = &g_stop;
     o.maxEpochsThisCall = a.stopAfter;
     std::signal(SIGINT, onSignal);
@@ -78,6 +83,8 @@ const bool kRegistered = registerCommand("train", [](CLI::App& app) -> std::func
     sub->add_option("--resume", a->resume, "Continue the run in RUN_DIR where it stopped");
     sub->add_option("--stop-after", a->stopAfter, "Stop (resumably) after this many epochs of this call");
     sub->add_flag("--quiet", a->quiet, "No progress line");
+    sub->add_flag("--strict", a->strict,
+                  "Duplicated utterances and a one-class training set are errors (default: warnings)");
     return [a] { return runTrain(*a); };
 });
 
