@@ -5,6 +5,8 @@
 # a held-out partial-spoof utterance (labels in demo_utterance.txt). Without a display it writes a screenshot of the demo
 # window instead and says where it is.
 set -euo pipefail
+# libgomp threads spin-wait; on a busy 2-core machine that halves throughput (docs/cpu.md).
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${SPOOFLENS_BUILD_DIR:-$root/build}"
 

@@ -2,6 +2,8 @@
 # The README's test command: installs missing dependencies (when root), builds
 # everything and runs the test suite. `--all` also runs tests labelled slow.
 set -euo pipefail
+# libgomp threads spin-wait; on a busy 2-core machine that halves throughput (docs/cpu.md).
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 labels=(-LE slow)
 if [ "${1:-}" = "--all" ]; then labels=(); shift; fi

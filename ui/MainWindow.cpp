@@ -1008,13 +1008,10 @@ QString MainWindow::exportTo(const QString& path)
         return QStringLiteral("Nothing to export yet: the explanation has not been computed (a detector and an "
                               "audio file are needed).");
     const core::Explanation& shown = *shownOpt;
-    if (suffix == QLatin1String("csv"))
-        return exportCsv(shown, m_doc->stage2Labels(), path);
-    if (suffix == QLatin1String("txt") || suffix == QLatin1String("labels"))
-        return exportLabels(shown, m_doc->stage2Labels(), m_importanceThreshold, path);
-    if (suffix == QLatin1String("json"))
-        return exportJson(shown, path);
-    return QStringLiteral("Unknown export format '.%1': use .png, .svg, .pdf, .csv, .txt (Audacity labels) or .json.")
+    if (suffix == QLatin1String("csv") || suffix == QLatin1String("txt") || suffix == QLatin1String("labels")
+        || suffix == QLatin1String("json"))
+        return exportData(shown, m_importanceThreshold, path);
+    return tr("Unknown export format '.%1': use .png, .svg, .pdf, .csv, .txt (Audacity labels) or .json.")
         .arg(suffix);
 }
 

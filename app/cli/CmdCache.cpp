@@ -3,6 +3,7 @@
 // (K = 0..N-1) write disjoint files of the same cache folder, so a job array
 // (SLURM, GNU parallel) fills it with no merge step.
 #include "app/cli/Command.h"
+#include "app/cli/ProgressLine.h"
 #include "app/cli/TrainConfigArgs.h"
 #include "core/Error.h"
 #include "core/training/FeatureCache.h"
@@ -28,7 +29,11 @@ int runCache(const CacheArgs& a)
     const auto [k, n] = core::parseShard(a.shard);
     // The cache holds every row of the protocol: duplicates only (one class is a valid shard of a set).
     checkTrainProtocol(c, false, a.strict, true);
-    const core::CacheFillReport r = core::fillFeatureCache(c, k, n, a.quiet);
+    core::CacheFillReport r;
+    {
+        ProgressLine line(a.quiet ? ProgressStyle::None : ProgressStyle::Bar);
+        r = core::fillFeatureCache(c, k, n, a.quiet, line.logFn(), line.progressFn());
+    }
     std::cout << "shard " << k << "/" << n << ": " << r.utterances << " utterances, " << r.computed << " computed, "
               << r.reused << " already cached, " << r.seconds << " s";
     if (r.computed > 0)

@@ -3,6 +3,7 @@
 // back-end trained on it, one Stage 2 module per prototype mode (+ a
 // seed-objective one), their localisation scores and manifest.json.
 #include "app/cli/Command.h"
+#include "app/cli/ProgressLine.h"
 #include "core/Error.h"
 #include "core/training/Demo.h"
 
@@ -60,7 +61,10 @@ int runDemo(const DemoArgs& a)
     o.seedModule = !a.noSeedModule;
     o.quiet = !a.verbose;
     o.train = !a.noTrain;
+    ProgressLine line(a.verbose ? ProgressStyle::Bar : ProgressStyle::None);
+    o.progress = line.progressFn();
     const core::DemoReport r = core::buildDemo(o);
+    line.clearBar();
     std::cout << "demo in " << r.outDir << "\n  detector  " << r.detector << "\n  utterance " << r.utterance
               << " (first spoof segment " << r.spliceStartSeconds << "-" << r.spliceEndSeconds << " s, labels "
               << r.utteranceLabels << ")\n  protocol  " << r.protocol << "\n  config    " << r.config

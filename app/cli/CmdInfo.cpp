@@ -1,15 +1,19 @@
 // `spooflens info [--json] [--channel N] [--max-duration S] FILE...`:
 // what loadAudio makes of each file (format, original rate and channels,
 // duration, 16 kHz sample count and SSL frame count T).
+// `spooflens info --runtime`: the compute set-up this process runs with
+// (threads, BLAS kernels, OMP_WAIT_POLICY; docs/cpu.md), for bug reports.
 #include "app/cli/AudioWarning.h"
 #include "app/cli/Command.h"
 #include "app/cli/ErrorText.h"
 #include "core/Error.h"
 #include "core/audio/AudioFile.h"
+#include "core/util/Threads.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
@@ -18,6 +22,7 @@ namespace {
 
 struct InfoArgs {
     bool json = false;
+    bool runtime = false;
     int channel = -1;
     double maxDuration = 2.0 * 3600.0;
     std::vector<std::string> files;
@@ -28,6 +33,24 @@ int runInfo(const InfoArgs& args)
     core::AudioLoadOptions options;
     options.channel = args.channel;
     options.maxDurationSeconds = args.maxDuration;
+    if (args.runtime) {
+        core::configureComputeThreads(0);
+        const char* policy = std::getenv("OMP_WAIT_POLICY");
+        const std::string wait = policy && *policy ? policy : "unset";
+        if (args.json) {
+            nlohmann::json j;
+            j["runtime"] = {{"threads", core::computeThreads()},
+                            {"blas", core::blasKernels()},
+                            {"omp_wait_policy", wait}};
+            std::cout << j.dump() << "\n";
+        } else {
+            std::cout << "runtime: " << core::computeThreads() << " compute threads, BLAS " << core::blasKernels()
+                      << ", OMP_WAIT_POLICY " << wait << "\n";
+        }
+    } else if (args.files.empty()) {
+        std::cerr << "spooflens info: no audio file given (or use --runtime)\n";
+        return kExitUsage;
+    }
     int rc = kExitOk;
     for (const std::string& path : args.files) {
         core::AudioData audio;
@@ -79,7 +102,9 @@ const bool kRegistered = registerCommand("info", [](CLI::App& app) -> std::funct
         ->check(CLI::Range(-1, 1 << 20));
     sub->add_option("--max-duration", args->maxDuration, "Refuse audio longer than this many seconds (default 7200)")
         ->check(CLI::PositiveNumber);
-    sub->add_option("files", args->files, "Audio files (WAV, FLAC, Ogg Vorbis, Opus, MP3, ...)")->required();
+    sub->add_flag("--runtime", args->runtime,
+                  "First print the compute set-up: threads, BLAS kernels, OMP_WAIT_POLICY (docs/cpu.md)");
+    sub->add_option("files", args->files, "Audio files (WAV, FLAC, Ogg Vorbis, Opus, MP3, ...)");
     return [args] { return runInfo(*args); };
 });
 

@@ -1,6 +1,7 @@
 // `spooflens train --config C [--set k=v]... --out RUN_DIR` and
 // `spooflens train --resume RUN_DIR`: trains a Stage 2 module on the frozen detector.
 #include "app/cli/Command.h"
+#include "app/cli/ProgressLine.h"
 #include "app/cli/TrainConfigArgs.h"
 #include "core/Error.h"
 #include "core/training/RunControl.h"
@@ -29,13 +30,16 @@ struct TrainArgs {
     std::string out, resume;
     bool quiet = false;
     bool strict = false;
+    std::string progress = "bar";
     int64_t stopAfter = 0;
 };
 
 int runTrain(const TrainArgs& a)
 {
     core::TrainOptions o;
-    o.quiet = a.quiet;
+    ProgressLine line(a.quiet ? ProgressStyle::None : parseProgressStyle(a.progress));
+    o.progress = line.progressFn();
+    o.log = line.logFn();
     if (!a.resume.empty()) {
         if (!a.cfg.config.empty() || !a.cfg.sets.empty() || !a.out.empty())
             throw core::ConfigError("--resume takes the configuration from RUN_DIR/config.yaml; "
@@ -67,6 +71,7 @@ int runTrain(const TrainArgs& a)
     o.runDirLocked = true;
     const core::RunControlWatcher control(o.runDir, &g_stop, &pause);
     const core::TrainResult r = core::trainStage2(o);
+    line.clearBar();
     std::cerr << "run " << r.runDir << ": " << r.epochsDone << " epochs, best epoch " << r.bestEpoch
               << " (val loss " << r.bestValLoss << ")"
               << (r.stoppedEarly ? ", stopped early" : "")
@@ -82,7 +87,11 @@ const bool kRegistered = registerCommand("train", [](CLI::App& app) -> std::func
     sub->add_option("--out", a->out, "Run folder: best.pth, last.pth, metrics.jsonl, steps.jsonl, config.yaml");
     sub->add_option("--resume", a->resume, "Continue the run in RUN_DIR where it stopped");
     sub->add_option("--stop-after", a->stopAfter, "Stop (resumably) after this many epochs of this call");
-    sub->add_flag("--quiet", a->quiet, "No progress line");
+    sub->add_flag("--quiet", a->quiet, "No progress line (as --progress none)");
+    sub->add_option("--progress", a->progress,
+                    "bar: a live line on stderr (default); json: one JSON object per line on stderr "
+                    "({\"progress\":PHASE,\"epoch\":..}, for programs); none")
+        ->check(CLI::IsMember({"bar", "json", "none"}));
     sub->add_flag("--strict", a->strict,
                   "Duplicated utterances and a one-class training set are errors (default: warnings)");
     return [a] { return runTrain(*a); };

@@ -141,9 +141,8 @@ std::string explanationToJson(const Explanation& e, int indent)
     return j.dump(indent);
 }
 
-std::string attributionColumnName(const Attribution& a)
+std::string csvColumnName(const std::string& name)
 {
-    const std::string name = a.method + ":" + a.source;
     if (name.find_first_of(",\"\n") == std::string::npos)
         return name;
     std::string quoted = "\"";
@@ -155,12 +154,23 @@ std::string attributionColumnName(const Attribution& a)
     return quoted + "\"";
 }
 
+std::string attributionColumnName(const Attribution& a)
+{
+    return csvColumnName(a.method + ":" + a.source);
+}
+
 void writeExplanationCsv(std::ostream& out, const Explanation& e)
 {
-    const Stage2Track* first = e.tracks.empty() ? nullptr : &e.tracks.front();
+    const bool first = !e.tracks.empty();
     out << "time_s";
     if (first)
         out << ",importance,sim_spoof,sim_bonafide";
+    // Every further module: the same three columns, suffixed with its source.
+    for (size_t m = 1; m < e.tracks.size(); ++m) {
+        const std::string& src = e.tracks[m].xaiPath;
+        for (const char* col : {"importance:", "sim_spoof:", "sim_bonafide:"})
+            out << ',' << csvColumnName(col + src);
+    }
     for (const Attribution& a : e.attributions)
         out << ',' << attributionColumnName(a);
     out << '\n';
@@ -173,12 +183,12 @@ void writeExplanationCsv(std::ostream& out, const Explanation& e)
         out << buf;
     };
     for (int64_t t = 0; t < e.frames; ++t) {
-        std::snprintf(buf, sizeof buf, "%.3f", frameCentreSeconds(t));
+        std::snprintf(buf, sizeof buf, "%.4f", frameCentreSeconds(t));  // exact: centres are 0.0125 + 0.02 t
         out << buf;
-        if (first) {
-            value(first->importance, t);
-            value(first->simSpoof, t);
-            value(first->simBonafide, t);
+        for (const Stage2Track& m : e.tracks) {
+            value(m.importance, t);
+            value(m.simSpoof, t);
+            value(m.simBonafide, t);
         }
         for (const Attribution& a : e.attributions)
             value(a.values, t);

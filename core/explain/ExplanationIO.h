@@ -27,9 +27,11 @@ std::string explanationToJson(const Explanation& e, int indent = -1);
 /// (quoted CSV-style when it holds a comma or a quote).
 std::string attributionColumnName(const Attribution& a);
 
-/// CSV, one row per frame. Columns: time_s (frame centre, 3 decimals); with a
-/// Stage 2 module, the first module's importance, sim_spoof, sim_bonafide;
-/// then one column per attribution (attributionColumnName). Values %.9g.
+/// CSV, one row per frame. Columns: time_s (frame centre, 4 decimals, exact);
+/// with a Stage 2 module, the first module's importance, sim_spoof,
+/// sim_bonafide; for every further module importance:SOURCE,
+/// sim_spoof:SOURCE, sim_bonafide:SOURCE (SOURCE = its xai path); then one
+/// column per attribution (attributionColumnName). Values %.9g.
 void writeExplanationCsv(std::ostream& out, const Explanation& e);
 
 struct LabelOptions {

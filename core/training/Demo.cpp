@@ -295,6 +295,7 @@ DemoReport buildDemo(const DemoOptions& o)
         to.config = TrainConfig::load(r.config, ov);
         to.runDir = (dir / "runs" / m.name).string();
         to.quiet = o.quiet;
+        to.progress = o.progress;
         to.log = [&](const std::string& msg) {
             if (!o.quiet)
                 log("[" + m.name + "] " + msg);

@@ -5,6 +5,8 @@
 // default objective plus one seed-objective module, their localisation on the
 // held-out partial-spoof utterances, and a manifest (manifest.json) with the
 // sources, licences, splits and every measured number. Torch-free header.
+#include "core/training/RunRecords.h"
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -27,6 +29,7 @@ struct DemoOptions {
     bool seedModule = true;        ///< also train xai_seed.pth (seed objective, ema), when the build has model.objective
     std::vector<std::string> modes = {"ema", "fixed", "learnable"};
     std::function<void(const std::string&)> log;
+    std::function<void(const TrainProgress&)> progress;  ///< Stage 2 training progress (not when quiet)
 };
 
 struct DemoReport {

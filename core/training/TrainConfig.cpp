@@ -1,4 +1,5 @@
 #include "core/training/TrainConfig.h"
+#include "core/training/TrainConfigKeys.h"
 
 #include "core/Error.h"
 #include "core/util/FileCheck.h"
@@ -269,6 +270,15 @@ void TrainConfig::validate() const
     require(valFraction >= 0 && valFraction < 1, "data.val_fraction must be in [0, 1)");
     require(rawboostAlgo >= 0 && rawboostAlgo <= 8, "augmentation.rawboost_algo must be 0 (off) .. 8");
     require(cacheDtype == "float16" || cacheDtype == "float32", "cache.dtype must be float16 or float32");
+}
+
+std::vector<std::string> trainConfigKeys()
+{
+    std::vector<std::string> keys;
+    for (const auto& [section, fields] : table())
+        for (const auto& [key, f] : fields)
+            keys.push_back(section + "." + key);
+    return keys;
 }
 
 std::string TrainConfig::toYaml() const

@@ -2,6 +2,7 @@
 // Stage 2 trainer: frozen detector -> (cached) SSL features -> Stage 2 module
 // trained with the configured objective (docs/stage2-objective.md). Used by `spooflens train` and the GUI.
 // Torch-free header.
+#include "core/training/RunRecords.h"
 #include "core/training/TrainConfig.h"
 
 #include <atomic>
@@ -12,37 +13,21 @@
 
 namespace spooflens::core {
 
-/// Per-epoch record (one line of RUN_DIR/metrics.jsonl).
-struct EpochMetrics {
-    int64_t epoch = 0;                       ///< 1-based
-    struct Terms {
-        double total = 0, contrastive = 0, bonafideReg = 0, smooth = 0, sparsity = 0;
-    } train, val;
-    double valAccuracy = 0;                  ///< argmax u_c == label, validation utterances
-    double meanTotalImportanceBonafide = 0;  ///< mean over bona fide val utterances of sum_t w
-    double meanTotalImportanceSpoof = 0;
-    double importanceMean = 0;               ///< mean w over val frames
-    double importanceSpread = 0;             ///< mean over val utterances of std_t w(t)
-    bool collapseMean = false;               ///< importanceMean < threshold
-    bool collapseSpread = false;             ///< importanceSpread < threshold
-    bool saturated = false;                  ///< importanceMean > saturation threshold (w ≈ 1 everywhere)
-    double learningRate = 0;
-    double seconds = 0;
-    bool best = false;
-    std::string json;                        ///< the metrics.jsonl line
-};
-
 struct TrainOptions {
     TrainConfig config;
     std::string runDir;
     bool resume = false;          ///< continue RUN_DIR from last.pth (config from RUN_DIR/config.yaml)
-    bool quiet = false;           ///< no progress line
+    bool quiet = false;           ///< no calls of `progress`
     /// Set from another thread: stop after the current step (the last finished
     /// epoch stays resumable) / wait while true.
     std::atomic<bool>* stop = nullptr;
     std::atomic<bool>* pause = nullptr;
     std::function<void(const EpochMetrics&)> onEpoch;   ///< called on the training thread
     std::function<void(const std::string&)> log;         ///< default: stderr
+    /// Live progress (phase, epoch, batch, loss, ETA), on the training thread,
+    /// after every step and feature; none when empty. Core prints no progress
+    /// itself: `spooflens train` draws its line (or JSON lines) from this.
+    std::function<void(const TrainProgress&)> progress;
     /// Stop (as if `stop` was set) after this many epochs of this call (0 = no limit).
     int64_t maxEpochsThisCall = 0;
     /// The caller already holds the run folder's FolderLock (RunFolder.h,
@@ -75,9 +60,11 @@ struct CacheFillReport {
 };
 
 /// Extracts the SSL features of every utterance of the protocol (shard K of N:
-/// utterances with index % N == K) into the feature cache.
+/// utterances with index % N == K) into the feature cache. `progress`
+/// (PreparingFeatures, after each utterance) is not called when `quiet`.
 CacheFillReport fillFeatureCache(const TrainConfig& config, int64_t shardIndex = 0, int64_t shardCount = 1,
-                                 bool quiet = false, const std::function<void(const std::string&)>& log = {});
+                                 bool quiet = false, const std::function<void(const std::string&)>& log = {},
+                                 const std::function<void(const TrainProgress&)>& progress = {});
 
 /// The crop policy string used in cache keys ("start:64600:repeat").
 std::string cacheCropPolicy(const TrainConfig& config);

@@ -74,6 +74,8 @@ Value trainerStateToValue(const TrainerState& s)
     v.set("rng_std", Value::string(s.rngStd));
     if (s.rngTorch.defined())
         v.set("rng_torch", Value::fromTensor(s.rngTorch.contiguous()));
+    if (s.rngCuda.defined())
+        v.set("rng_cuda", Value::fromTensor(s.rngCuda.contiguous()));
     v.set("pending_metrics_line", Value::string(s.pendingMetricsLine));
     return v;
 }
@@ -94,6 +96,8 @@ TrainerState trainerStateFromValue(const Value& v, const std::string& source)
     s.rngStd = need(v, "rng_std", Value::Kind::String, source).s;
     if (const Value* t = v.find("rng_torch"); t && t->kind == Value::Kind::Tensor)
         s.rngTorch = t->tensor;
+    if (const Value* t = v.find("rng_cuda"); t && t->kind == Value::Kind::Tensor)
+        s.rngCuda = t->tensor;
     if (const Value* p = v.find("pending_metrics_line"); p && p->kind == Value::Kind::String)
         s.pendingMetricsLine = p->s;
     return s;
@@ -107,6 +111,15 @@ void saveRngState(TrainerState& s, const std::mt19937_64& rng)
     auto gen = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(gen.mutex());
     s.rngTorch = gen.get_state().clone();
+    // The CUDA generator (dropout on a GPU draws from it), when there is one:
+    // Context::defaultGenerator and Generator::get_state exist in LibTorch 1.13
+    // and 2.x and need no CUDA headers.
+    s.rngCuda = torch::Tensor();
+    if (torch::cuda::is_available()) {
+        auto cuda = at::globalContext().defaultGenerator(at::Device(at::kCUDA, 0));
+        std::lock_guard<std::mutex> cudaLock(cuda.mutex());
+        s.rngCuda = cuda.get_state().clone();
+    }
 }
 
 void restoreRng(const TrainerState& s, std::mt19937_64& rng)
@@ -117,6 +130,12 @@ void restoreRng(const TrainerState& s, std::mt19937_64& rng)
         auto gen = at::detail::getDefaultCPUGenerator();
         std::lock_guard<std::mutex> lock(gen.mutex());
         gen.set_state(s.rngTorch);
+    }
+    // A run saved without a GPU (or resumed without one) keeps the CUDA stream as it is.
+    if (s.rngCuda.defined() && torch::cuda::is_available()) {
+        auto cuda = at::globalContext().defaultGenerator(at::Device(at::kCUDA, 0));
+        std::lock_guard<std::mutex> cudaLock(cuda.mutex());
+        cuda.set_state(s.rngCuda);
     }
 }
 

@@ -20,6 +20,7 @@ struct TrainerState {
     bool stoppedEarly = false;
     std::string rngStd;            ///< std::mt19937_64 state (text)
     torch::Tensor rngTorch;        ///< CPU generator state (uint8)
+    torch::Tensor rngCuda;         ///< CUDA generator state of device 0 (uint8); undefined without CUDA
     std::string pendingMetricsLine;  ///< metrics line of `epoch`, in case the kill came before it was logged
 };
 

@@ -5,6 +5,9 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <string>
 #include <mutex>
 #include <thread>
 
@@ -29,6 +32,58 @@ void pinBlasToOneThread()
     }
 }
 
+// OpenBLAS picks its kernels once, when it is loaded, from the CPU model. The
+// 0.3.21 of Debian 12 does not know recent Xeon models (this project's VMs:
+// AVX-512 with BF16/AMX, i.e. Sapphire Rapids) and falls back to its
+// Prescott (SSE3) kernels, 4-5x slower GEMMs (docs/cpu.md, "BLAS kernels").
+// When the user has not chosen (OPENBLAS_CORETYPE unset or empty) and
+// OpenBLAS reports Prescott on a CPU that has AVX-512 (or AVX2 + FMA), the
+// kernels are chosen again with the matching core type through OpenBLAS'
+// exported re-initialisation entry points. Runs once, before the first BLAS
+// call of the process (the first configureComputeThreads). The environment
+// variable stays set, so child processes get the same kernels at load.
+std::string g_blasKernels;
+
+void selectBlasKernels()
+{
+    using Name = char* (*)();
+    using Fn = void (*)();
+    auto corename = reinterpret_cast<Name>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+    if (!corename) {
+        g_blasKernels = "not OpenBLAS";
+        return;
+    }
+    std::string before = corename() ? corename() : "";
+    g_blasKernels = "OpenBLAS " + before;
+    if (const char* chosen = std::getenv("OPENBLAS_CORETYPE"); chosen && *chosen)
+        return;  // the user's choice
+    std::string lower = before;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    if (lower != "prescott")
+        return;
+    const char* target = nullptr;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_cpu_init();
+    const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+                        && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+    if (avx512 && __builtin_cpu_supports("avx512bf16"))
+        target = "Cooperlake";  // AVX-512 + BF16: the newest x86 kernels 0.3.21 has for such CPUs
+    else if (avx512)
+        target = "SkylakeX";
+    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        target = "Haswell";
+#endif
+    auto quit = reinterpret_cast<Fn>(dlsym(RTLD_DEFAULT, "gotoblas_dynamic_quit"));
+    auto init = reinterpret_cast<Fn>(dlsym(RTLD_DEFAULT, "gotoblas_dynamic_init"));
+    if (!target || !quit || !init)
+        return;
+    setenv("OPENBLAS_CORETYPE", target, 0);
+    quit();
+    init();
+    const std::string after = corename() ? corename() : "";
+    g_blasKernels = "OpenBLAS " + after + " (OpenBLAS detected " + before + ": CPU model not in its table)";
+}
+
 std::mutex g_mutex;
 int g_threads = 0;
 
@@ -37,6 +92,8 @@ int g_threads = 0;
 void configureComputeThreads(int threads)
 {
     std::lock_guard<std::mutex> lock(g_mutex);
+    if (g_blasKernels.empty())
+        selectBlasKernels();
     if (threads <= 0)
         threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     if (threads == g_threads)
@@ -44,6 +101,14 @@ void configureComputeThreads(int threads)
     pinBlasToOneThread();
     torch::set_num_threads(threads);
     g_threads = threads;
+}
+
+std::string blasKernels()
+{
+    std::lock_guard<std::mutex> lock(g_mutex);
+    if (g_blasKernels.empty())
+        selectBlasKernels();
+    return g_blasKernels;
 }
 
 int computeThreads()

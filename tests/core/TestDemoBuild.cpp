@@ -26,7 +26,7 @@ private slots:
         QProcess p;
         p.start(cliPath(), {QStringLiteral("demo"), QStringLiteral("--out"), out, QStringLiteral("--data"),
                             QString::fromStdString(dataPath(""))});
-        QVERIFY(p.waitForFinished(1500000));
+        QVERIFY(p.waitForFinished(2300000));
         QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
         QFile f(out + QStringLiteral("/manifest.json"));
         QVERIFY(f.open(QIODevice::ReadOnly));

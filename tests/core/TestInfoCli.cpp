@@ -131,6 +131,29 @@ private slots:
         QCOMPARE(r.exitCode, 0);
     }
 
+    // The `spooflens` users run is a launcher (app/launcher/main.cpp) that
+    // sets OMP_WAIT_POLICY=PASSIVE before LibTorch's OpenMP loads, unless the
+    // user chose a policy (docs/cpu.md).
+    void runtimeShowsTheLauncherEnvironment()
+    {
+        for (const QString& given : {QString(), QStringLiteral("ACTIVE")}) {
+            QProcess p;
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            env.remove(QStringLiteral("OMP_WAIT_POLICY"));
+            if (!given.isEmpty())
+                env.insert(QStringLiteral("OMP_WAIT_POLICY"), given);
+            p.setProcessEnvironment(env);
+            p.start(spooflens::test::cliPath(), {"info", "--runtime", "--json"});
+            QVERIFY(p.waitForFinished(120000));
+            QCOMPARE(p.exitCode(), 0);
+            const QJsonObject rt =
+                QJsonDocument::fromJson(p.readAllStandardOutput()).object()[QStringLiteral("runtime")].toObject();
+            QCOMPARE(rt[QStringLiteral("omp_wait_policy")].toString(), given.isEmpty() ? QStringLiteral("PASSIVE") : given);
+            QVERIFY(rt[QStringLiteral("threads")].toInt() >= 1);
+            QVERIFY(!rt[QStringLiteral("blas")].toString().isEmpty());
+        }
+    }
+
     void usageErrors_data()
     {
         QTest::addColumn<QStringList>("args");

@@ -82,13 +82,14 @@ private slots:
         const QList<QByteArray> lines = read(p).trimmed().split('\n');
         const auto& e = *m_w->explanation();
         QCOMPARE(lines.size(), int(e.frames) + 1);
-        QVERIFY(lines[0].startsWith("frame,time_s,w_"));
-        QCOMPARE(lines[0].split(',').size(), 5);
+        // The schema of `spooflens explain --csv` (docs/explainers.md "Files").
+        QCOMPARE(lines[0], QByteArray("time_s,importance,sim_spoof,sim_bonafide"));
         const QList<QByteArray> row = lines[11].split(',');
-        QCOMPARE(row[0].toInt(), 10);
-        QCOMPARE(row[1].toDouble(), (3200.0 + 200.0) / 16000.0);
-        QVERIFY(std::abs(row[2].toDouble() - double(e.tracks[0].importance[10])) < 1e-6);
-        QVERIFY(std::abs(row[3].toDouble() - double(e.tracks[0].simSpoof[10])) < 1e-6);
+        QCOMPARE(row.size(), 4);
+        QCOMPARE(row[0].toDouble(), (3200.0 + 200.0) / 16000.0);
+        QVERIFY(std::abs(row[1].toDouble() - double(e.tracks[0].importance[10])) < 1e-6);
+        QVERIFY(std::abs(row[2].toDouble() - double(e.tracks[0].simSpoof[10])) < 1e-6);
+        QVERIFY(std::abs(row[3].toDouble() - double(e.tracks[0].simBonafide[10])) < 1e-6);
     }
 
     void audacityLabelsParse()
@@ -129,12 +130,40 @@ private slots:
         QCOMPARE(err.error, QJsonParseError::NoError);
         const QJsonObject o = doc.object();
         const auto& e = *m_w->explanation();
-        for (const char* key : {"path", "time_s", "importance", "sim_spoof", "sim_bonafide", "utterance_sim", "detector"})
+        for (const char* key : {"path", "time_s", "importance", "sim_spoof", "sim_bonafide", "utterance_sim", "detector",
+                                "xai", "tracks", "attributions"})
             QVERIFY2(o.contains(QLatin1String(key)), key);
         QCOMPARE(o[QStringLiteral("importance")].toArray().size(), int(e.frames));
         QCOMPARE(o[QStringLiteral("time_s")].toArray().at(0).toDouble(), 0.0125);
         QCOMPARE(o[QStringLiteral("detector")].toObject()[QStringLiteral("score")].toDouble(), double(e.score));
         QCOMPARE(o[QStringLiteral("tracks")].toArray().size(), 1);
+    }
+
+    // Adds an explainer row (the tests after it do not look at rows). Its attribution reaches all three files
+    // with the CLI's names (one serialiser, docs/explainers.md "Files").
+    void explainerRowsAreExportedLikeTheCli()
+    {
+        m_w->setMethods({QStringLiteral("random")});
+        QTRY_VERIFY_WITH_TIMEOUT(m_w->isIdle() && m_w->explanation()->attributions.size() == 1, 120000);
+        const auto& e = *m_w->explanation();
+        const QString csv = m_tmp.filePath(QStringLiteral("with-random.csv"));
+        QCOMPARE(m_w->exportTo(csv), QString());
+        const QList<QByteArray> lines = read(csv).trimmed().split('\n');
+        QCOMPARE(lines[0], QByteArray("time_s,importance,sim_spoof,sim_bonafide,random:detector"));
+        QCOMPARE(lines.size(), int(e.frames) + 1);
+        const QList<QByteArray> row = lines[6].split(',');
+        QVERIFY(std::abs(row[4].toDouble() - double(e.attributions[0].values[5])) < 1e-6);
+
+        const QString json = m_tmp.filePath(QStringLiteral("with-random.json"));
+        QCOMPARE(m_w->exportTo(json), QString());
+        const QJsonArray at = QJsonDocument::fromJson(read(json)).object()[QStringLiteral("attributions")].toArray();
+        QCOMPARE(at.size(), 1);
+        QCOMPARE(at[0].toObject()[QStringLiteral("method")].toString(), QStringLiteral("random"));
+        QCOMPARE(at[0].toObject()[QStringLiteral("values")].toArray().size(), int(e.frames));
+
+        const QString labels = m_tmp.filePath(QStringLiteral("with-random.txt"));
+        QCOMPARE(m_w->exportTo(labels), QString());
+        QVERIFY(read(labels).contains("random:detector top 10%"));
     }
 
     void unknownFormatIsAMessage()

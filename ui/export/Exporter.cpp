@@ -1,22 +1,19 @@
 #include "ui/export/Exporter.h"
 
-#include "ui/tracks/FrameRegions.h"
-
-#include "core/audio/FrameGrid.h"
+#include "core/explain/ExplanationIO.h"
 #include "ui/tracks/Track.h"
 
-#include <nlohmann/json.hpp>
 #include <qcustomplot.h>
 
 #include <QFile>
 #include <QFileInfo>
 #include <QPainter>
-#include <QRegularExpression>
+#include <QObject>
+#include <QSaveFile>
 #include <QPdfWriter>
 #include <QSvgGenerator>
-#include <QTextStream>
 
-#include <algorithm>
+#include <sstream>
 
 namespace spooflens::ui {
 namespace {
@@ -39,20 +36,6 @@ void paintPanel(QCPPainter& painter, QWidget* panel, const QList<Track*>& tracks
         t->toPainter(&painter, t->width(), t->height());
         painter.restore();
     }
-}
-
-QString openText(QFile& f, const QString& path)
-{
-    f.setFileName(path);
-    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text))
-        return QStringLiteral("Cannot write %1: %2").arg(path, f.errorString());
-    return {};
-}
-
-QString safeLabel(QString s)
-{
-    s.replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9_.-]+")), QStringLiteral("_"));
-    return s;
 }
 
 } // namespace
@@ -97,104 +80,27 @@ QString exportView(QWidget* panel, const QList<Track*>& tracks, const QString& p
     return QStringLiteral("Unknown image format '%1': use .png, .svg or .pdf.").arg(suffix);
 }
 
-QString exportCsv(const core::Explanation& e, const QStringList& rowLabels, const QString& path)
+QString exportData(const core::Explanation& e, double importanceThreshold, const QString& path)
 {
-    QFile f;
-    if (QString err = openText(f, path); !err.isEmpty())
-        return err;
-    QTextStream out(&f);
-    out << "frame,time_s";
-    for (size_t r = 0; r < e.tracks.size(); ++r) {
-        const QString l = r < size_t(rowLabels.size()) ? safeLabel(rowLabels[int(r)]) : QString::number(r);
-        out << ",w_" << l << ",sim_spoof_" << l << ",sim_bonafide_" << l;
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    std::ostringstream text;
+    if (suffix == QLatin1String("csv")) {
+        core::writeExplanationCsv(text, e);
+    } else if (suffix == QLatin1String("txt") || suffix == QLatin1String("labels")) {
+        core::LabelOptions options;
+        options.importanceThreshold = importanceThreshold;
+        core::writeExplanationLabels(text, e, options);
+    } else if (suffix == QLatin1String("json")) {
+        text << core::explanationToJson(e, 1) << '\n';
+    } else {
+        return QObject::tr("Unknown data format '.%1': use .csv, .txt (Audacity labels) or .json.").arg(suffix);
     }
-    out << "\n";
-    for (int64_t t = 0; t < e.frames; ++t) {
-        out << t << ',' << QString::number(core::frameCentreSeconds(t), 'f', 6);
-        for (const auto& tr : e.tracks) {
-            auto at = [t](const std::vector<float>& v) {
-                return size_t(t) < v.size() ? QString::number(double(v[size_t(t)]), 'g', 8) : QString();
-            };
-            out << ',' << at(tr.importance) << ',' << at(tr.simSpoof) << ',' << at(tr.simBonafide);
-        }
-        out << "\n";
-    }
-    out.flush();
-    return f.error() == QFile::NoError ? QString() : QStringLiteral("Cannot write %1.").arg(path);
-}
-
-QString exportLabels(const core::Explanation& e, const QStringList& rowLabels, double threshold, const QString& path)
-{
-    QFile f;
-    if (QString err = openText(f, path); !err.isEmpty())
-        return err;
-    QTextStream out(&f);
-    for (size_t r = 0; r < e.tracks.size(); ++r) {
-        const QString l = r < size_t(rowLabels.size()) ? rowLabels[int(r)] : QString::number(r);
-        for (const FrameRegion& region : regionsAbove(e.tracks[r].importance, threshold))
-            out << QString::number(region.startSeconds, 'f', 6) << '\t' << QString::number(region.endSeconds, 'f', 6)
-                << '\t' << QStringLiteral("%1 w>%2 (peak %3)").arg(l).arg(threshold).arg(double(region.peak), 0, 'f', 3)
-                << '\n';
-    }
-    out.flush();
-    return f.error() == QFile::NoError ? QString() : QStringLiteral("Cannot write %1.").arg(path);
-}
-
-std::string explanationJson(const core::Explanation& e)
-{
-    using nlohmann::json;
-    std::vector<double> time(size_t(std::max<int64_t>(0, e.frames)));
-    for (size_t t = 0; t < time.size(); ++t)
-        time[t] = core::frameCentreSeconds(int64_t(t));
-    auto trackJson = [](const core::Stage2Track& tr) {
-        return json{{"xai", tr.xaiPath},
-                    {"run", tr.runName},
-                    {"prototype_mode", tr.prototypeMode},
-                    {"detector_sha256", tr.detectorSha256},
-                    {"detector_mismatch", tr.detectorMismatch},
-                    {"importance", tr.importance},
-                    {"sim_spoof", tr.simSpoof},
-                    {"sim_bonafide", tr.simBonafide},
-                    {"utterance_sim", {{"spoof", tr.uttSimSpoof}, {"bonafide", tr.uttSimBonafide}}},
-                    {"total_importance", tr.totalImportance},
-                    {"importance_spread", tr.importanceSpread},
-                    {"predicted_class", tr.predictedClass}};
-    };
-    json j{{"path", e.path},
-           {"hop_s", e.hopSeconds},
-           {"frames", e.frames},
-           {"samples", e.samples},
-           {"cut", e.cut},
-           {"time_s", time},
-           {"detector", {{"score", e.score}, {"logits", {e.logits[0], e.logits[1]}}, {"windowed", e.windowed}}}};
-    if (e.windowed) {
-        j["detector"]["windows"] = json{{"start_s", e.windowStartSeconds},
-                                        {"end_s", e.windowEndSeconds},
-                                        {"score", e.windowScores}};
-    }
-    if (!e.tracks.empty()) {
-        // The first module's arrays at top level, as `spooflens explain --json`.
-        const auto& first = e.tracks.front();
-        j["importance"] = first.importance;
-        j["sim_spoof"] = first.simSpoof;
-        j["sim_bonafide"] = first.simBonafide;
-        j["utterance_sim"] = {{"spoof", first.uttSimSpoof}, {"bonafide", first.uttSimBonafide}};
-    }
-    json rows = json::array();
-    for (const auto& tr : e.tracks)
-        rows.push_back(trackJson(tr));
-    j["tracks"] = rows;
-    return j.dump(1);
-}
-
-QString exportJson(const core::Explanation& e, const QString& path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        return QStringLiteral("Cannot write %1: %2").arg(path, f.errorString());
-    const std::string text = explanationJson(e) + "\n";
-    if (f.write(text.data(), qint64(text.size())) != qint64(text.size()))
-        return QStringLiteral("Cannot write %1.").arg(path);
+    const std::string bytes = text.str();
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly))
+        return QObject::tr("Cannot write %1: %2").arg(path, f.errorString());
+    if (f.write(bytes.data(), qint64(bytes.size())) != qint64(bytes.size()) || !f.commit())
+        return QObject::tr("Cannot write %1: %2").arg(path, f.errorString());
     return {};
 }
 

@@ -1,77 +1,67 @@
 #include "ui/training/RunMonitor.h"
 
+#include "core/training/RunRecords.h"
+#include "core/training/TrainConfig.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QJsonDocument>
-#include <QJsonObject>
-#include <QRegularExpression>
+
+#include <exception>
 
 namespace spooflens::ui {
 
 namespace {
 
-std::map<QString, double> lossTerms(const QJsonObject& o)
+// The loss terms under the names the charts use ("total", "contrastive", ...).
+std::map<QString, double> lossMap(const core::LossTerms& t)
 {
-    std::map<QString, double> r;
-    for (auto it = o.begin(); it != o.end(); ++it)
-        if (it.key().startsWith(QLatin1String("loss_")) && it.value().isDouble())
-            r[it.key().mid(5)] = it.value().toDouble();
-    return r;
+    return {{QStringLiteral("total"), t.total},
+            {QStringLiteral("contrastive"), t.contrastive},
+            {QStringLiteral("bonafide_reg"), t.bonafideReg},
+            {QStringLiteral("smooth"), t.smooth},
+            {QStringLiteral("sparsity"), t.sparsity}};
 }
 
-bool parseObject(const QByteArray& line, QJsonObject& out)
-{
-    QJsonParseError err{};
-    const QJsonDocument d = QJsonDocument::fromJson(line, &err);
-    if (err.error != QJsonParseError::NoError || !d.isObject())
-        return false;
-    out = d.object();
-    return true;
-}
-
-StepRecord stepFrom(const QJsonObject& o)
+StepRecord stepFrom(const core::StepMetrics& m)
 {
     StepRecord s;
-    s.step = o.value("step").toInteger();
-    s.epoch = o.value("epoch").toInteger();
-    s.batch = o.value("batch").toInteger();
-    s.batches = o.value("batches").toInteger();
-    s.seconds = o.value("seconds").toDouble();
-    s.loss = lossTerms(o);
-    s.device = o.value("device").toString();
-    s.featuresCached = o.contains("features_cached") ? o.value("features_cached").toInteger() : -1;
-    s.featuresComputed = o.contains("features_computed") ? o.value("features_computed").toInteger() : -1;
+    s.step = m.step;
+    s.epoch = m.epoch;
+    s.batch = m.batch;
+    s.batches = m.batches;
+    s.seconds = m.seconds;
+    s.loss = lossMap(m.loss);
+    s.device = QString::fromStdString(m.device);
+    s.featuresCached = m.featuresCached;
+    s.featuresComputed = m.featuresComputed;
     return s;
 }
 
-EpochRecord epochFrom(const QJsonObject& o)
+EpochRecord epochFrom(const core::EpochMetrics& m)
 {
     EpochRecord e;
-    e.epoch = o.value("epoch").toInteger();
-    e.train = lossTerms(o.value("train").toObject());
-    const QJsonObject val = o.value("val").toObject();
-    e.val = lossTerms(val);
-    e.valAccuracy = val.value("accuracy").toDouble();
-    const QJsonObject mti = o.value("mean_total_importance").toObject();
-    e.totalImportanceBonafide = mti.value("bonafide").toDouble();
-    e.totalImportanceSpoof = mti.value("spoof").toDouble();
-    e.importanceMean = o.value("importance_mean").toDouble();
-    e.importanceSpread = o.value("importance_spread").toDouble();
-    const QJsonObject c = o.value("collapse").toObject();
-    e.collapseMean = c.value("mean_below_threshold").toBool();
-    e.collapseSpread = c.value("spread_below_threshold").toBool();
-    e.meanThreshold = c.value("mean_threshold").toDouble();
-    e.spreadThreshold = c.value("spread_threshold").toDouble();
-    e.saturated = c.value("saturated").toBool();
-    e.saturationThreshold = c.value("saturation_threshold").toDouble();
-    e.lr = o.value("lr").toDouble();
-    e.seconds = o.value("seconds").toDouble();
-    e.best = o.value("best").toBool();
-    e.bestEpoch = o.value("best_epoch").toInteger();
-    e.badEpochs = o.value("bad_epochs").toInteger();
-    e.bestValLoss = o.value("best_val_loss").toDouble();
-    e.prototypeMode = o.value("prototype_mode").toString();
+    e.epoch = m.epoch;
+    e.train = lossMap(m.train);
+    e.val = lossMap(m.val);
+    e.valAccuracy = m.valAccuracy;
+    e.totalImportanceBonafide = m.meanTotalImportanceBonafide;
+    e.totalImportanceSpoof = m.meanTotalImportanceSpoof;
+    e.importanceMean = m.importanceMean;
+    e.importanceSpread = m.importanceSpread;
+    e.collapseMean = m.collapseMean;
+    e.collapseSpread = m.collapseSpread;
+    e.saturated = m.saturated;
+    e.meanThreshold = m.meanThreshold;
+    e.spreadThreshold = m.spreadThreshold;
+    e.saturationThreshold = m.saturationThreshold;
+    e.lr = m.learningRate;
+    e.seconds = m.seconds;
+    e.best = m.best;
+    e.bestEpoch = m.bestEpoch;
+    e.badEpochs = m.badEpochs;
+    e.bestValLoss = m.bestValLoss;
+    e.prototypeMode = QString::fromStdString(m.prototypeMode);
     return e;
 }
 
@@ -95,16 +85,15 @@ bool RunMonitor::isRunFolder(const QString& dir, QString* why)
     const QFileInfo fi(dir);
     if (!fi.exists() || !fi.isDir()) {
         if (why)
-            *why = QStringLiteral("'%1' is not a folder").arg(dir);
+            *why = tr("'%1' is not a folder").arg(dir);
         return false;
     }
     const QDir d(dir);
-    for (const char* name : {"metrics.jsonl", "steps.jsonl", "config.yaml", "last.pth"})
+    for (const char* name : {core::kMetricsFile, core::kStepsFile, core::kRunConfigFile, core::kLastCheckpointFile})
         if (d.exists(QString::fromLatin1(name)))
             return true;
     if (why)
-        *why = QStringLiteral("'%1' is not a training run folder (no metrics.jsonl, steps.jsonl, config.yaml or last.pth)")
-                   .arg(dir);
+        *why = tr("'%1' is not a training run folder (no metrics.jsonl, steps.jsonl, config.yaml or last.pth)").arg(dir);
     return false;
 }
 
@@ -117,8 +106,8 @@ bool RunMonitor::attach(const QString& dir)
         return false;
     }
     m_dir = QFileInfo(dir).absoluteFilePath();
-    m_stepsTail.path = QDir(m_dir).filePath("steps.jsonl");
-    m_metricsTail.path = QDir(m_dir).filePath("metrics.jsonl");
+    m_stepsTail.path = QDir(m_dir).filePath(QString::fromLatin1(core::kStepsFile));
+    m_metricsTail.path = QDir(m_dir).filePath(QString::fromLatin1(core::kMetricsFile));
     m_watcher.addPath(m_dir);
     rewatch();
     Q_EMIT reset();
@@ -142,6 +131,8 @@ void RunMonitor::detach()
     m_epochs.clear();
     m_info = RunInfo{};
     m_infoMtime = -1;
+    m_malformed = 0;
+    m_configError.clear();
 }
 
 void RunMonitor::rewatch()
@@ -154,12 +145,12 @@ void RunMonitor::rewatch()
 
 bool RunMonitor::hasBest() const
 {
-    return !m_dir.isEmpty() && QFileInfo::exists(QDir(m_dir).filePath("best.pth"));
+    return !m_dir.isEmpty() && QFileInfo::exists(QDir(m_dir).filePath(QString::fromLatin1(core::kBestCheckpointFile)));
 }
 
 bool RunMonitor::hasLast() const
 {
-    return !m_dir.isEmpty() && QFileInfo::exists(QDir(m_dir).filePath("last.pth"));
+    return !m_dir.isEmpty() && QFileInfo::exists(QDir(m_dir).filePath(QString::fromLatin1(core::kLastCheckpointFile)));
 }
 
 QList<QByteArray> RunMonitor::readNew(Tail& t, bool& shrunk)
@@ -200,7 +191,7 @@ QList<QByteArray> RunMonitor::readNew(Tail& t, bool& shrunk)
 
 void RunMonitor::readInfo()
 {
-    const QString path = QDir(m_dir).filePath("config.yaml");
+    const QString path = QDir(m_dir).filePath(QString::fromLatin1(core::kRunConfigFile));
     const QFileInfo fi(path);
     const qint64 mtime = fi.exists() ? fi.lastModified().toMSecsSinceEpoch() : -1;
     if (mtime == m_infoMtime)
@@ -208,29 +199,19 @@ void RunMonitor::readInfo()
     m_infoMtime = mtime;
     QFile f(path);
     RunInfo info;
+    m_configError.clear();
     if (f.open(QIODevice::ReadOnly)) {
-        // The resolved config written by the trainer is flat "  key: value" lines.
-        static const QRegularExpression re(QStringLiteral("^\\s+([a-z_]+):\\s*(.*)$"));
-        for (const QByteArray& raw : f.readAll().split('\n')) {
-            const auto m = re.match(QString::fromUtf8(raw));
-            if (!m.hasMatch())
-                continue;
-            const QString k = m.captured(1);
-            QString v = m.captured(2).trimmed();
-            if (v.size() >= 2 && (v.startsWith('"') || v.startsWith('\'')))
-                v = v.mid(1, v.size() - 2);
-            if (k == "prototype_mode")
-                info.prototypeMode = v;
-            else if (k == "num_epochs")
-                info.numEpochs = v.toLongLong();
-            else if (k == "batch_size")
-                info.batchSize = v.toLongLong();
-            else if (k == "patience")
-                info.patience = v.toLongLong();
-            else if (k == "device")
-                info.device = v;
-            else if (k == "pretrained_checkpoint")
-                info.detector = v;
+        // The trainer's own parser (core::TrainConfig): the same keys, types and errors.
+        try {
+            const core::TrainConfig c = core::TrainConfig::parse(f.readAll().toStdString(), path.toStdString());
+            info.prototypeMode = QString::fromStdString(c.prototypeMode);
+            info.numEpochs = c.numEpochs;
+            info.batchSize = c.batchSize;
+            info.patience = c.patience;
+            info.device = QString::fromStdString(c.device);
+            info.detector = QString::fromStdString(c.pretrainedCheckpoint);
+        } catch (const std::exception& e) {
+            m_configError = QString::fromStdString(e.what());
         }
     }
     m_info = info;
@@ -252,23 +233,33 @@ void RunMonitor::refresh()
         m_metricsTail = Tail{m_metricsTail.path, 0, {}};
         m_steps.clear();
         m_epochs.clear();
+        m_malformed = 0;
         bool ignored = false;
         stepLines = readNew(m_stepsTail, ignored);
         metricLines = readNew(m_metricsTail, ignored);
         Q_EMIT reset();
     }
+    // Lines go through the trainer's own parsers (core/training/RunRecords.h);
+    // a complete line they reject (torn by a crash, garbage) is skipped and counted.
+    const int malformedBefore = m_malformed;
     const int firstStep = m_steps.size();
     for (const QByteArray& l : stepLines) {
-        QJsonObject o;
-        if (parseObject(l, o))
-            m_steps.append(stepFrom(o));
+        core::StepMetrics sm;
+        if (core::parseStepMetrics(l.toStdString(), sm))
+            m_steps.append(stepFrom(sm));
+        else
+            ++m_malformed;
     }
     const int firstEpoch = m_epochs.size();
     for (const QByteArray& l : metricLines) {
-        QJsonObject o;
-        if (parseObject(l, o))
-            m_epochs.append(epochFrom(o));
+        core::EpochMetrics em;
+        if (core::parseEpochMetrics(l.toStdString(), em))
+            m_epochs.append(epochFrom(em));
+        else
+            ++m_malformed;
     }
+    if (m_malformed != malformedBefore)
+        Q_EMIT malformedLinesChanged(m_malformed);
     if (m_steps.size() > firstStep)
         Q_EMIT stepsAppended(firstStep);
     if (m_epochs.size() > firstEpoch)

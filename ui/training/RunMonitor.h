@@ -15,7 +15,7 @@
 
 namespace spooflens::ui {
 
-/// One line of steps.jsonl: the training loss terms of one optimiser step.
+/// One line of steps.jsonl (parsed by core::parseStepMetrics), in the form the charts use.
 struct StepRecord {
     qint64 step = 0;              ///< global step, 1-based
     qint64 epoch = 0;             ///< 1-based epoch this step belongs to
@@ -27,7 +27,7 @@ struct StepRecord {
     qint64 featuresComputed = -1; ///< features computed by the detector so far (-1: not logged)
 };
 
-/// One line of metrics.jsonl.
+/// One line of metrics.jsonl (parsed by core::parseEpochMetrics), in the form the charts use.
 struct EpochRecord {
     qint64 epoch = 0;
     std::map<QString, double> train, val;  ///< keys as StepRecord::loss
@@ -44,7 +44,7 @@ struct EpochRecord {
     QString prototypeMode;
 };
 
-/// A few keys of RUN_DIR/config.yaml the monitor needs (plain text scan: no YAML in ui).
+/// A few keys of RUN_DIR/config.yaml the monitor needs (read with core::TrainConfig::parse).
 struct RunInfo {
     QString prototypeMode;
     qint64 numEpochs = 0, batchSize = 0, patience = 0;
@@ -70,6 +70,10 @@ public:
     const QVector<StepRecord>& steps() const { return m_steps; }
     const QVector<EpochRecord>& epochs() const { return m_epochs; }
     const RunInfo& info() const { return m_info; }
+    /// Complete log lines that are not a valid record (torn, garbage): skipped, counted here.
+    int malformedLines() const { return m_malformed; }
+    /// Why config.yaml could not be read ("" when it was, or is absent).
+    QString configError() const { return m_configError; }
     bool hasBest() const;
     bool hasLast() const;
 
@@ -85,6 +89,7 @@ Q_SIGNALS:
     void epochsAppended(int firstNew);
     void reset();                       ///< everything was re-read (a log shrank, a new attach)
     void infoChanged();
+    void malformedLinesChanged(int count);
 
 private:
     struct Tail {
@@ -103,6 +108,8 @@ private:
     QVector<EpochRecord> m_epochs;
     RunInfo m_info;
     qint64 m_infoMtime = -1;
+    int m_malformed = 0;
+    QString m_configError;
     QFileSystemWatcher m_watcher;
     QTimer m_poll;
 };

@@ -189,6 +189,7 @@ void TrainConfigForm::buildForm()
     add("model.lambda_sparsity", tr("\u03bb sparsity"), Kind::Double, dbl(&C::lambdaSparsity));
     add("model.lambda_prior", tr("\u03bb importance prior"), Kind::Double, dbl(&C::lambdaPrior));
     add("model.importance_prior_bonafide", tr("Bona fide w prior"), Kind::Double, dbl(&C::importancePriorBonafide));
+    add("model.importance_budget_spoof", tr("Spoof w budget"), Kind::Double, dbl(&C::importanceBudgetSpoof));
     add("model.ema_momentum", tr("EMA momentum"), Kind::Double, dbl(&C::emaMomentum));
     // The trainer implements the reference optimiser only (AdamW, betas 0.9/0.999).
     add("optimizer", tr("Optimiser"), Kind::Combo,

@@ -54,6 +54,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent)
     connect(m_monitor, &RunMonitor::epochsAppended, this, &TrainingPanel::updateStatus);
     connect(m_monitor, &RunMonitor::reset, this, &TrainingPanel::updateStatus);
     connect(m_monitor, &RunMonitor::infoChanged, this, &TrainingPanel::updateStatus);
+    connect(m_monitor, &RunMonitor::malformedLinesChanged, this, &TrainingPanel::updateStatus);
 
     connect(m_runner, &TrainingRunner::runStarted, this, [this](const QString& dir) {
         QString err;
@@ -539,8 +540,14 @@ void TrainingPanel::updateStatus()
                      .arg(steps.last().featuresComputed);
     if (!epochs.isEmpty())
         parts << tr("best val loss %1 (epoch %2)").arg(epochs.last().bestValLoss, 0, 'f', 4).arg(epochs.last().bestEpoch);
-    if (ownRunActive() && !m_runner->lastProgress().isEmpty() && m_runner->lastProgress().startsWith("preparing"))
+    core::TrainProgress report;
+    if (ownRunActive() && m_runner->lastProgressReport(&report)
+        && report.phase == core::TrainProgress::Phase::PreparingFeatures)
         parts << m_runner->lastProgress();
+    if (m_monitor->malformedLines() > 0)
+        parts << tr("%1 malformed log line(s) skipped").arg(m_monitor->malformedLines());
+    if (!m_monitor->configError().isEmpty())
+        parts << tr("config.yaml: %1").arg(m_monitor->configError());
     m_progressLabel->setText(parts.join(QStringLiteral("   \u00b7   ")));
 
     // Collapse: shown prominently, never hidden while the last epoch is flagged.

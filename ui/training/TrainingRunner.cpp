@@ -1,6 +1,7 @@
 #include "ui/training/TrainingRunner.h"
 
 #include "core/training/RunControl.h"
+#include "core/util/Eta.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -96,7 +97,11 @@ void TrainingRunner::launch(const Job& job)
     QDir().mkpath(m_runDir);
     // A stale "stop"/"pause" from an earlier session must not apply to this one.
     QFile::remove(QDir(m_runDir).filePath(QString::fromLatin1(core::kRunControlFile)));
-    QStringList args{"train"};
+    m_report = core::TrainProgress{};
+    m_hasReport = false;
+    // Machine-readable progress (one JSON object per line, core/training/RunRecords.h):
+    // the runner never parses the human progress text.
+    QStringList args{"train", "--progress", "json"};
     if (job.configYaml.isEmpty()) {
         args << "--resume" << m_runDir;
     } else {
@@ -162,41 +167,56 @@ void TrainingRunner::stop()
     setState(State::Stopping);
 }
 
+QString TrainingRunner::progressText(const core::TrainProgress& p)
+{
+    using Phase = core::TrainProgress::Phase;
+    const QString eta = QString::fromStdString(core::formatDuration(p.etaSeconds));
+    switch (p.phase) {
+    case Phase::PreparingFeatures: return tr("preparing features %1/%2  ETA %3").arg(p.done).arg(p.total).arg(eta);
+    case Phase::Training:
+        return tr("epoch %1/%2  batch %3/%4  loss %5  ETA %6")
+            .arg(p.epoch)
+            .arg(p.epochs)
+            .arg(p.batch)
+            .arg(p.batches)
+            .arg(p.loss, 0, 'g', 5)
+            .arg(eta);
+    case Phase::Validating: return tr("epoch %1/%2  validating").arg(p.epoch).arg(p.epochs);
+    case Phase::Paused: return tr("paused at step %1").arg(p.step);
+    case Phase::Cancelled: return tr("stopped at step %1").arg(p.step);
+    case Phase::Finished: return tr("finished at step %1").arg(p.step);
+    }
+    return {};
+}
+
 void TrainingRunner::readOutput()
 {
     m_pending += m_process.readAll();
     for (;;) {
-        qsizetype cut = -1;
-        for (qsizetype i = 0; i < m_pending.size(); ++i)
-            if (m_pending[i] == '\n' || m_pending[i] == '\r') {
-                cut = i;
-                break;
-            }
+        const qsizetype cut = m_pending.indexOf('\n');
         if (cut < 0)
             break;
-        const bool progressLine = m_pending[cut] == '\r';
-        const QString text = QString::fromUtf8(m_pending.left(cut)).trimmed();
+        const QByteArray raw = m_pending.left(cut).trimmed();
         m_pending.remove(0, cut + 1);
-        if (text.isEmpty())
+        if (raw.isEmpty())
             continue;
-        // "\r"-terminated lines are the trainer's live progress line.
-        if (progressLine || text.startsWith("preparing features") || text.contains("  ETA ")) {
-            m_progress = text;
-            Q_EMIT progress(text);
-        } else {
-            m_log.append(text);
-            // The trainer's acknowledgement of a pause (core/training/RunControl.h).
-            static const QString kPaused = QStringLiteral("paused at step ");
-            if (m_state == State::Pausing && text.startsWith(kPaused)) {
-                bool ok = false;
-                const qint64 step = text.mid(kPaused.size()).toLongLong(&ok);
-                if (ok) {
-                    m_pausedStep = step;
-                    setState(State::Paused);
-                }
+        core::TrainProgress p;
+        if (core::parseTrainProgress(raw.toStdString(), p)) {
+            m_report = p;
+            m_hasReport = true;
+            // The trainer's acknowledgement of a pause comes after it wrote
+            // RUN_DIR/paused (core/training/RunControl.h).
+            if (p.phase == core::TrainProgress::Phase::Paused && m_state == State::Pausing) {
+                m_pausedStep = p.step;
+                setState(State::Paused);
             }
-            Q_EMIT logLine(text);
+            m_progress = progressText(p);
+            Q_EMIT progress(m_progress);
+            continue;
         }
+        const QString text = QString::fromUtf8(raw);
+        m_log.append(text);
+        Q_EMIT logLine(text);
     }
 }
 

@@ -4,6 +4,8 @@
 // folder's control file (core/training/RunControl.h): pause between steps,
 // resume, stop (finish the step, keep the checkpoints). Queues runs, e.g. the
 // three prototype modes on the same data. GUI thread only.
+#include "core/training/RunRecords.h"
+
 #include <QObject>
 #include <QProcess>
 #include <QQueue>
@@ -15,7 +17,7 @@ namespace spooflens::ui {
 class TrainingRunner : public QObject {
     Q_OBJECT
 public:
-    /// Pausing: asked, not yet acknowledged; Paused: the trainer said "paused at step N".
+    /// Pausing: asked, not yet acknowledged; Paused: the trainer reported the paused phase at step N.
     enum class State { Idle, Running, Pausing, Paused, Stopping, Finished, Stopped, Failed };
     Q_ENUM(State)
 
@@ -48,9 +50,18 @@ public:
     QString runDir() const { return m_runDir; }
     bool isActive() const { return m_process.state() != QProcess::NotRunning; }
     int queued() const { return m_queue.size(); }
-    /// The trainer's output so far (progress lines excluded).
+    /// The trainer's output so far (progress reports excluded).
     QStringList log() const { return m_log; }
     QString lastProgress() const { return m_progress; }
+    /// The trainer's last progress report (`spooflens train --progress json`); false before the first.
+    bool lastProgressReport(core::TrainProgress* out) const
+    {
+        if (m_hasReport && out)
+            *out = m_report;
+        return m_hasReport;
+    }
+    /// The report as one line of text for the panel.
+    static QString progressText(const core::TrainProgress& p);
     QString lastError() const { return m_error; }
     /// The step after which the trainer acknowledged the pause (-1 unless Paused).
     qint64 pausedAtStep() const { return m_pausedStep; }
@@ -86,6 +97,8 @@ private:
     QByteArray m_pending;
     QStringList m_log;
     QString m_progress, m_error;
+    core::TrainProgress m_report;
+    bool m_hasReport = false;
 };
 
 } // namespace spooflens::ui

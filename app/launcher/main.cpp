@@ -1,0 +1,46 @@
+// The `spooflens` and `spooflens-gui` that users run: a launcher without
+// LibTorch that sets the process environment the compute libraries read when
+// they are loaded, then replaces itself (execv) with the real program in
+// libexec/ beside it. Why (docs/cpu.md, "Threads under load"): libgomp reads
+// OMP_WAIT_POLICY once, at load time; its default lets waiting threads spin,
+// which on a busy 2-core machine made the detector up to 11x slower. A value
+// the user set is kept. Built twice, with SPOOFLENS_LAUNCH_TARGET naming the
+// program (its file name in libexec/).
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include <unistd.h>
+
+#ifndef SPOOFLENS_LAUNCH_TARGET
+#error "SPOOFLENS_LAUNCH_TARGET must name the program in libexec/"
+#endif
+
+int main(int argc, char** argv)
+{
+    (void)argc;
+    char self[PATH_MAX];
+    const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) {
+        std::fprintf(stderr, "%s: cannot find its own location (/proc/self/exe): %s\n", argv[0], std::strerror(errno));
+        return 127;
+    }
+    self[n] = '\0';
+    std::string dir(self);
+    dir.erase(dir.rfind('/') + 1);
+    const std::string target = dir + "libexec/" SPOOFLENS_LAUNCH_TARGET;
+    const char* policy = std::getenv("OMP_WAIT_POLICY");
+    if (!policy || !*policy)
+        setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    // The GUI starts training runs with the command-line tool: the launcher
+    // beside this one, not the program in libexec/ (ui/training/TrainingRunner).
+    const std::string cli = dir + "spooflens";
+    if (!std::getenv("SPOOFLENS_CLI") && access(cli.c_str(), X_OK) == 0)
+        setenv("SPOOFLENS_CLI", cli.c_str(), 1);
+    execv(target.c_str(), argv);
+    std::fprintf(stderr, "%s: cannot start %s: %s\n", argv[0], target.c_str(), std::strerror(errno));
+    return 127;
+}
