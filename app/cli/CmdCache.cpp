@@ -23,12 +23,15 @@ struct CacheArgs {
     std::string shard = "0/1";
     bool quiet = false;
     int batch = core::kDefaultDetectorBatch;
+    bool strict = false;
 };
 
 int runCache(const CacheArgs& a)
 {
     const core::TrainConfig c = a.cfg.load();
     const auto [k, n] = core::parseShard(a.shard);
+    // The cache holds every row of the protocol: duplicates only (one class is a valid shard of a set).
+    checkTrainProtocol(c, false, a.strict, true);
     core::CacheFillReport r;
     {
         ProgressLine line(a.quiet ? ProgressStyle::None : ProgressStyle::Bar);
@@ -59,6 +62,7 @@ const bool kRegistered = registerCommand("cache", [](CLI::App& app) -> std::func
                     "Utterances per detector pass (equal-length crops; default "
                         + std::to_string(core::kDefaultDetectorBatch) + ", docs/speed.md)")
         ->check(CLI::PositiveNumber);
+    sub->add_flag("--strict", a->strict, "Duplicated utterances in the protocol are an error (default: a warning)");
     return [a] { return runCache(*a); };
 });
 

@@ -6,6 +6,7 @@
 // are skipped; a torn last line is dropped), shardable, mergeable. The
 // detector runs on --batch equal-length utterances at once while the next ones
 // are decoded (docs/speed.md); the explainers then run per utterance.
+#include "app/cli/AudioWarning.h"
 #include "app/cli/Command.h"
 #include "app/cli/DetectorArgs.h"
 #include "core/Error.h"
@@ -39,7 +40,7 @@ struct EvaluateArgs {
     DetectorArgs detector;
     std::vector<std::string> xai, methods, merge;
     std::string protocol, databasePath, subset, labels, out, shard = "0/1";
-    bool json = false, quiet = false;
+    bool json = false, quiet = false, strict = false;
     uint64_t seed = 1234;
     int resamples = 1000;
     // 1: a merged sharded run equals a single run bit for bit (batched passes
@@ -189,13 +190,21 @@ int runEvaluate(const EvaluateArgs& a)
     for (const auto& e : protocol.entries)
         protocolIds.insert(stemOf(e.file));
     std::vector<const core::ProtocolEntry*> entries;
+    core::Protocol selected;  // the rows of the subset, all shards: a duplicate may straddle two
+    std::vector<std::string> selectedIds;
     int64_t index = 0;
     for (const auto& e : protocol.entries) {
         if (!a.subset.empty() && e.subset != a.subset)
             continue;
+        selected.entries.push_back(e);
+        selectedIds.push_back(stemOf(e.file));
         if (index++ % shardN == shardK)
             entries.push_back(&e);
     }
+    // Results are keyed by utterance id: the same id twice weighs double in the summary (docs/reliability.md).
+    for (const std::string& w : core::enforceProtocolChecks(core::checkProtocol(selected, selectedIds, ""), a.protocol,
+                                                            false, a.strict))
+        std::cerr << "warning: " << escapeControl(w) << "\n";
 
     // Ground truth given for the whole set: every labelled utterance must exist.
     core::LabelSet labelSet;
@@ -274,6 +283,7 @@ int runEvaluate(const EvaluateArgs& a)
             const std::string id = stemOf(entry->file);
             try {
                 const std::string& path = audio[k].path;
+                warnIfEndedEarly(audio[k]);
                 std::vector<uint8_t> frames;
                 bool hasLabels = false;
                 const int64_t samples = int64_t(audio[k].samples.size());
@@ -350,6 +360,7 @@ const bool kRegistered = registerCommand("evaluate", [](CLI::App& app) -> std::f
                     "Utterances of equal length per detector pass (default 1: shards merge bit-identically; "
                     "docs/speed.md)")
         ->check(CLI::PositiveNumber);
+    sub->add_flag("--strict", a->strict, "An utterance listed twice in the protocol is an error (default: a warning)");
     return [a] { return runEvaluate(*a); };
 });
 

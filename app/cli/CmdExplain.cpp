@@ -3,6 +3,7 @@
 //  [--seed S] [--faithfulness] [--cut full|64600|66800] [--json|--csv] FILE`:
 // Stage 2 importance and prototype similarities, and any of the explainers of
 // docs/explainers.md, for one utterance. Output through core/explain/ExplanationIO.
+#include "app/cli/AudioWarning.h"
 #include "app/cli/Command.h"
 #include "app/cli/DetectorArgs.h"
 #include "core/Error.h"
@@ -59,6 +60,7 @@ int runExplain(const ExplainArgs& a)
                       << ", loaded " << explainer.detectorInfo().sha256 << ")\n";
     }
     const core::AudioData audio = core::loadAudio(a.file);
+    warnIfEndedEarly(audio);
     const core::Explanation e = explainer.explain(audio, request);
     if (a.csv) {
         core::writeExplanationCsv(std::cout, e);

@@ -3,6 +3,7 @@
 // duration, 16 kHz sample count and SSL frame count T).
 // `spooflens info --runtime`: the compute set-up this process runs with
 // (threads, BLAS kernels, OMP_WAIT_POLICY; docs/cpu.md), for bug reports.
+#include "app/cli/AudioWarning.h"
 #include "app/cli/Command.h"
 #include "app/cli/ErrorText.h"
 #include "core/Error.h"
@@ -55,6 +56,7 @@ int runInfo(const InfoArgs& args)
         core::AudioData audio;
         try {
             audio = core::loadAudio(path, options);
+            warnIfEndedEarly(audio);
         } catch (const core::Error& e) {
             std::cout.flush();
             std::cerr << "spooflens info: " << escapeControl(e.what()) << "\n";

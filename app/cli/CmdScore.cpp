@@ -3,6 +3,7 @@
 // With --json: one object per file per line: path, samples, frames, logits
 // (spoof, bona fide), score (= logits[1], the bona fide logit), cut, windowed
 // (+ windows), seconds. Exit codes: 0 ok, 1 a file or the checkpoint failed, 2 usage.
+#include "app/cli/AudioWarning.h"
 #include "app/cli/Command.h"
 #include "app/cli/DetectorArgs.h"
 #include "app/cli/ErrorText.h"
@@ -35,7 +36,9 @@ int runScore(const ScoreArgs& args)
     for (const std::string& path : args.files) {
         core::DetectorResult r;
         try {
-            r = detector.run(core::loadAudio(path).samples, request);
+            const core::AudioData audio = core::loadAudio(path);
+            warnIfEndedEarly(audio);
+            r = detector.run(audio.samples, request);
         } catch (const core::Error& e) {
             std::cout.flush();
             std::cerr << "spooflens score: " << escapeControl(e.what()) << "\n";

@@ -29,6 +29,7 @@ struct TrainArgs {
     TrainConfigArgs cfg;
     std::string out, resume;
     bool quiet = false;
+    bool strict = false;
     std::string progress = "bar";
     int64_t stopAfter = 0;
 };
@@ -51,6 +52,10 @@ int runTrain(const TrainArgs& a)
         o.config = a.cfg.load();
         o.runDir = a.out;
     }
+    if (a.strict)
+        checkTrainProtocol(o.resume ? core::TrainConfig::load((std::filesystem::path(o.runDir) / "config.yaml").string())
+                                    : o.config,
+                           true, true, false);
     o.stop = &g_stop;
     o.maxEpochsThisCall = a.stopAfter;
     std::signal(SIGINT, onSignal);
@@ -87,6 +92,8 @@ const bool kRegistered = registerCommand("train", [](CLI::App& app) -> std::func
                     "bar: a live line on stderr (default); json: one JSON object per line on stderr "
                     "({\"progress\":PHASE,\"epoch\":..}, for programs); none")
         ->check(CLI::IsMember({"bar", "json", "none"}));
+    sub->add_flag("--strict", a->strict,
+                  "Duplicated utterances and a one-class training set are errors (default: warnings)");
     return [a] { return runTrain(*a); };
 });
 

@@ -2,10 +2,14 @@
 // The configuration flags shared by `train` and `cache`: --config, --set and
 // the shortcuts that are overrides of config keys (--database-path,
 // --protocol-path, --device), with one mapping to core::TrainConfig.
+#include "app/cli/ErrorText.h"
+#include "core/Error.h"
+#include "core/training/Protocol.h"
 #include "core/training/TrainConfig.h"
 
 #include <CLI/CLI.hpp>
 
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -40,6 +44,24 @@ inline void addTrainConfigOptions(CLI::App* sub, TrainConfigArgs& args)
     sub->add_option("--database-path", args.databasePath, "Audio root (data.database_path)");
     sub->add_option("--protocol-path", args.protocolPath, "Protocol file (data.protocol_path)");
     sub->add_option("--device", args.device, "auto | cpu | cuda | cuda:N (training.device)");
+}
+
+/// `--strict` of train and cache (docs/reliability.md): the protocol of `c`
+/// must not list an utterance twice and (`checkClasses`) its training rows
+/// must hold both classes; otherwise ConfigError with the counts. Without
+/// `strict` nothing is checked here (the trainer warns itself; `warnHere`
+/// prints the warnings for commands that do not train).
+inline void checkTrainProtocol(const core::TrainConfig& c, bool checkClasses, bool strict, bool warnHere)
+{
+    if (!strict && !warnHere)
+        return;
+    if (c.protocolPath.empty())
+        throw core::ConfigError("data.protocol_path is not set (use --protocol-path or --set data.protocol_path=...)");
+    const core::Protocol p = core::readProtocol(c.protocolPath);
+    const std::vector<std::string> paths = core::resolveAllAudio(c.databasePath, p);
+    const auto checks = core::checkProtocol(p, paths, checkClasses ? c.trainSubset : std::string());
+    for (const std::string& w : core::enforceProtocolChecks(checks, c.protocolPath, checkClasses, strict))
+        std::cerr << "warning: " << escapeControl(w) << "\n";
 }
 
 } // namespace spooflens::cli

@@ -2,6 +2,7 @@
 // the given files (or the embedded demo) and, with --screenshot, writes a PNG
 // of the window once every computation has finished.
 #include "core/explain/Attribution.h"
+#include "core/util/FileCheck.h"
 #include "ui/MainWindow.h"
 #include "ui/TimelineController.h"
 #include "ui/analysis/AnalysisController.h"
@@ -97,6 +98,22 @@ int main(int argc, char** argv)
             return 2;
         }
     }
+    // Model files are checked here, before any window: a missing (or FIFO,
+    // directory, link loop) --detector, --detector-config or --xai is the same
+    // error with the same exit status (docs/reliability.md).
+    const auto badFile = [](const char* flag, const QString& path) {
+        const std::string why = spooflens::core::whyNotRegularFile(path.toStdString(), "a checkpoint file");
+        if (!why.empty())
+            std::fprintf(stderr, "spooflens-gui: %s %s: %s\n", flag, qPrintable(path), why.c_str());
+        return !why.empty();
+    };
+    if (parser.isSet(detector) && badFile("--detector", parser.value(detector)))
+        return 1;
+    if (parser.isSet(detectorConfig) && badFile("--detector-config", parser.value(detectorConfig)))
+        return 1;
+    for (const QString& x : parser.values(xai))
+        if (badFile("--xai", x))
+            return 1;
     if (parser.isSet(labels) && !QFileInfo::exists(parser.value(labels))) {
         std::fprintf(stderr, "spooflens-gui: --labels: %s does not exist\n", qPrintable(parser.value(labels)));
         return 1;
@@ -233,6 +250,20 @@ int main(int argc, char** argv)
         } else {
             std::fprintf(stderr, "spooflens-gui: wrote %s (%dx%d)\n", qPrintable(shotPath), image.width(), image.height());
         }
+        // A --xai file that exists but did not load (not a Stage 2 checkpoint,
+        // another detector's shape) fails the run as a bad --detector does.
+        const QStringList loaded = [&window] {
+            QStringList l;
+            for (const auto& info : window.analysis()->models().stage2)
+                l << QFileInfo(QString::fromStdString(info.path)).absoluteFilePath();
+            return l;
+        }();
+        for (const QString& x : parser.values(xai))
+            if (!loaded.contains(QFileInfo(x).absoluteFilePath())) {
+                std::fprintf(stderr, "spooflens-gui: error: --xai %s: not loaded (see the warning below)\n",
+                             qPrintable(x));
+                exitCode = 1;
+            }
         for (const QString& e : window.errorMessages()) {
             std::fprintf(stderr, "spooflens-gui: error: %s\n", qPrintable(e));
             exitCode = 1;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -232,6 +233,50 @@ std::vector<std::string> resolveAllAudio(const std::string& databasePath, const 
         throw ConfigError(msg);
     }
     return out;
+}
+
+ProtocolChecks checkProtocol(const Protocol& protocol, const std::vector<std::string>& keys,
+                             const std::string& trainSubset)
+{
+    ProtocolChecks c;
+    std::map<std::string, int64_t> firstLine;
+    for (size_t i = 0; i < protocol.entries.size(); ++i) {
+        const ProtocolEntry& e = protocol.entries[i];
+        const std::string& key = i < keys.size() ? keys[i] : e.file;
+        const auto [it, fresh] = firstLine.emplace(key, e.line);
+        if (!fresh && ++c.duplicates == 1)
+            c.firstDuplicate = e.file + " (lines " + std::to_string(it->second) + " and " + std::to_string(e.line) + ")";
+        if (!trainSubset.empty() && (e.subset == trainSubset || e.subset.empty()))
+            ++(e.label == 1 ? c.bonafide : c.spoof);
+    }
+    return c;
+}
+
+std::vector<std::string> protocolProblems(const ProtocolChecks& c, const std::string& protocolPath, bool checkClasses)
+{
+    std::vector<std::string> out;
+    if (c.duplicates > 0)
+        out.push_back(protocolPath + ": " + std::to_string(c.duplicates)
+                      + " duplicated utterance(s), each used as often as it is listed; first: "
+                      + c.firstDuplicate);
+    if (checkClasses && c.singleClass())
+        out.push_back(protocolPath + ": the training set has only " + (c.bonafide ? "bona fide" : "spoof")
+                      + " utterances (" + std::to_string(c.bonafide) + " bona fide, " + std::to_string(c.spoof)
+                      + " spoof): the contrastive objective needs both classes");
+    return out;
+}
+
+std::vector<std::string> enforceProtocolChecks(const ProtocolChecks& c, const std::string& protocolPath,
+                                               bool checkClasses, bool strict)
+{
+    std::vector<std::string> problems = protocolProblems(c, protocolPath, checkClasses);
+    if (strict && !problems.empty()) {
+        std::string msg = "--strict: ";
+        for (size_t i = 0; i < problems.size(); ++i)
+            msg += (i ? "; " : "") + problems[i];
+        throw ConfigError(msg);
+    }
+    return problems;
 }
 
 } // namespace spooflens::core

@@ -41,4 +41,31 @@ std::string resolveAudioPath(const std::string& databasePath, const ProtocolEntr
 /// 20 paths and the count) so that nothing fails in the middle of training.
 std::vector<std::string> resolveAllAudio(const std::string& databasePath, const Protocol& protocol);
 
+/// What makes a protocol suspicious without making it unreadable
+/// (docs/reliability.md): the same audio listed twice (it weighs double) and a
+/// training set with one class only (nothing to contrast). Warnings by
+/// default; errors with `--strict` (train, cache, evaluate).
+struct ProtocolChecks {
+    int64_t duplicates = 0;       ///< rows naming audio an earlier row already names
+    std::string firstDuplicate;   ///< "FILE (lines A and B)", empty when none
+    int64_t bonafide = 0;         ///< rows of the training subset (and rows without a subset)
+    int64_t spoof = 0;
+    bool singleClass() const { return (bonafide == 0) != (spoof == 0); }
+};
+
+/// Counts duplicates among `keys` (one per entry, e.g. resolveAllAudio's paths
+/// or utterance ids; the entries' files when empty) and the classes of the rows
+/// whose subset is `trainSubset` or empty (`trainSubset` empty: no class count).
+ProtocolChecks checkProtocol(const Protocol& protocol, const std::vector<std::string>& keys,
+                             const std::string& trainSubset);
+
+/// The problems of `checks` as sentences with counts (no prefix), the class
+/// balance only when `checkClasses`. Empty when nothing is wrong.
+std::vector<std::string> protocolProblems(const ProtocolChecks& checks, const std::string& protocolPath,
+                                          bool checkClasses);
+
+/// `--strict`: throws ConfigError listing every problem; otherwise returns them.
+std::vector<std::string> enforceProtocolChecks(const ProtocolChecks& checks, const std::string& protocolPath,
+                                               bool checkClasses, bool strict);
+
 } // namespace spooflens::core

@@ -2,12 +2,18 @@
 // decodable PNG and exits 0; bad input exits non-zero with a message; with
 // no demo built it falls back to the source tree's utterance and says so.
 // ctest-labels: gui
+#include "core/training/Demo.h"
 #include "tests/support/TestData.h"
 
+#include <QDir>
+#include <QFile>
 #include <QImage>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <cmath>
+#include <vector>
 
 using spooflens::test::dataPath;
 
@@ -71,6 +77,67 @@ private slots:
         QVERIFY(r.code != 0);
         QVERIFY2(r.err.contains(QStringLiteral("missing.wav")), qPrintable(r.err));
         // The window (with the error shown) is still written.
+        QVERIFY(!QImage(out).isNull());
+    }
+
+    // A bad --xai is an error at the command line, as a bad --detector is:
+    // exit status 1 and a message naming the flag and the file.
+    void badModelFiles_data()
+    {
+        QTest::addColumn<QString>("flag");
+        QTest::addColumn<QString>("file");   // under the temporary folder
+        QTest::addColumn<QString>("expect"); // in the message
+        QTest::newRow("detector missing") << "--detector" << "missing.pth" << "file not found";
+        QTest::newRow("xai missing") << "--xai" << "missing.pth" << "file not found";
+        QTest::newRow("xai directory") << "--xai" << "adir.pth" << "directory";
+        QTest::newRow("detector not a checkpoint") << "--detector" << "text.pth" << "text.pth";
+        QTest::newRow("xai not a checkpoint") << "--xai" << "text.pth" << "--xai";
+    }
+
+    void badModelFiles()
+    {
+        QFETCH(QString, flag);
+        QFETCH(QString, file);
+        QFETCH(QString, expect);
+        QVERIFY(QDir(m_tmp.path()).mkpath(QStringLiteral("adir.pth")));
+        QFile text(m_tmp.filePath(QStringLiteral("text.pth")));
+        QVERIFY(text.open(QIODevice::WriteOnly));
+        text.write("not a checkpoint\n");
+        text.close();
+        const QString good = QString::fromStdString(dataPath("fixtures/detector_tiny.pth"));
+        QStringList args{QStringLiteral("--screenshot"), m_tmp.filePath(QStringLiteral("model.png"))};
+        if (flag == QLatin1String("--detector"))
+            args << flag << m_tmp.filePath(file);
+        else
+            args << QStringLiteral("--detector") << good << flag << m_tmp.filePath(file);
+        args << QString::fromStdString(dataPath("asvspoof_bonafide_sample.flac"));
+        const Result r = run(args);
+        QVERIFY2(r.code == 1, qPrintable(QString::number(r.code) + ": " + r.err));
+        QVERIFY2(r.err.contains(flag) || r.err.contains(file), qPrintable(r.err));
+        QVERIFY2(r.err.contains(expect), qPrintable(r.err));
+    }
+
+    // A WAV cut short (its header declares 1 s, 0.5 s are there): shown, with
+    // a warning that names the file and both lengths (docs/reliability.md).
+    void truncatedAudioIsShownWithAWarning()
+    {
+        std::vector<float> tone(16000);
+        for (size_t i = 0; i < tone.size(); ++i)
+            tone[i] = 0.3f * float(std::sin(2 * 3.14159265358979 * 440 * double(i) / 16000.0));
+        const QString wav = m_tmp.filePath(QStringLiteral("cut.wav"));
+        spooflens::core::writeWav16k(wav.toStdString(), tone);
+        QFile f(wav);
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        QVERIFY(f.size() == 44 + 32000);
+        QVERIFY(f.resize(44 + 16000));
+        f.close();
+        const QString out = m_tmp.filePath(QStringLiteral("cut.png"));
+        const Result r = run({QStringLiteral("--screenshot"), out, wav});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains(QStringLiteral("warning: ")) && r.err.contains(QStringLiteral("cut.wav"))
+                     && r.err.contains(QStringLiteral("ended early")) && r.err.contains(QStringLiteral("16000 samples"))
+                     && r.err.contains(QStringLiteral("8000 samples")),
+                 qPrintable(r.err));
         QVERIFY(!QImage(out).isNull());
     }
 

@@ -1,10 +1,11 @@
-// The training panel end to end with the real trainer: `spooflens demo` writes
-// the demo data (tiny detector, two real utterances cut into labelled crops),
-// the panel starts `spooflens train` as a process and follows its run folder.
+// The training panel end to end with the real trainer: the test writes its own
+// small training set (the tiny fixture detector, the two real utterances of
+// tests/data cut into 1 s labelled pieces, a small Stage 2 preset), the panel
+// starts `spooflens train` as a process and follows its run folder.
 // Pausing and stopping go through RUN_DIR/control (core/training/RunControl.h).
-// ctest-labels: gui slow
+// ctest-labels: gui
 #include "core/training/RunControl.h"
-#include "tests/support/TestData.h"
+#include "tests/support/TrainingSet.h"
 #include "ui/training/RunList.h"
 #include "ui/training/RunMonitor.h"
 #include "ui/training/TrainConfigForm.h"
@@ -31,14 +32,14 @@ class TestTrainingPanel : public QObject {
     Q_OBJECT
 private:
     QTemporaryDir m_tmp;
-    QString m_demoConfig;
+    QString m_config;
     QString m_finishedRun;
 
-    /// A panel whose form holds the demo configuration with `epochs` epochs into `out`.
+    /// A panel whose form holds the test's configuration with `epochs` epochs into `out`.
     void configure(TrainingPanel& panel, const QString& out, int epochs, int patience)
     {
         QString err;
-        QVERIFY2(panel.form()->loadYamlFile(m_demoConfig, &err), qPrintable(err));
+        QVERIFY2(panel.form()->loadYamlFile(m_config, &err), qPrintable(err));
         panel.form()->setField("training.num_epochs", QString::number(epochs));
         panel.form()->setField("training.patience", QString::number(patience));
         panel.form()->setField("training.device", "cpu");
@@ -56,18 +57,15 @@ private:
     }
 
 private Q_SLOTS:
+    // The training set (tests/support/TrainingSet.h): four 1 s pieces of
+    // each class for train and two for dev (2 steps of 4 per epoch).
     void initTestCase()
     {
         QStandardPaths::setTestModeEnabled(true);
         QVERIFY(m_tmp.isValid());
-        const QString demo = m_tmp.filePath("demo");
-        QProcess p;
-        p.start(spooflens::test::cliPath(), {"demo", "--small", "--out", demo, "--no-train", "--data", QString::fromStdString(spooflens::test::dataPath(""))});
-        QVERIFY(p.waitForFinished(kTrainTimeoutMs));
-        QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0, p.readAllStandardError().constData());
-        // The demo's Stage 2 training configuration (absolute paths into the demo folder).
-        m_demoConfig = QDir(demo).filePath("demo.yaml");
-        QVERIFY(QFileInfo::exists(m_demoConfig));
+        const auto set = spooflens::test::writeTrainingSet(m_tmp.filePath("set"));
+        QVERIFY(!set.dataDir.isEmpty());
+        m_config = set.config;
     }
 
     // Start from the panel, charts fill while the epoch runs; pause holds the

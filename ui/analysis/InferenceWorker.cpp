@@ -1,5 +1,7 @@
 #include "ui/analysis/InferenceWorker.h"
 
+#include "core/audio/AudioLength.h"
+
 #include "core/Error.h"
 
 #include <QFileInfo>
@@ -49,6 +51,10 @@ void InferenceWorker::loadAudio(quint64 generation, const QString& path)
         emit progress(generation, tr("Loading %1").arg(QFileInfo(path).fileName()), 0.0);
         auto audio = std::make_shared<core::AudioData>(core::loadAudio(path.toStdString()));
         emit audioLoaded(generation, audio);
+        // A file that ended early is used as far as it goes, and the window says so (docs/reliability.md).
+        const std::string early = core::endedEarlyWarning(audio->path, audio->framesIn);
+        if (!early.empty())
+            emit warning(generation, QString::fromStdString(early));
     } catch (const std::exception& e) {
         emit failed(generation, QStringLiteral("audio"), describeError(e));
     } catch (...) {
