@@ -153,7 +153,6 @@ torch::Tensor ConformerImpl::forward(const torch::Tensor& y, std::vector<torch::
 
 // ---------------------------------------------------------------------------
 TcmModelImpl::TcmModelImpl(const Wav2Vec2Options& ssl, const ConformerTcmOptions& backend)
-    : m_backendOptions(backend)
 {
     m_encoder = addPathSegment(*this, "ssl_model")->register_module("model", Wav2Vec2Encoder(ssl));
     m_ll = addLinear(*this, "LL", backend.inputDim, backend.embDim);

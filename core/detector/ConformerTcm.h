@@ -126,13 +126,11 @@ public:
     torch::Tensor backend(const torch::Tensor& ssl, std::vector<torch::Tensor>* attention = nullptr,
                           Intermediates* intermediates = nullptr) const;
     const Wav2Vec2Encoder& encoder() const { return m_encoder; }
-    const ConformerTcmOptions& backendOptions() const { return m_backendOptions; }
     void prepare();
     /// Reduced-precision SSL encoder (docs/precision.md); the back-end stays float32.
     void makeReduced(torch::ScalarType dtype) { m_encoder->makeReduced(dtype); }
 
 private:
-    ConformerTcmOptions m_backendOptions;
     Wav2Vec2Encoder m_encoder{nullptr};        // ssl_model.model
     LinearParams m_ll;                         // LL
     BatchNormParams m_firstBn;                 // first_bn (BatchNorm2d(1))

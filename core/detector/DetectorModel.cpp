@@ -462,17 +462,6 @@ torch::Tensor DetectorModel::sslFeatures(const torch::Tensor& waves) const
     return m_modules->net->encoder()->forward(checkedWaves(waves, m_device, std::numeric_limits<int64_t>::max()));
 }
 
-torch::Tensor DetectorModel::backendLogits(const torch::Tensor& ssl) const
-{
-    torch::NoGradGuard noGrad;
-    if (!ssl.defined() || ssl.dim() != 3 || ssl.size(2) != embedDim())
-        throw Error("backendLogits: expected SSL features (B, T, " + std::to_string(embedDim()) + ")");
-    if (ssl.size(1) > maxFramesPerPass())
-        throw AudioError(std::to_string(ssl.size(1)) + " frames exceed the TCM positional table ("
-                         + std::to_string(maxFramesPerPass()) + " rows)");
-    return m_modules->net->backend(ssl.to(m_device, torch::kFloat32));
-}
-
 torch::Tensor DetectorModel::backendForward(const torch::Tensor& ssl, std::vector<torch::Tensor>* attention) const
 {
     if (!ssl.defined() || ssl.dim() != 3 || ssl.size(2) != embedDim())

@@ -47,9 +47,6 @@ public:
     DetectorForward forward(const torch::Tensor& waves, bool wantAttention = false,
                             bool wantLayers = false, bool wantIntermediates = false) const;
 
-    /// Back-end only: SSL features (B, T, D) -> logits (B, 2).
-    torch::Tensor backendLogits(const torch::Tensor& ssl) const;
-
     /// Back-end only, in the caller's grad mode (no guard inside): explainers
     /// run autograd through it w.r.t. `ssl` (the parameters never require a
     /// gradient and stay untouched). `attention`: per TCM block (B, heads, T+5, T+5).

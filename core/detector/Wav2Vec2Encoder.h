@@ -33,7 +33,6 @@ struct Wav2Vec2Options {
     int64_t posConvKernel = 128;
     int64_t posConvGroups = 16;
 
-    int64_t convDim() const { return convLayers.empty() ? 0 : convLayers.back().channels; }
     /// Receptive field and hop of the conv stack in samples (400 and 320 for wav2vec 2.0).
     int64_t receptiveField() const;
     int64_t hop() const;
