@@ -37,6 +37,8 @@ std::string findData(const std::string& given)
     if (n > 0) {
         buf[n] = 0;
         const fs::path exe(buf);
+        // The program runs from BUILD/app/libexec/ (behind the launcher, docs/cpu.md).
+        candidates.push_back(exe.parent_path() / ".." / ".." / ".." / "tests" / "data");
         candidates.push_back(exe.parent_path() / ".." / ".." / "tests" / "data");
         candidates.push_back(exe.parent_path() / ".." / "share" / "spooflens" / "demo");
     }
