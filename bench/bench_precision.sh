@@ -34,6 +34,14 @@ with open(f'{w}/clip64600.wav', 'wb') as f:  # WAVE_FORMAT_IEEE_FLOAT, mono, 16 
 PYEOF
 cmake --build "$BUILD" --target spooflens >/dev/null
 SL=$BUILD/app/spooflens
+# PyTorch runs on the same OpenBLAS; Debian 12's 0.3.21 falls back to its
+# Prescott kernels on this CPU unless told the core type (docs/cpu.md).
+# SpoofLens picks the kernels itself; PyTorch gets the same ones through
+# OPENBLAS_CORETYPE (PT_CORETYPE=none keeps OpenBLAS' own choice).
+PT_CORETYPE=${PT_CORETYPE:-$("$SL" info --runtime --json 2>/dev/null | $PY -c "import json,sys; print(json.load(sys.stdin)['runtime']['blas'].split()[1])" 2>/dev/null || echo none)}
+ptenv=()
+case $PT_CORETYPE in none|""|Prescott) ;; *) ptenv=(env OPENBLAS_CORETYPE="$PT_CORETYPE") ;; esac
+echo "PyTorch OpenBLAS kernels: ${PT_CORETYPE}"
 CLIPS=()
 for _ in $(seq $((RUNS + 1))); do CLIPS+=("$WORK/clip64600.wav"); done
 
@@ -43,9 +51,9 @@ for r in $(seq "$ROUNDS"); do
         case $cfg in
         sl_*) "$SL" score --detector "$CKPT" --device cpu --threads "$THREADS" --precision "${cfg#sl_}" --json "${CLIPS[@]}" \
                   | $PY -c "import json,sys; t=[json.loads(l)['seconds'] for l in sys.stdin]; print(json.dumps(t[1:]))" ;;
-        pt_fp32) $PY bench/pytorch_baseline.py "$CKPT" "$WORK/clip64600.npy" --threads "$THREADS" --runs $((RUNS + 1)) \
+        pt_fp32) "${ptenv[@]}" $PY bench/pytorch_baseline.py "$CKPT" "$WORK/clip64600.npy" --threads "$THREADS" --runs $((RUNS + 1)) \
                   --pin-openblas --out "$WORK/ptfp32" | $PY -c "import json,sys; print(json.dumps(json.load(sys.stdin)['times_s'][1:]))" ;;
-        pt_bf16) $PY bench/pytorch_baseline.py "$CKPT" "$WORK/clip64600.npy" --threads "$THREADS" --runs $((RUNS + 1)) \
+        pt_bf16) "${ptenv[@]}" $PY bench/pytorch_baseline.py "$CKPT" "$WORK/clip64600.npy" --threads "$THREADS" --runs $((RUNS + 1)) \
                   --pin-openblas --bf16 --out "$WORK/ptbf16" | $PY -c "import json,sys; print(json.dumps(json.load(sys.stdin)['times_s'][1:]))" ;;
         esac >> "$WORK/prec_$cfg.jsonl"
         echo "round $r $cfg: $(tail -1 "$WORK/prec_$cfg.jsonl")"

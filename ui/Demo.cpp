@@ -32,6 +32,7 @@ DemoAssets findDemoAssets()
         const QJsonObject det = QJsonDocument::fromJson(manifest.readAll()).object().value(QStringLiteral("detector")).toObject();
         d.devEer = det.value(QStringLiteral("dev_eer")).toDouble(-1);
         d.evalEer = det.value(QStringLiteral("eval_eer")).toDouble(-1);
+        d.sslTrained = det.value(QStringLiteral("ssl_trained")).toBool(false);
     }
     d.complete = !d.detector.isEmpty() && !d.utterance.isEmpty() && !d.stage2.isEmpty();
     const QString fallback = QStringLiteral(SPOOFLENS_SOURCE_DIR "/tests/data/asvspoof_bonafide_sample.flac");
@@ -52,14 +53,18 @@ QString demoBannerText(const DemoAssets& demo)
                                       .arg(100 * demo.devEer, 0, 'f', 1)
                                       .arg(100 * demo.evalEer, 0, 'f', 1)
                                 : QStringLiteral("EER not measured");
+        const QString what = demo.sslTrained
+                                 ? QStringLiteral("a 2-layer 64-dim SSL front end and a ConformerTCM back-end that "
+                                                  "SpoofLens trained end to end")
+                                 : QStringLiteral("a 2-layer 64-dim SSL front end with seeded random weights and a "
+                                                  "ConformerTCM back-end that SpoofLens trained");
         return QStringLiteral("<b>Demo.</b> The detector is a <b>tiny demo detector</b>, not the authors' "
-                              "avg_5_best.pth: a 2-layer 64-dim SSL front end with seeded random weights and a "
-                              "ConformerTCM back-end that SpoofLens trained on the small demo corpus (Debian's "
+                              "avg_5_best.pth: %2 on the small demo corpus (Debian's "
                               "human recordings vs espeak-ng / flite / festival speech): %1. Its scores say little "
                               "about real deepfakes. The utterance is held-out human speech with synthetic segments "
                               "spliced in (ground truth: demo_utterance.txt); the Stage 2 modules were trained by "
                               "SpoofLens' own trainer. ")
-                   .arg(eer) +
+                   .arg(eer, what) +
                howToReal;
     }
     return QStringLiteral("<b>Demo models not built yet</b> (looked in <tt>%1</tt>). Showing a bona fide ASVspoof "

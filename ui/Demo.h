@@ -14,6 +14,7 @@ struct DemoAssets {
     QString utterance;      ///< demo_utterance.wav
     QStringList stage2;     ///< xai_{ema,fixed,learnable,seed}.pth that exist
     double devEer = -1, evalEer = -1;  ///< the demo detector's, from manifest.json (0..1; -1 unknown)
+    bool sslTrained = false;           ///< the demo detector's SSL was trained too (manifest "ssl_trained")
     bool complete = false;  ///< detector, utterance and at least one Stage 2 file exist
     /// Audio shown when the demo is not built: the bona fide ASVspoof
     /// utterance from the source tree (empty if that is missing too).

@@ -11,7 +11,7 @@ namespace spooflens::cli {
 
 inline void warnIfEndedEarly(const core::AudioData& audio)
 {
-    const std::string w = core::endedEarlyWarning(audio.path, audio.framesIn);
+    const std::string w = core::endedEarlyWarning(audio);
     if (!w.empty())
         std::cerr << "warning: " << escapeControl(w) << "\n";
 }

@@ -23,7 +23,7 @@ struct DemoArgs {
     int64_t epochs = 12;
     int64_t detectorSteps = 600;
     uint64_t seed = 1234;
-    bool verbose = false, noTrain = false, small = false, noSeedModule = false;
+    bool verbose = false, noTrain = false, small = false, noSeedModule = false, frozenSsl = false;
 };
 
 // tests/data of the source tree: --data, else next to the binary (build/app/ -> ../../tests/data), else ./tests/data.
@@ -58,6 +58,7 @@ int runDemo(const DemoArgs& a)
     o.bonafideAudio = data + "/asvspoof_bonafide_sample.flac";
     o.epochs = a.epochs;
     o.detectorSteps = a.detectorSteps;
+    o.frozenSsl = a.frozenSsl;
     o.seed = a.seed;
     o.small = a.small;
     o.seedModule = !a.noSeedModule;
@@ -85,10 +86,11 @@ const bool kRegistered = registerCommand("demo", [](CLI::App& app) -> std::funct
     sub->add_option("--out", a->out, "Output folder (default build/demo)");
     sub->add_option("--data", a->data, "Folder with fixtures/detector_tiny.pth and asvspoof_bonafide_sample.flac");
     sub->add_option("--epochs", a->epochs, "Stage 2 epochs per module (default 12)")->check(CLI::PositiveNumber);
-    sub->add_option("--detector-steps", a->detectorSteps, "Detector back-end training steps (default 600; 0 keeps the tiny preset's random weights, as the CI fixture does)")
+    sub->add_option("--detector-steps", a->detectorSteps, "Detector training steps (default 600; 0 keeps the tiny preset's random weights, as the CI fixture does)")
         ->check(CLI::NonNegativeNumber);
     sub->add_option("--seed", a->seed, "Seed of every random choice (default 1234)");
     sub->add_flag("--small", a->small, "Smaller, faster build (fewer spoof files, steps and epochs; the test fixture)");
+    sub->add_flag("--frozen-ssl", a->frozenSsl, "Train the detector's back-end only; the tiny SSL keeps its random weights (docs/demo.md)");
     sub->add_flag("--no-seed-module", a->noSeedModule, "Skip the seed-objective comparison module");
     sub->add_flag("--verbose", a->verbose, "Print the training log");
     sub->add_flag("--no-train", a->noTrain, "Only write the corpus");

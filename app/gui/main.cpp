@@ -216,6 +216,20 @@ int main(int argc, char** argv)
             window.timeline()->setView(viewStart, viewEnd);
         }
     });
+    if (shooting) {
+        // Timings of a screenshot run (bench/bench_gui_open.sh): when the waveform,
+        // the loaded detector and the explanation arrived.
+        QObject::connect(&window, &MainWindow::audioShown, &window, [&clock] {
+            std::fprintf(stderr, "spooflens-gui: audio shown %lld ms after start\n", static_cast<long long>(clock.elapsed()));
+        });
+        QObject::connect(window.analysis(), &spooflens::ui::AnalysisController::modelsChanged, &window, [&clock] {
+            std::fprintf(stderr, "spooflens-gui: models loaded %lld ms after start\n", static_cast<long long>(clock.elapsed()));
+        });
+        QObject::connect(window.analysis(), &spooflens::ui::AnalysisController::explanationReady, &window, [&clock] {
+            std::fprintf(stderr, "spooflens-gui: explanation ready %lld ms after start\n",
+                         static_cast<long long>(clock.elapsed()));
+        });
+    }
     window.show();
     if (!shooting)
         return app.exec();

@@ -6,6 +6,12 @@
 
 #include <sndfile.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -33,6 +39,32 @@ std::vector<float> repeatPad(const std::vector<float>& x, int64_t length)
 }
 
 namespace {
+
+// Owns a file descriptor (libsndfile is given it with close_desc false).
+class FileDescriptor {
+public:
+    explicit FileDescriptor(int fd) : m_fd(fd) {}
+    ~FileDescriptor()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    FileDescriptor(const FileDescriptor&) = delete;
+    FileDescriptor& operator=(const FileDescriptor&) = delete;
+    int get() const { return m_fd; }
+
+private:
+    int m_fd;
+};
+
+// True when libsndfile has read `fd` to its end: a decoder error there means
+// the file stops inside a frame (cut off), not that its middle is damaged.
+bool readToEnd(int fd)
+{
+    struct stat st {};
+    const off_t pos = ::lseek(fd, 0, SEEK_CUR);
+    return pos >= 0 && ::fstat(fd, &st) == 0 && pos >= st.st_size;
+}
 
 class SndFile {
 public:
@@ -145,8 +177,13 @@ AudioData loadAudio(const std::string& path, const AudioLoadOptions& options)
     if (!(options.maxDurationSeconds > 0))
         throw AudioError(where + ": maximum duration must be positive");
 
+    // Opened here and handed to libsndfile, so that after a decoder error the
+    // read position tells a cut-off file from a damaged one (readToEnd).
+    const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0)
+        throw AudioError(where + ": cannot be opened (" + std::strerror(errno) + ")");
     SF_INFO info{};
-    SndFile file(sf_open(path.c_str(), SFM_READ, &info));
+    SndFile file(sf_open_fd(fd.get(), SFM_READ, &info, /*close_desc=*/SF_FALSE));
     if (!file.get()) {
         const int code = sf_error(nullptr);
         const std::string why = sf_strerror(nullptr);
@@ -223,10 +260,16 @@ AudioData loadAudio(const std::string& path, const AudioLoadOptions& options)
         if (got < blockFrames) {
             // libsndfile reports decoder errors (lost sync, bad packets) only
             // through sf_error after a short read; a partly decodable file is corrupt.
+            // An error with the whole file read is a cut inside the last frame:
+            // keep what was decoded and say so (AudioData::endsInsideFrame).
             const int err = sf_error(file.get());
-            if (err != SF_ERR_NO_ERROR)
-                throw AudioError(where + ": corrupt or unreadable audio data after " + std::to_string(total + std::max<sf_count_t>(got, 0)) +
-                                 " frames (" + sf_error_number(err) + ")");
+            if (err != SF_ERR_NO_ERROR) {
+                if (!readToEnd(fd.get()))
+                    throw AudioError(where + ": corrupt or unreadable audio data after "
+                                     + std::to_string(total + std::max<sf_count_t>(got, 0)) + " frames ("
+                                     + sf_error_number(err) + ")");
+                out.endsInsideFrame = true;
+            }
         }
         if (got <= 0)
             break;
@@ -256,6 +299,8 @@ AudioData loadAudio(const std::string& path, const AudioLoadOptions& options)
             out.samples.insert(out.samples.end(), mono.begin(), mono.begin() + got);
         else
             resampler->process(mono.data(), static_cast<size_t>(got), out.samples);
+        if (out.endsInsideFrame)
+            break;
     }
     if (total == 0)
         throw AudioError(where + (declaredKnown ? ": no audio could be decoded (corrupt or truncated file)"

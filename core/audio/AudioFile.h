@@ -25,11 +25,16 @@ struct AudioData {
     int64_t framesIn = 0;        ///< original sample frames (per channel)
     double durationSeconds = 0;  ///< framesIn / sampleRateIn
     std::vector<float> samples;  ///< 16 kHz mono float32 in [-1, 1]
+    /// The decoder failed at the very end of the file: it stops inside a frame
+    /// (a cut-off download). What came before is in `samples`; see
+    /// endedEarlyWarning (core/audio/AudioLength.h). A decoder error before the
+    /// end of the file is corruption and throws instead.
+    bool endsInsideFrame = false;
     int64_t frames() const { return frameCount(static_cast<int64_t>(samples.size())); }
 };
 
 /// Loads `path`. Throws AudioError naming the file and the problem: missing,
-/// unreadable/corrupt, not audio, zero length, shorter than one frame
+/// unreadable/corrupt (a decoder error before the end of the file), not audio, zero length, shorter than one frame
 /// (400 samples at 16 kHz), longer than the limit, bad channel index.
 /// Resampling (when the rate is not 16 kHz) uses libsoxr, high quality.
 AudioData loadAudio(const std::string& path, const AudioLoadOptions& options = {});

@@ -104,4 +104,13 @@ std::string endedEarlyWarning(const std::string& path, int64_t framesRead)
            + ", " + duration(framesRead, d.sampleRate) + " could be read";
 }
 
+std::string endedEarlyWarning(const AudioData& audio)
+{
+    std::string w = endedEarlyWarning(audio.path, audio.framesIn);
+    if (w.empty() && audio.endsInsideFrame)
+        w = audio.path + ": the file ended early: it stops inside a " + audio.format + " frame; "
+            + duration(audio.framesIn, audio.sampleRateIn) + " could be read";
+    return w;
+}
+
 } // namespace spooflens::core

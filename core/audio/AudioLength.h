@@ -5,6 +5,8 @@
 // length: the WAV `data` chunk size and FLAC's STREAMINFO total samples.
 // (Ogg and MP3 declare no length; libsndfile estimates theirs from the file
 // size, so an early end cannot be told from a short file.) Torch-free.
+#include "core/audio/AudioFile.h"
+
 #include <cstdint>
 #include <string>
 
@@ -26,5 +28,11 @@ DeclaredLength declaredLength(const std::string& path);
 /// naming the file: "FILE: the file ended early: the WAV header declares
 /// 2 s (32000 samples), 0.936 s (14978 samples) could be read".
 std::string endedEarlyWarning(const std::string& path, int64_t framesRead);
+
+/// The warning for a loaded file: the header's declared length as above, else,
+/// when the decoder stopped at the end of the file inside a frame (any format,
+/// AudioData::endsInsideFrame), "FILE: the file ended early: it stops inside a
+/// FORMAT frame; 0.936 s (14978 samples) could be read". Empty otherwise.
+std::string endedEarlyWarning(const AudioData& audio);
 
 } // namespace spooflens::core

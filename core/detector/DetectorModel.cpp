@@ -462,6 +462,18 @@ torch::Tensor DetectorModel::sslFeatures(const torch::Tensor& waves) const
     return m_modules->net->encoder()->forward(checkedWaves(waves, m_device, std::numeric_limits<int64_t>::max()));
 }
 
+std::vector<torch::Tensor> DetectorModel::sslTrainableTensors()
+{
+    if (m_info.precision != "fp32")
+        throw ConfigError("sslTrainableTensors: load the detector in fp32 to train it");
+    return m_modules->net->encoder()->trainableTensors();
+}
+
+torch::Tensor DetectorModel::sslForwardTrainable(const torch::Tensor& waves) const
+{
+    return m_modules->net->encoder()->forward(checkedWaves(waves, m_device, std::numeric_limits<int64_t>::max()));
+}
+
 torch::Tensor DetectorModel::backendForward(const torch::Tensor& ssl, std::vector<torch::Tensor>* attention) const
 {
     if (!ssl.defined() || ssl.dim() != 3 || ssl.size(2) != embedDim())

@@ -62,6 +62,15 @@ public:
     /// SSL features only (skips the back-end): (B, T, D) on device().
     torch::Tensor sslFeatures(const torch::Tensor& waves) const;
 
+    /// Demo building only (docs/demo.md, "The demo detector"): makes the SSL
+    /// encoder's float32 tensors trainable in place and returns them; with
+    /// sslForwardTrainable() an optimiser can train them, and namedTensors()
+    /// then reads the trained values. The product never calls this on a
+    /// detector it explains (it never changes a detector it loads).
+    std::vector<torch::Tensor> sslTrainableTensors();
+    /// As sslFeatures() but in the caller's grad mode (no guard inside).
+    torch::Tensor sslForwardTrainable(const torch::Tensor& waves) const;
+
     struct Modules;
 private:
     DetectorModel();

@@ -42,6 +42,15 @@ void ConvBlockImpl::prepare()
     m_conv.weight.set_(m_gemmWeight.storage(), 0, {cout, cin, k}, {k * cin, 1, cin});
 }
 
+void ConvBlockImpl::collectTrainable(std::vector<torch::Tensor>& out) const
+{
+    out.push_back(m_gemmWeight);
+    if (m_conv.bias.defined())
+        out.push_back(m_conv.bias);
+    out.push_back(m_norm.weight);
+    out.push_back(m_norm.bias);
+}
+
 void ConvBlockImpl::makeReduced(torch::ScalarType dtype)
 {
     m_reduced = true;
@@ -150,6 +159,18 @@ void EncoderLayerImpl::prepare()
     }
 }
 
+void EncoderLayerImpl::collectTrainable(std::vector<torch::Tensor>& out) const
+{
+    for (const LinearParams* p : {&m_qkv, &m_out, &m_fc1, &m_fc2}) {
+        out.push_back(p->weight);
+        out.push_back(p->bias);
+    }
+    for (const NormParams* n : {&m_attnNorm, &m_finalNorm}) {
+        out.push_back(n->weight);
+        out.push_back(n->bias);
+    }
+}
+
 void EncoderLayerImpl::makeReduced(torch::ScalarType dtype)
 {
     m_reduced = true;
@@ -242,6 +263,28 @@ void Wav2Vec2EncoderImpl::makeReduced(torch::ScalarType dtype)
     m_posConv->makeReduced(dtype);
     for (auto& l : m_layers)
         l->makeReduced(dtype);
+}
+
+std::vector<torch::Tensor> Wav2Vec2EncoderImpl::trainableTensors() const
+{
+    TORCH_CHECK(!m_reduced, "trainableTensors: the encoder runs in reduced precision");
+    std::vector<torch::Tensor> out;
+    for (const auto& c : m_convBlocks)
+        c->collectTrainable(out);
+    for (const torch::Tensor& t : {m_featureNorm.weight, m_featureNorm.bias, m_proj.weight, m_proj.bias})
+        out.push_back(t);
+    for (const auto& l : m_layers)
+        l->collectTrainable(out);
+    out.push_back(m_finalNorm.weight);
+    out.push_back(m_finalNorm.bias);
+    std::vector<torch::Tensor> defined;
+    for (auto& t : out)
+        if (t.defined()) {
+            TORCH_CHECK(t.is_leaf(), "trainableTensors: a derived tensor cannot be trained");
+            t.set_requires_grad(true);
+            defined.push_back(t);
+        }
+    return defined;
 }
 
 torch::Tensor Wav2Vec2EncoderImpl::forward(const torch::Tensor& waves, std::vector<torch::Tensor>* layerOutputs,

@@ -1,6 +1,6 @@
 #pragma once
 // XLS-R / wav2vec 2.0 encoder in fairseq's layout (docs/detector.md §3),
-// inference only. INTERNAL header (includes torch): core's .cpp files only.
+// inference (the demo builder alone trains the tiny preset's, docs/demo.md). INTERNAL header (includes torch): core's .cpp files only.
 //
 // Registered names equal the checkpoint keys below `ssl_model.model.`:
 //   feature_extractor.conv_layers.{c}.0.{weight,bias}   conv
@@ -45,6 +45,8 @@ public:
     /// x (B, L, Cin) channel-last (block 0: (B, N) samples) -> (B, L', Cout).
     torch::Tensor forward(const torch::Tensor& x) const;
     void prepare();  ///< re-lays the weight out for the GEMM; call after loading
+    /// The tensors forward() reads (GEMM weight, bias, LayerNorm), for trainableTensors().
+    void collectTrainable(std::vector<torch::Tensor>& out) const;
     /// Reduced precision (docs/precision.md): blocks after the first run their
     /// GEMM on a `dtype` copy of the weight; every block then returns `dtype`.
     void makeReduced(torch::ScalarType dtype);
@@ -87,6 +89,7 @@ public:
     EncoderLayerImpl(int64_t embedDim, int64_t heads, int64_t ffnDim);
     torch::Tensor forward(const torch::Tensor& x) const;
     void prepare();  ///< stacks q/k/v into one projection (one GEMM instead of three)
+    void collectTrainable(std::vector<torch::Tensor>& out) const;
     /// Reduced precision: GEMMs and attention products in `dtype` (q's scaling
     /// folded into its weights), LayerNorm, softmax and the residual in float32.
     void makeReduced(torch::ScalarType dtype);
@@ -118,6 +121,14 @@ public:
     /// and output stay float32. Call after prepare() and after moving the module.
     void makeReduced(torch::ScalarType dtype);
     const Wav2Vec2Options& options() const { return m_options; }
+
+    /// Demo building only (docs/demo.md, "The demo detector"): marks the float32
+    /// tensors that forward() reads as requiring a gradient and returns them, so
+    /// an optimiser can update them in place. After prepare() the registered
+    /// conv and q/k/v tensors are views of those buffers, so the registered
+    /// names see every update. The positional conv stays frozen (its
+    /// weight-normed weight is folded by prepare()). Not for reduced precision.
+    std::vector<torch::Tensor> trainableTensors() const;
 
 private:
     bool m_reduced = false;

@@ -30,6 +30,23 @@ std::string minutesSeconds(double s)
 
 } // namespace
 
+DetectorOptions detectorOptionsFor(const TrainConfig& config)
+{
+    DetectorOptions o;
+    o.checkpointPath = config.pretrainedCheckpoint;
+    o.configPath = config.detectorConfig;
+    o.device = config.device;
+    o.threads = static_cast<int>(config.threads);
+    if (o.checkpointPath.empty())
+        throw ConfigError("model.pretrained_checkpoint (the frozen detector) is not set");
+    return o;
+}
+
+std::string featureCacheDir(const TrainConfig& config)
+{
+    return config.cacheDir.empty() ? std::string("feature_cache") : config.cacheDir;
+}
+
 CacheFillReport fillFeatureCache(const TrainConfig& config, const CacheFillOptions& options)
 {
     const auto log = options.log ? options.log : [](const std::string& m) { std::cerr << m << "\n"; };
@@ -42,16 +59,8 @@ CacheFillReport fillFeatureCache(const TrainConfig& config, const CacheFillOptio
     const Protocol p = readProtocol(config.protocolPath);
     const std::vector<std::string> paths = resolveAllAudio(config.databasePath, p);
 
-    DetectorOptions o;
-    o.checkpointPath = config.pretrainedCheckpoint;
-    o.configPath = config.detectorConfig;
-    o.device = config.device;
-    o.threads = static_cast<int>(config.threads);
-    if (o.checkpointPath.empty())
-        throw ConfigError("model.pretrained_checkpoint (the frozen detector) is not set");
-    const Detector detector(o);
-    const FeatureCache cache(config.cacheDir.empty() ? std::string("feature_cache") : config.cacheDir,
-                             detector.info().sha256, config.cacheDtype);
+    const Detector detector(detectorOptionsFor(config));
+    const FeatureCache cache(featureCacheDir(config), detector.info().sha256, config.cacheDtype);
     const std::string policy = cacheCropPolicy(config);
 
     CacheFillReport r;

@@ -23,6 +23,13 @@ struct CacheFillOptions {
     std::function<void(const TrainProgress&)> progress;
 };
 
+/// The frozen detector a training config names (model.pretrained_checkpoint,
+/// model.detector_config, device, threads). Throws ConfigError when the
+/// checkpoint is not set. Shared by the trainer and `spooflens cache`.
+DetectorOptions detectorOptionsFor(const TrainConfig& config);
+/// The feature cache folder of a config: cache.dir, default "feature_cache".
+std::string featureCacheDir(const TrainConfig& config);
+
 /// Extracts the features of every utterance of the shard that is not cached
 /// yet (a damaged entry is recomputed, with a message). The entries equal
 /// those of a batch-1 run within docs/speed.md's tolerance.

@@ -213,6 +213,7 @@ DemoReport buildDemo(const DemoOptions& o)
     dd.steps = o.small ? std::min<int64_t>(o.detectorSteps, 150) : o.detectorSteps;
     dd.steps = std::max<int64_t>(dd.steps, 0);
     dd.augmentCopies = o.small ? 1 : 2;
+    dd.trainSsl = !o.frozenSsl;
     dd.seed = o.seed;
     dd.log = [&](const std::string& m) {
         if (!o.quiet)
@@ -260,9 +261,12 @@ DemoReport buildDemo(const DemoOptions& o)
     const double unseenEer = utteranceEer(unseenScores, unseenBona);
     manifest["detector"] = {
         {"file", "detector_tiny.pth"},
-        {"what", dr.steps > 0 ? "tiny preset (2-layer 64-d SSL with the fixture's seeded random weights, frozen) + "
-                                "ConformerTCM back-end trained by SpoofLens on the demo train split"
-                              : "tiny preset with the fixture's seeded random weights (not trained: --detector-steps 0)"},
+        {"what", dr.steps == 0 ? "tiny preset with the fixture's seeded random weights (not trained: --detector-steps 0)"
+                 : dr.sslTrained ? "tiny preset (2-layer 64-d SSL + ConformerTCM back-end) trained end to end by SpoofLens "
+                                   "on the demo train split from the fixture's seeded random weights (positional conv frozen)"
+                                 : "tiny preset (2-layer 64-d SSL with the fixture's seeded random weights, frozen) + "
+                                   "ConformerTCM back-end trained by SpoofLens on the demo train split"},
+        {"ssl_trained", dr.sslTrained},
         {"base", fs::path(o.detectorSource).filename().string()},
         {"score", "logit[1] (bona fide)"},
         {"steps", dr.steps}, {"best_step", dr.bestStep}, {"train_sequences", dr.trainPool},

@@ -22,7 +22,8 @@ struct DemoOptions {
     std::string codec2Dir = "/usr/share/codec2";
     bool small = false;            ///< fewer spoof files, detector steps and epochs (CI fixture)
     int64_t epochs = 12;           ///< Stage 2 epochs per module
-    int64_t detectorSteps = 600;   ///< back-end optimiser steps
+    int64_t detectorSteps = 600;   ///< detector optimiser steps
+    bool frozenSsl = false;        ///< train the back-end only (the tiny SSL keeps its random weights)
     uint64_t seed = 1234;
     bool quiet = true;
     bool train = true;             ///< false: corpus only (no detector, no Stage 2)

@@ -135,7 +135,9 @@ DemoDetectorReport trainDemoDetector(const DemoDetectorOptions& o)
     torch::manual_seed(int64_t(o.seed));
     std::mt19937_64 rng(o.seed);
 
-    // Frozen SSL features of every train file (plus RawBoost copies) and dev file.
+    // The train sequences: waveforms when the SSL is trained (it must see the
+    // audio), else the frozen SSL features, computed once. Originals plus
+    // RawBoost copies, per class.
     const auto t0 = Clock::now();
     DetectorOptions dopt;
     dopt.checkpointPath = o.sourceCheckpoint;
@@ -146,16 +148,24 @@ DemoDetectorReport trainDemoDetector(const DemoDetectorOptions& o)
     for (size_t i = 0; i < o.trainFiles.size(); ++i) {
         const AudioData a = loadAudio(o.trainFiles[i]);
         for (int k = 0; k <= o.augmentCopies; ++k) {
-            const std::vector<float> x = k == 0 ? a.samples : rawBoost(a.samples, o.rawboostAlgo, rng);
-            pool[o.trainSpoof[i] ? 1 : 0].push_back(model->sslFeatures(wave(x)).squeeze(0).contiguous());
+            const torch::Tensor x = wave(k == 0 ? a.samples : rawBoost(a.samples, o.rawboostAlgo, rng));
+            pool[o.trainSpoof[i] ? 1 : 0].push_back(o.trainSsl ? x.squeeze(0)
+                                                               : model->sslFeatures(x).squeeze(0).contiguous());
         }
     }
-    std::vector<torch::Tensor> dev;
+    std::vector<torch::Tensor> devWaves;
     for (const auto& f : o.devFiles)
-        dev.push_back(model->sslFeatures(wave(loadAudio(f).samples)).squeeze(0).contiguous());
+        devWaves.push_back(wave(loadAudio(f).samples));
     if (pool[0].empty() || pool[1].empty())
         throw ConfigError("trainDemoDetector: the train split needs both classes");
     r.trainPool = int64_t(pool[0].size() + pool[1].size());
+    std::vector<torch::Tensor> devFeatures;
+    auto refreshDev = [&] {
+        devFeatures.clear();
+        for (const auto& w : devWaves)
+            devFeatures.push_back(model->sslFeatures(w).squeeze(0).contiguous());
+    };
+    refreshDev();
     r.featureSeconds = secondsSince(t0);
 
     std::map<std::string, torch::Tensor> sd;
@@ -166,22 +176,41 @@ DemoDetectorReport trainDemoDetector(const DemoDetectorOptions& o)
     TrainableBackend net(sd, o.sourceCheckpoint);
     for (const auto& kv : net.trained)
         r.trainedParameters += kv.second.numel();
+    std::vector<torch::Tensor> sslParams;
+    if (o.trainSsl) {
+        sslParams = model->sslTrainableTensors();
+        for (const auto& t : sslParams)
+            r.trainedParameters += t.numel();
+        r.sslTrained = true;
+    }
 
     const auto t1 = Clock::now();
-    torch::optim::AdamW opt(net.parameters(),
-                            torch::optim::AdamWOptions(o.learningRate).weight_decay(o.weightDecay));
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(net.parameters(),
+                        std::make_unique<torch::optim::AdamWOptions>(
+                            torch::optim::AdamWOptions(o.learningRate).weight_decay(o.weightDecay)));
+    if (!sslParams.empty())
+        groups.emplace_back(sslParams, std::make_unique<torch::optim::AdamWOptions>(
+                                           torch::optim::AdamWOptions(o.sslLearningRate).weight_decay(o.weightDecay)));
+    torch::optim::AdamW opt(std::move(groups));
+    // Every trained tensor (back-end first, then SSL), for the best-dev snapshot.
+    std::vector<torch::Tensor> live = net.parameters();
+    live.insert(live.end(), sslParams.begin(), sslParams.end());
     auto snapshot = [&] {
         std::vector<torch::Tensor> s;
-        for (const auto& kv : net.trained)
-            s.push_back(kv.second.detach().clone());
+        for (const auto& t : live)
+            s.push_back(t.detach().clone());
         return s;
     };
     std::vector<torch::Tensor> best = snapshot();
-    r.bestDevEer = dev.empty() ? 1.0 : devEer(net, dev, o.devSpoof);
+    r.bestDevEer = devFeatures.empty() ? 1.0 : devEer(net, devFeatures, o.devSpoof);
     r.bestStep = 0;
-    log("demo detector: " + std::to_string(r.trainPool) + " train sequences, " + std::to_string(dev.size())
-        + " dev files, " + std::to_string(r.trainedParameters) + " parameters; dev EER before training "
+    log("demo detector: " + std::to_string(r.trainPool) + " train sequences, " + std::to_string(devWaves.size())
+        + " dev files, " + std::to_string(r.trainedParameters) + " parameters"
+        + (o.trainSsl ? " (SSL and back-end)" : " (back-end; SSL frozen)") + "; dev EER before training "
         + std::to_string(100 * r.bestDevEer) + " %");
+    // Crop length in the pool's unit: frames, or the samples that give cropFrames frames.
+    const int64_t cropLen = o.trainSsl ? 400 + (o.cropFrames - 1) * 320 : o.cropFrames;
     double lossAvg = 0;
     for (int64_t step = 1; step <= o.steps; ++step) {
         std::vector<torch::Tensor> xs;
@@ -192,23 +221,28 @@ DemoDetectorReport trainDemoDetector(const DemoDetectorOptions& o)
             const torch::Tensor& f = pool[cls][pick(rng)];
             const int64_t t = f.size(0);
             torch::Tensor crop;
-            if (t >= o.cropFrames) {
-                std::uniform_int_distribution<int64_t> start(0, t - o.cropFrames);
-                crop = f.narrow(0, start(rng), o.cropFrames);
+            if (t >= cropLen) {
+                std::uniform_int_distribution<int64_t> start(0, t - cropLen);
+                crop = f.narrow(0, start(rng), cropLen);
             } else {
-                crop = f.index_select(0, torch::arange(o.cropFrames, torch::kLong).remainder(t));
+                crop = f.index_select(0, torch::arange(cropLen, torch::kLong).remainder(t));
             }
             xs.push_back(crop);
             ys.push_back(cls == 0 ? 1 : 0);  // class 1 = bona fide (score = logit[1])
         }
-        const torch::Tensor logits = net.forward(torch::stack(xs));
+        torch::Tensor input = torch::stack(xs);
+        if (o.trainSsl)
+            input = model->sslForwardTrainable(input);
+        const torch::Tensor logits = net.forward(input);
         const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, torch::tensor(ys, torch::kLong));
         opt.zero_grad();
         loss.backward();
         opt.step();
         lossAvg = step == 1 ? loss.item<double>() : 0.9 * lossAvg + 0.1 * loss.item<double>();
-        if (!dev.empty() && (step % o.evalEvery == 0 || step == o.steps)) {
-            const double eer = devEer(net, dev, o.devSpoof);
+        if (!devWaves.empty() && (step % o.evalEvery == 0 || step == o.steps)) {
+            if (o.trainSsl)
+                refreshDev();
+            const double eer = devEer(net, devFeatures, o.devSpoof);
             log("demo detector: step " + std::to_string(step) + " loss " + std::to_string(lossAvg) + " dev EER "
                 + std::to_string(100 * eer) + " %");
             if (eer < r.bestDevEer) {
@@ -218,7 +252,7 @@ DemoDetectorReport trainDemoDetector(const DemoDetectorOptions& o)
             }
         }
     }
-    if (dev.empty()) {
+    if (devWaves.empty()) {
         best = snapshot();
         r.bestStep = o.steps;
     }
@@ -226,14 +260,26 @@ DemoDetectorReport trainDemoDetector(const DemoDetectorOptions& o)
     r.finalTrainLoss = lossAvg;
     r.trainSeconds = secondsSince(t1);
 
-    // The checkpoint: the source's tensors in their order, trained ones replaced.
+    // The best weights back into the live tensors: the back-end's are written
+    // by key below, the SSL's are read through the model's registered names
+    // (views of the trained buffers).
+    {
+        torch::NoGradGuard noGrad;
+        for (size_t i = 0; i < live.size(); ++i)
+            live[i].copy_(best[i]);
+    }
     std::map<std::string, torch::Tensor> trained;
-    for (size_t i = 0; i < net.trained.size(); ++i)
-        trained[net.trained[i].first] = best[i].contiguous();
+    for (const auto& [key, t] : net.trained)
+        trained[key] = t.detach().contiguous();
+    if (o.trainSsl)
+        for (const auto& [key, t] : model->namedTensors())
+            if (key.rfind("ssl_model.", 0) == 0)
+                trained[key] = t.detach().contiguous();
+    // The checkpoint: the source's tensors in their order, trained ones replaced.
     TensorList out;
     for (const auto& [k, t] : original) {
         const auto it = trained.find(k);
-        out.emplace_back(k, it == trained.end() ? t : it->second.to(t.scalar_type()));
+        out.emplace_back(k, it == trained.end() ? t : it->second.to(t.scalar_type()).clone());
     }
     writeStateDict(o.outCheckpoint, out);
     return r;

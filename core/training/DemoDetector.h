@@ -1,9 +1,9 @@
 #pragma once
 // Training the demo detector (docs/demo.md): the tiny preset's ConformerTCM
-// back-end (LL, first_bn affine, conformer blocks, fc5) is trained on frozen
-// tiny-SSL features of the demo train split, class-balanced, with RawBoost
-// augmentation, and saved in the detector checkpoint format (the SSL part is
-// copied unchanged). This is a demo-building step only: the product never
+// back-end (LL, first_bn affine, conformer blocks, fc5) and, with trainSsl,
+// the tiny SSL encoder too (all but its positional conv) are trained on the
+// demo train split, class-balanced, with RawBoost augmentation, and saved in
+// the detector checkpoint format (untrained tensors copied unchanged). This is a demo-building step only: the product never
 // changes a detector it loads. BatchNorm running statistics stay frozen
 // (eval-mode batch norm), the positional table too.
 // Torch-free header. Thread-safety: one call at a time per process (LibTorch's
@@ -24,7 +24,9 @@ struct DemoDetectorOptions {
     std::vector<bool> devSpoof;
     int64_t steps = 600;                      ///< optimiser steps
     int64_t batch = 16;                       ///< half bona fide, half spoof
-    int64_t cropFrames = 150;                 ///< random crop of the features (3 s)
+    int64_t cropFrames = 150;                 ///< random crop (3 s: 150 frames, 48 080 samples)
+    bool trainSsl = true;                     ///< false: frozen SSL, back-end only (features computed once)
+    double sslLearningRate = 5e-4;            ///< for the SSL tensors when trainSsl
     int64_t evalEvery = 50;                   ///< steps between dev evaluations
     double learningRate = 5e-4, weightDecay = 1e-4;
     int augmentCopies = 2;                    ///< RawBoost copies per train file (besides the original)
@@ -38,7 +40,8 @@ struct DemoDetectorReport {
     int64_t steps = 0, bestStep = 0;
     double bestDevEer = 0;                    ///< 0..1, score = logit[1], bona fide positive
     double finalTrainLoss = 0;
-    int64_t trainPool = 0;                    ///< feature sequences (originals + augmented)
+    int64_t trainPool = 0;                    ///< train sequences (originals + augmented)
+    bool sslTrained = false;
     int64_t trainedParameters = 0;            ///< scalar parameters updated
     double featureSeconds = 0, trainSeconds = 0;
 };

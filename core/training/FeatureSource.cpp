@@ -2,6 +2,7 @@
 
 #include "core/Error.h"
 #include "core/audio/AudioFile.h"
+#include "core/training/CacheFill.h"
 #include "core/training/Protocol.h"
 #include "core/training/RawBoost.h"
 #include "core/training/RunFolder.h"
@@ -58,26 +59,12 @@ DataSplit buildSplit(const TrainConfig& c, const LogFn& log)
     // Warnings with counts (docs/reliability.md): the same audio listed twice
     // weighs double, and a one-class training set has nothing to contrast.
     {
-        std::map<std::string, int64_t> firstLine;
-        int64_t duplicates = 0;
-        std::string example;
-        for (size_t i = 0; i < p.entries.size(); ++i) {
-            const auto [it, fresh] = firstLine.emplace(paths[i], p.entries[i].line);
-            if (!fresh && ++duplicates == 1)
-                example = p.entries[i].file + " (lines " + std::to_string(it->second) + " and "
-                          + std::to_string(p.entries[i].line) + ")";
-        }
-        if (duplicates > 0)
-            log("warning: " + c.protocolPath + ": " + std::to_string(duplicates)
-                + " duplicated utterance(s), each used as often as it is listed; first: " + example);
-        int64_t bona = 0;
+        ProtocolChecks checks = checkProtocol(p, paths, std::string());
+        // Classes of the rows actually trained on (after any validation hold-out).
         for (const auto& u : s.train)
-            bona += u.label == 1 ? 1 : 0;
-        const int64_t spoof = int64_t(s.train.size()) - bona;
-        if (bona == 0 || spoof == 0)
-            log("warning: the training set has only " + std::string(bona ? "bona fide" : "spoof") + " utterances ("
-                + std::to_string(bona) + " bona fide, " + std::to_string(spoof)
-                + " spoof): the contrastive objective needs both classes");
+            ++(u.label == 1 ? checks.bonafide : checks.spoof);
+        for (const std::string& w : protocolProblems(checks, c.protocolPath, /*checkClasses=*/true))
+            log("warning: " + w);
     }
     log("protocol " + c.protocolPath + " (" + protocolFormatName(p.format) + "): " + std::to_string(s.train.size())
         + " training, " + std::to_string(s.val.size()) + " validation utterances");
@@ -87,14 +74,7 @@ DataSplit buildSplit(const TrainConfig& c, const LogFn& log)
 FeatureSource::FeatureSource(const TrainConfig& c, const LogFn& log)
     : m_config(c), m_log(log)
 {
-    DetectorOptions o;
-    o.checkpointPath = c.pretrainedCheckpoint;
-    o.configPath = c.detectorConfig;
-    o.device = c.device;
-    o.threads = static_cast<int>(c.threads);
-    if (o.checkpointPath.empty())
-        throw ConfigError("model.pretrained_checkpoint (the frozen detector) is not set");
-    m_detector = std::make_unique<Detector>(o);
+    m_detector = std::make_unique<Detector>(detectorOptionsFor(c));
     const DetectorInfo& info = m_detector->info();
     checkDetectorShape(info);
     m_useCache = c.cacheEnabled && c.rawboostAlgo == 0;
@@ -111,7 +91,7 @@ FeatureSource::~FeatureSource() = default;
 
 std::string FeatureSource::cacheDirFor(const TrainConfig& c)
 {
-    return c.cacheDir.empty() ? std::string("feature_cache") : c.cacheDir;
+    return featureCacheDir(c);
 }
 
 void FeatureSource::checkDetectorShape(const DetectorInfo& info) const

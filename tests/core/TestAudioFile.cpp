@@ -388,10 +388,13 @@ private slots:
         QTest::addColumn<int>("rate");
         QTest::addColumn<int>("channels");
         QTest::addColumn<QString>("container");
-        QTest::newRow("wav 16 kHz mono") << "cut16k.wav" << 16000 << 1 << "WAV";
-        QTest::newRow("wav 44.1 kHz stereo") << "cut44k.wav" << 44100 << 2 << "WAV";
-        QTest::newRow("flac 16 kHz mono") << "cut16k.flac" << 16000 << 1 << "FLAC";
-        QTest::newRow("flac 44.1 kHz stereo") << "cut44k.flac" << 44100 << 2 << "FLAC";
+        QTest::addColumn<bool>("insideFrame");  // FLAC: cut inside a frame, not at a frame start
+        QTest::newRow("wav 16 kHz mono") << "cut16k.wav" << 16000 << 1 << "WAV" << false;
+        QTest::newRow("wav 44.1 kHz stereo") << "cut44k.wav" << 44100 << 2 << "WAV" << false;
+        QTest::newRow("flac 16 kHz mono") << "cut16k.flac" << 16000 << 1 << "FLAC" << false;
+        QTest::newRow("flac 44.1 kHz stereo") << "cut44k.flac" << 44100 << 2 << "FLAC" << false;
+        QTest::newRow("flac 16 kHz mono, inside a frame") << "mid16k.flac" << 16000 << 1 << "FLAC" << true;
+        QTest::newRow("flac 44.1 kHz stereo, inside a frame") << "mid44k.flac" << 44100 << 2 << "FLAC" << true;
     }
 
     void endedEarly()
@@ -400,6 +403,7 @@ private slots:
         QFETCH(int, rate);
         QFETCH(int, channels);
         QFETCH(QString, container);
+        QFETCH(bool, insideFrame);
         const QString full = QStringLiteral("full_") + name;
         QVERIFY(makeSine(full, rate, channels, {"-b", "16"}, 2.0));
         const std::string fullPath = tmp(full);
@@ -409,22 +413,53 @@ private slots:
         QCOMPARE(declaredLength(fullPath).frames, int64_t(2 * rate));
         QCOMPARE(QString::fromStdString(declaredLength(fullPath).container), container);
 
-        // Cut the file at 60 % of its bytes, as a download cut off; FLAC at the
-        // next frame start (sync 0xFFF8): a cut inside a FLAC frame may end in a
-        // decoder error, which stays an error (docs/reliability.md).
+        // Cut the file at 60 % of its bytes, as a download cut off; FLAC either
+        // at the next frame start (sync 0xFFF8) or 7 bytes after it, inside
+        // the frame, where the decoder fails at the end of the file: that is an
+        // early end too, not corruption (docs/reliability.md).
         QFile f(m_dir.filePath(full));
         QVERIFY(f.open(QIODevice::ReadOnly));
         const QByteArray bytes = f.readAll();
         qsizetype at = bytes.size() * 6 / 10;
         if (container == QLatin1String("FLAC"))
-            at = bytes.indexOf(QByteArray("\xff\xf8", 2), at);
+            at = bytes.indexOf(QByteArray("\xff\xf8", 2), at) + (insideFrame ? 7 : 0);
         QVERIFY(at > 0);
         writeBytes(name, bytes.left(at));
         const AudioData cut = loadAudio(tmp(name));
+        QCOMPARE(cut.endsInsideFrame, insideFrame);
+        QCOMPARE(QString::fromStdString(endedEarlyWarning(cut)),
+                 QString::fromStdString(endedEarlyWarning(tmp(name), cut.framesIn)));
         QVERIFY(cut.framesIn > rate / 2 && cut.framesIn < 2 * rate);
         const QString w = QString::fromStdString(endedEarlyWarning(tmp(name), cut.framesIn));
         QVERIFY2(w.startsWith(QString::fromStdString(tmp(name)) + ": the file ended early"), qPrintable(w));
         QVERIFY2(w.contains(container + " header declares 2 s (" + QString::number(2 * rate) + " samples)"), qPrintable(w));
+        QVERIFY2(w.contains("(" + QString::number(cut.framesIn) + " samples) could be read"), qPrintable(w));
+    }
+
+    // A FLAC stream that declares no length (STREAMINFO total samples 0, as a
+    // streaming encoder writes) cut inside a frame: the header cannot say it,
+    // the decoder's failure at the end of the file does.
+    void endedInsideFrameWithoutDeclaredLength()
+    {
+        QVERIFY(makeSine(QStringLiteral("stream_full.flac"), 16000, 1, {"-b", "16"}, 2.0));
+        QFile f(m_dir.filePath(QStringLiteral("stream_full.flac")));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QByteArray bytes = f.readAll();
+        QVERIFY(bytes.startsWith("fLaC"));
+        // STREAMINFO data starts at byte 8; its 36-bit total is the low nibble of byte 13 and bytes 14-17.
+        bytes[8 + 13] = char(bytes[8 + 13] & 0xF0);
+        for (int i = 14; i < 18; ++i)
+            bytes[8 + i] = 0;
+        const qsizetype at = bytes.indexOf(QByteArray("\xff\xf8", 2), bytes.size() / 2) + 7;
+        QVERIFY(at > 7);
+        writeBytes(QStringLiteral("stream_cut.flac"), bytes.left(at));
+        QCOMPARE(declaredLength(tmp("stream_cut.flac")).frames, int64_t(-1));
+        const AudioData cut = loadAudio(tmp("stream_cut.flac"));
+        QVERIFY(cut.endsInsideFrame);
+        QVERIFY(cut.framesIn > 8000 && cut.framesIn < 32000);
+        const QString w = QString::fromStdString(endedEarlyWarning(cut));
+        QVERIFY2(w.startsWith(QString::fromStdString(tmp("stream_cut.flac")) + ": the file ended early: it stops inside a FLAC"),
+                 qPrintable(w));
         QVERIFY2(w.contains("(" + QString::number(cut.framesIn) + " samples) could be read"), qPrintable(w));
     }
 

@@ -2,12 +2,12 @@
 // the built binary with the tiny checkpoint and the real ASVspoof FLACs.
 // ctest-labels: fast
 #include "core/checkpoint/Npy.h"
+#include "tests/support/Cli.h"
 #include "tests/support/TestData.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -15,27 +15,11 @@
 
 using namespace spooflens::core;
 using spooflens::test::cliPath;
+using spooflens::test::CliRun;
+using spooflens::test::runCli;
 using spooflens::test::dataPath;
 
 namespace {
-
-struct Run {
-    int exitCode = -1;
-    QByteArray out, err;
-};
-
-Run runCli(const QStringList& args)
-{
-    QProcess p;
-    p.start(cliPath(), args);
-    Run r;
-    if (!p.waitForFinished(240000) || p.exitStatus() != QProcess::NormalExit)
-        return r;
-    r.exitCode = p.exitCode();
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
-}
 
 QString data(const std::string& rel)
 {
@@ -65,10 +49,10 @@ private slots:
 
     void scoreJsonLines()
     {
-        const Run r = runCli(base("score") << "--json" << data("asvspoof_bonafide_sample.flac")
+        const CliRun r = runCli(base("score") << "--json" << data("asvspoof_bonafide_sample.flac")
                                            << data("asvspoof_spoof_sample.flac"));
-        QVERIFY2(r.exitCode == 0, r.err.constData());
-        const QList<QByteArray> lines = r.out.trimmed().split('\n');
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QList<QByteArray> lines = r.out.toUtf8().trimmed().split('\n');
         QCOMPARE(lines.size(), 2);
         const char* names[2] = {"bonafide", "spoof"};
         const int frames[2] = {351, 317};
@@ -91,9 +75,9 @@ private slots:
 
     void scoreCut66800()
     {
-        const Run r = runCli(base("score") << "--json" << "--cut" << "66800" << data("asvspoof_bonafide_sample.flac"));
-        QVERIFY2(r.exitCode == 0, r.err.constData());
-        const QJsonObject o = QJsonDocument::fromJson(r.out.trimmed()).object();
+        const CliRun r = runCli(base("score") << "--json" << "--cut" << "66800" << data("asvspoof_bonafide_sample.flac"));
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QJsonObject o = QJsonDocument::fromJson(r.out.trimmed().toUtf8()).object();
         QCOMPARE(o.value("frames").toInt(), 208);
         QCOMPARE(o.value("cut").toString(), QString("66800"));
         QVERIFY(std::abs(o.value("score").toDouble() - m_ref.at("score_bonafide_pad66800").f32()[0]) <= 1e-4);
@@ -101,18 +85,18 @@ private slots:
 
     void scoreTextOutput()
     {
-        const Run r = runCli(base("score") << data("asvspoof_spoof_sample.flac"));
-        QCOMPARE(r.exitCode, 0);
+        const CliRun r = runCli(base("score") << data("asvspoof_spoof_sample.flac"));
+        QCOMPARE(r.code, 0);
         QVERIFY(r.out.contains("score"));
         QVERIFY(r.out.contains("T = 317"));
     }
 
     void scoreWindowedJson()
     {
-        const Run r = runCli(base("score") << "--json" << "--single-pass-limit" << "3"
+        const CliRun r = runCli(base("score") << "--json" << "--single-pass-limit" << "3"
                                            << data("asvspoof_bonafide_sample.flac"));
-        QVERIFY2(r.exitCode == 0, r.err.constData());
-        const QJsonObject o = QJsonDocument::fromJson(r.out.trimmed()).object();
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QJsonObject o = QJsonDocument::fromJson(r.out.trimmed().toUtf8()).object();
         QCOMPARE(o.value("windowed").toBool(), true);
         QCOMPARE(o.value("frames").toInt(), 351);
         QVERIFY(o.value("windows").toArray().size() >= 2);
@@ -121,8 +105,8 @@ private slots:
     void embedWritesTxD()
     {
         const QString out = m_dir.filePath("feats.npy");
-        const Run r = runCli(base("embed") << "--out" << out << data("asvspoof_bonafide_sample.flac"));
-        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const CliRun r = runCli(base("embed") << "--out" << out << data("asvspoof_bonafide_sample.flac"));
+        QVERIFY2(r.code == 0, qPrintable(r.err));
         const NpyArray a = readNpy(out.toStdString());
         QCOMPARE(QString::fromStdString(a.descr), QString("<f4"));
         QCOMPARE(a.shape, (std::vector<int64_t>{351, 64}));
@@ -136,22 +120,22 @@ private slots:
     void exitCodes()
     {
         // a missing audio file: 1, and the good file is still scored
-        Run r = runCli(base("score") << "--json" << m_dir.filePath("missing.flac") << data("asvspoof_spoof_sample.flac"));
-        QCOMPARE(r.exitCode, 1);
+        CliRun r = runCli(base("score") << "--json" << m_dir.filePath("missing.flac") << data("asvspoof_spoof_sample.flac"));
+        QCOMPARE(r.code, 1);
         QVERIFY(r.err.contains("missing.flac"));
         QCOMPARE(r.out.trimmed().split('\n').size(), 1);
         // a missing checkpoint: 1
         r = runCli({"score", "--detector", m_dir.filePath("none.pth"), data("asvspoof_spoof_sample.flac")});
-        QCOMPARE(r.exitCode, 1);
+        QCOMPARE(r.code, 1);
         QVERIFY(r.err.contains("none.pth"));
         r = runCli(base("embed") << "--out" << m_dir.filePath("x.npy") << m_dir.filePath("missing.flac"));
-        QCOMPARE(r.exitCode, 1);
+        QCOMPARE(r.code, 1);
         // usage errors: 2
-        QCOMPARE(runCli({"score"}).exitCode, 2);
-        QCOMPARE(runCli(base("score")).exitCode, 2);                                      // no FILE
-        QCOMPARE(runCli(base("score") << "--cut" << "123" << data("asvspoof_spoof_sample.flac")).exitCode, 2);
-        QCOMPARE(runCli(base("score") << "--bogus" << data("asvspoof_spoof_sample.flac")).exitCode, 2);
-        QCOMPARE(runCli(base("embed") << data("asvspoof_spoof_sample.flac")).exitCode, 2);  // no --out
+        QCOMPARE(runCli({"score"}).code, 2);
+        QCOMPARE(runCli(base("score")).code, 2);                                      // no FILE
+        QCOMPARE(runCli(base("score") << "--cut" << "123" << data("asvspoof_spoof_sample.flac")).code, 2);
+        QCOMPARE(runCli(base("score") << "--bogus" << data("asvspoof_spoof_sample.flac")).code, 2);
+        QCOMPARE(runCli(base("embed") << data("asvspoof_spoof_sample.flac")).code, 2);  // no --out
     }
 
     void everyDetectorCommandSharesTheDetectorFlags()
@@ -164,14 +148,14 @@ private slots:
             base("score"), base("embed") << "--out" << m_dir.filePath("y.npy"),
             base("explain") << "--xai" << xai, base("compare") << "--xai" << xai};
         for (const QStringList& cmd : commands) {
-            QCOMPARE(runCli(QStringList(cmd) << "--cut" << "123" << wav).exitCode, 2);
-            QCOMPARE(runCli(QStringList(cmd) << "--threads" << "-1" << wav).exitCode, 2);
-            QCOMPARE(runCli(QStringList(cmd) << "--single-pass-limit" << "0" << wav).exitCode, 2);
+            QCOMPARE(runCli(QStringList(cmd) << "--cut" << "123" << wav).code, 2);
+            QCOMPARE(runCli(QStringList(cmd) << "--threads" << "-1" << wav).code, 2);
+            QCOMPARE(runCli(QStringList(cmd) << "--single-pass-limit" << "0" << wav).code, 2);
         }
         // and they all accept the full set (compare and explain took neither
         // --single-pass-limit nor, for compare, --threads before)
-        const Run r = runCli(base("compare") << "--xai" << xai << "--single-pass-limit" << "3" << "--json" << wav);
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const CliRun r = runCli(base("compare") << "--xai" << xai << "--single-pass-limit" << "3" << "--json" << wav);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY(r.out.contains("\"rows\"") && r.out.contains("\"agreement\""));
     }
 };

@@ -2,36 +2,20 @@
 // The CLI contract of `spooflens explain` with explainers (issue 10): repeatable
 // optional --xai, repeatable --method, the attribution keys and columns, and
 // usage errors. Built binary, tiny fixture detector, real ASVspoof FLAC.
+#include "tests/support/Cli.h"
 #include "tests/support/TestData.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QtTest>
 
 using spooflens::test::cliPath;
+using spooflens::test::CliRun;
+using spooflens::test::runCli;
 using spooflens::test::dataPath;
 
 namespace {
-
-struct Run {
-    int exitCode = -1;
-    QString out, err;
-};
-
-Run runCli(const QStringList& args)
-{
-    QProcess p;
-    p.start(cliPath(), args);
-    Run r;
-    if (!p.waitForFinished(240000) || p.exitStatus() != QProcess::NormalExit)
-        return r;
-    r.exitCode = p.exitCode();
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
 
 QString data(const std::string& rel)
 {
@@ -53,10 +37,10 @@ private slots:
     void jsonKeysAndAttributions()
     {
         const QString xai = data("fixtures/xai_tiny.pth");
-        const Run r = runCli(base() << "--xai" << xai << "--xai" << xai << "--method" << "stage2" << "--method"
+        const CliRun r = runCli(base() << "--xai" << xai << "--xai" << xai << "--method" << "stage2" << "--method"
                                     << "ig" << "--ig-steps" << "8" << "--method" << "random" << "--faithfulness"
                                     << "--json" << data("asvspoof_spoof_sample.flac"));
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(r.code == 0, qPrintable(r.err));
         const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
         // Every key of the explain JSON before attributions existed.
         for (const char* k : {"path", "time_s", "importance", "sim_spoof", "sim_bonafide", "utterance_sim", "detector",
@@ -90,36 +74,36 @@ private slots:
     void csvColumns()
     {
         const QString xai = data("fixtures/xai_tiny.pth");
-        const Run r = runCli(base() << "--xai" << xai << "--method" << "stage2-contrast" << "--method" << "rollout"
+        const CliRun r = runCli(base() << "--xai" << xai << "--method" << "stage2-contrast" << "--method" << "rollout"
                                     << "--csv" << data("asvspoof_spoof_sample.flac"));
-        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(r.code == 0, qPrintable(r.err));
         const QStringList lines = r.out.split('\n', Qt::SkipEmptyParts);
         QCOMPARE(lines.size(), kFrames + 1);
         QCOMPARE(lines[0], "time_s,importance,sim_spoof,sim_bonafide,stage2-contrast:" + xai + ",rollout:detector");
         QCOMPARE(lines[1].split(',').size(), 6);
         // Without --xai: only the detector-side columns.
-        const Run d = runCli(base() << "--method" << "occlusion" << "--occlusion-window" << "9" << "--csv"
+        const CliRun d = runCli(base() << "--method" << "occlusion" << "--occlusion-window" << "9" << "--csv"
                                     << data("asvspoof_spoof_sample.flac"));
-        QVERIFY2(d.exitCode == 0, qPrintable(d.err));
+        QVERIFY2(d.code == 0, qPrintable(d.err));
         QCOMPARE(d.out.split('\n', Qt::SkipEmptyParts).at(0), QString("time_s,occlusion:detector"));
     }
 
     void usageErrors()
     {
         const QString audio = data("asvspoof_spoof_sample.flac");
-        const Run unknown = runCli(base() << "--method" << "shap" << audio);
-        QCOMPARE(unknown.exitCode, 2);
+        const CliRun unknown = runCli(base() << "--method" << "shap" << audio);
+        QCOMPARE(unknown.code, 2);
         QVERIFY2(unknown.err.contains("shap") && unknown.err.contains("gradxinput") && unknown.err.contains("gatr"),
                  qPrintable(unknown.err));
-        const Run noXai = runCli(base() << "--method" << "stage2" << audio);
-        QCOMPARE(noXai.exitCode, 2);
+        const CliRun noXai = runCli(base() << "--method" << "stage2" << audio);
+        QCOMPARE(noXai.code, 2);
         QVERIFY2(noXai.err.contains("--xai"), qPrintable(noXai.err));
-        const Run badBaseline = runCli(base() << "--method" << "ig" << "--ig-baseline" << "noise" << audio);
-        QCOMPARE(badBaseline.exitCode, 2);
-        const Run badSteps = runCli(base() << "--method" << "ig" << "--ig-steps" << "0" << audio);
-        QCOMPARE(badSteps.exitCode, 2);
-        const Run missing = runCli(base() << "--method" << "random" << data("no_such_file.flac"));
-        QCOMPARE(missing.exitCode, 1);
+        const CliRun badBaseline = runCli(base() << "--method" << "ig" << "--ig-baseline" << "noise" << audio);
+        QCOMPARE(badBaseline.code, 2);
+        const CliRun badSteps = runCli(base() << "--method" << "ig" << "--ig-steps" << "0" << audio);
+        QCOMPARE(badSteps.code, 2);
+        const CliRun missing = runCli(base() << "--method" << "random" << data("no_such_file.flac"));
+        QCOMPARE(missing.code, 1);
         QVERIFY2(missing.err.contains("no_such_file.flac"), qPrintable(missing.err));
     }
 };

@@ -8,6 +8,7 @@
 #include "core/stage2/Stage2Checkpoint.h"
 #include "core/training/RunControl.h"
 #include "core/training/RunFolder.h"
+#include "tests/support/Cli.h"
 #include "tests/support/TestData.h"
 
 #include <QDir>
@@ -26,11 +27,9 @@ namespace core = spooflens::core;
 
 namespace {
 
-struct Run {
-    int code = -1;
-    QString err;
-};
+using Run = spooflens::test::CliRun;
 
+// For a process the test started itself (two writers at once); cli() for the rest.
 Run finish(QProcess& p, int timeoutMs = 240000)
 {
     if (!p.waitForFinished(timeoutMs)) {
@@ -45,14 +44,10 @@ Run finish(QProcess& p, int timeoutMs = 240000)
 
 Run cli(const QStringList& args, const QString& fault = {})
 {
-    QProcess p;
-    if (!fault.isEmpty()) {
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    QProcessEnvironment env;
+    if (!fault.isEmpty())
         env.insert("SPOOFLENS_FAULT", fault);
-        p.setProcessEnvironment(env);
-    }
-    p.start(cliPath(), args);
-    return finish(p);
+    return spooflens::test::runCli(args, 240000, env);
 }
 
 QList<QJsonObject> jsonl(const QString& path)

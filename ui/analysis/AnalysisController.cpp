@@ -16,19 +16,30 @@ AnalysisController::AnalysisController(QObject* parent)
     m_worker->moveToThread(&m_thread);
     m_thread.setObjectName(QStringLiteral("spooflens-inference"));
     connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    connect(this, &AnalysisController::workerLoadAudio, m_worker, &InferenceWorker::loadAudio);
     connect(this, &AnalysisController::workerLoadModels, m_worker, &InferenceWorker::loadModels);
     connect(this, &AnalysisController::workerSetStage2, m_worker, &InferenceWorker::setStage2);
     connect(this, &AnalysisController::workerExplain, m_worker, &InferenceWorker::explain);
+    m_audioWorker = new InferenceWorker(m_latest);
+    m_audioWorker->moveToThread(&m_audioThread);
+    m_audioThread.setObjectName(QStringLiteral("spooflens-audio"));
+    connect(&m_audioThread, &QThread::finished, m_audioWorker, &QObject::deleteLater);
+    connect(this, &AnalysisController::workerLoadAudio, m_audioWorker, &InferenceWorker::loadAudio);
+    connectWorker(m_worker);
+    connectWorker(m_audioWorker);
+    m_thread.start();
+    m_audioThread.start();
+}
 
-    connect(m_worker, &InferenceWorker::audioLoaded, this, [this](quint64 gen, AudioPtr audio) {
+void AnalysisController::connectWorker(InferenceWorker* worker)
+{
+    connect(worker, &InferenceWorker::audioLoaded, this, [this](quint64 gen, AudioPtr audio) {
         if (gen != m_audioGeneration)
             return;
         m_audio = std::move(audio);
         emit audioReady(m_audio);
         requestExplain();
     });
-    connect(m_worker, &InferenceWorker::modelsChanged, this, [this](quint64, ModelState state) {
+    connect(worker, &InferenceWorker::modelsChanged, this, [this](quint64, ModelState state) {
         m_models = std::move(state);
         if (!m_pendingDetector.isEmpty()) {
             m_detector = m_pendingDetector;
@@ -43,11 +54,11 @@ AnalysisController::AnalysisController(QObject* parent)
         emit modelsChanged(m_models);
         requestExplain();
     });
-    connect(m_worker, &InferenceWorker::explained, this, [this](quint64 gen, core::Explanation e) {
+    connect(worker, &InferenceWorker::explained, this, [this](quint64 gen, core::Explanation e) {
         if (gen == m_explainGeneration)
             emit explanationReady(e);
     });
-    connect(m_worker, &InferenceWorker::failed, this, [this](quint64 gen, const QString& what, const QString& msg) {
+    connect(worker, &InferenceWorker::failed, this, [this](quint64 gen, const QString& what, const QString& msg) {
         if ((what == QLatin1String("audio") && gen != m_audioGeneration) ||
             (what == QLatin1String("explain") && gen != m_explainGeneration))
             return;
@@ -57,24 +68,25 @@ AnalysisController::AnalysisController(QObject* parent)
         }
         emit error(msg);
     });
-    connect(m_worker, &InferenceWorker::warning, this, [this](quint64, const QString& msg) { emit warning(msg); });
-    connect(m_worker, &InferenceWorker::progress, this,
+    connect(worker, &InferenceWorker::warning, this, [this](quint64, const QString& msg) { emit warning(msg); });
+    connect(worker, &InferenceWorker::progress, this,
             [this](quint64 gen, const QString& stage, double f) {
                 if (gen == m_latest->load())
                     emit progress(stage, f);
             });
-    connect(m_worker, &InferenceWorker::finished, this, [this](quint64) {
+    connect(worker, &InferenceWorker::finished, this, [this](quint64) {
         if (--m_outstanding == 0)
             emit busyChanged(false);
     });
-    m_thread.start();
 }
 
 AnalysisController::~AnalysisController()
 {
     m_latest->fetch_add(1);  // stop a running inference at its next check
     m_thread.quit();
+    m_audioThread.quit();
     m_thread.wait();
+    m_audioThread.wait();
 }
 
 quint64 AnalysisController::next()

@@ -73,8 +73,14 @@ private:
     void started();
     void requestExplain();
 
+    void connectWorker(InferenceWorker* worker);
+
     QThread m_thread;
     InferenceWorker* m_worker = nullptr;
+    // Audio is decoded on its own thread, so the waveform and spectrogram are
+    // drawn while the detector is still loading or running (docs/speed.md).
+    QThread m_audioThread;
+    InferenceWorker* m_audioWorker = nullptr;
     std::shared_ptr<std::atomic<quint64>> m_latest;
     quint64 m_audioGeneration = 0, m_explainGeneration = 0;
     int m_outstanding = 0;

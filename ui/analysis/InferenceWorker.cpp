@@ -52,7 +52,7 @@ void InferenceWorker::loadAudio(quint64 generation, const QString& path)
         auto audio = std::make_shared<core::AudioData>(core::loadAudio(path.toStdString()));
         emit audioLoaded(generation, audio);
         // A file that ended early is used as far as it goes, and the window says so (docs/reliability.md).
-        const std::string early = core::endedEarlyWarning(audio->path, audio->framesIn);
+        const std::string early = core::endedEarlyWarning(*audio);
         if (!early.empty())
             emit warning(generation, QString::fromStdString(early));
     } catch (const std::exception& e) {
