@@ -28,7 +28,8 @@ for target in checkpoint audio; do
   seeds=("$src/tests/fuzz/corpus/$target")
   [ "$target" = checkpoint ] && seeds+=("$out/tests/fuzz/seeds")
   echo "fuzz-bounded: fuzz_$target for ${secs}s on ${seeds[*]}"
-  if ! "$out/tests/fuzz/fuzz_$target" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
+  if ! LSAN_OPTIONS="suppressions=$src/tests/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}" \
+      "$out/tests/fuzz/fuzz_$target" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 \
       -artifact_prefix="$out/tests/fuzz/artifacts-$target/" -print_final_stats=1 \
       "$work" "${seeds[@]}" 2>"$out/tests/fuzz/fuzz_$target.log"; then
     status=1
