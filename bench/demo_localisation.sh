@@ -40,9 +40,10 @@ done
 # One protocol over the four sets (paths relative to $work).
 : > "$work/protocol.txt"
 for k in 1 2 3 4; do
-  sed "s#^\([^ ]*\) \([^ ]*\)#\1 partial$k/\2#" "$work/partial$k/protocol.txt" >> "$work/protocol.txt" 2>/dev/null || true
+  sed "s#^#partial$k/#" "$work/partial$k/protocol.txt" >> "$work/protocol.txt"
 done
 
+mkdir -p "$work/runs"
 xai=()
 for seed in $seeds; do
   for mode in $modes seed; do
@@ -57,8 +58,20 @@ done
 "$cli" evaluate --detector "$demo/detector_tiny.pth" "${xai[@]}" --method stage2 --method random \
     --protocol "$work/protocol.txt" --database-path "$work" --out "$work/eval" --quiet > /dev/null
 "$py" - "$work/eval/summary.json" <<'PY'
-import json, re, sys, collections
+import json, os, statistics, sys
 s = json.load(open(sys.argv[1]))
-rows = s.get("methods") or s.get("rows") or s
-print(json.dumps(rows, indent=1)[:4000])
+per = {}
+print("module seed frame_auc ap pointing_game pooled_frame_auc")
+for t in s["tracks"]:
+    m = t["metrics"]
+    if t["method"] == "random":
+        name, seed = "random", "-"
+    else:
+        name, seed = os.path.basename(os.path.dirname(t["source"])).rsplit("-", 1)
+    vals = [m["frame_auc"]["mean"], m["ap"]["mean"], m["pointing_game"]["mean"], t["pooled_frame_auc"]]
+    print(name, seed, " ".join("%.3f" % v for v in vals), "(n=%d)" % m["frame_auc"]["n"])
+    per.setdefault(name, []).append(vals)
+print("\nmeans over seeds: module frame_auc ap pointing_game pooled_frame_auc")
+for name, rows in per.items():
+    print(name, " ".join("%.3f" % statistics.mean(r[k] for r in rows) for k in range(4)), "(seeds=%d)" % len(rows))
 PY

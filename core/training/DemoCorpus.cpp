@@ -508,6 +508,7 @@ DemoCorpus buildDemoCorpus(const DemoCorpusOptions& o)
 
     // Bona fide: whole recordings (long ones cropped), conditioned.
     std::map<std::string, std::vector<float>> evalHosts;  // id -> conditioned audio (partial hosts)
+    std::map<std::string, std::vector<float>> trainDevHosts;  // the same for the train/dev partials
     for (const auto& h : humanSources()) {
         const std::string full = h.package == "tests/data" ? o.asvspoofBonafide
                                                            : (fs::path(packageDir.at(h.package)) / h.relPath).string();
@@ -540,6 +541,8 @@ DemoCorpus buildDemoCorpus(const DemoCorpusOptions& o)
             it.narrowband = narrow;
             if (h.split == "eval" && pieces[i].size() >= size_t(2.4 * kSampleRate))
                 evalHosts[it.id] = pieces[i];
+            else if (h.split != "eval" && pieces[i].size() >= size_t(2.4 * kSampleRate))
+                trainDevHosts[it.id] = pieces[i];
             write(it, pieces[i]);
         }
     }
@@ -552,6 +555,12 @@ DemoCorpus buildDemoCorpus(const DemoCorpusOptions& o)
     const int perVoiceTrain = o.small ? 2 : 4, perVoiceOther = o.small ? 1 : 2;
     std::map<std::string, size_t> nextSentence = {{"train", 0}, {"dev", 12}, {"eval", 18}};
     std::map<std::string, int> spoofCount;
+    struct Donor {
+        std::vector<float> audio;  // conditioned, edges trimmed
+        std::string method;
+        bool narrow;
+    };
+    std::map<std::string, std::vector<Donor>> donors;  // split -> synthetic speech of that split
     for (const auto& v : kVoices) {
         const int count = v.split == "train" ? perVoiceTrain : perVoiceOther;
         for (int k = 0; k < count; ++k) {
@@ -570,12 +579,84 @@ DemoCorpus buildDemoCorpus(const DemoCorpusOptions& o)
             it.package = v.engine == "festival" ? festivalVoicePackage(v.name, &voiceId) : v.engine;
             it.narrowband = narrow;
             it.unseenMethod = v.split != "train" && !trainMethods.count(it.method);
-            write(it, conditionSpeech(tts.speak(v, kSentences[s]), narrow, stableHash(it.id, o.seed)));
+            std::vector<float> y = conditionSpeech(tts.speak(v, kSentences[s]), narrow, stableHash(it.id, o.seed));
+            if (v.split != "eval")
+                donors[v.split].push_back({trimSilence(y, 0.02), it.method, narrow});
+            write(it, y);
         }
     }
     for (const auto& v : kVoices)
         if (v.split == "eval" && !trainMethods.count(methodName(v)))
             c.heldOutMethods.push_back(methodName(v));
+    // Partial spoofs for train and dev: each human crop of at least 2.4 s once
+    // more, with 1-2 pieces (0.3-1.5 s) of its split's synthetic sentences of
+    // the same channel spliced in like the eval partials. Labelled spoof; the
+    // host stays in the set as bona fide, so speaker, level and channel cannot
+    // separate the pair: only the spliced frames can.
+    if (o.partialTraining) {
+        std::mt19937_64 prng(o.seed ^ 0x51ced5eedull);
+        const size_t cap = o.small ? 4 : trainDevHosts.size();
+        size_t made = 0, donorIndex = 0;
+        for (const auto& [hostId, host] : trainDevHosts) {
+            if (made >= cap)
+                break;
+            const CorpusItem& hostItem = *std::find_if(c.items.begin(), c.items.end(),
+                                                       [&](const CorpusItem& i) { return i.id == hostId; });
+            const std::vector<Donor>& pool = donors[hostItem.split];
+            if (pool.empty())
+                continue;
+            const double hostSeconds = double(host.size()) / kSampleRate;
+            const int segmentsWanted = hostSeconds >= 4.5 ? 2 : 1;
+            std::vector<std::vector<float>> inserts;
+            std::vector<std::string> methods;
+            for (int k = 0; k < segmentsWanted; ++k) {
+                // The next donor of the host's channel (narrowband or not), round robin.
+                const Donor* d = nullptr;
+                for (size_t tries = 0; tries < pool.size() && !d; ++tries) {
+                    const Donor& cand = pool[donorIndex++ % pool.size()];
+                    if (cand.narrow == hostItem.narrowband)
+                        d = &cand;
+                }
+                if (!d)
+                    d = &pool[donorIndex++ % pool.size()];
+                const double maxLen = std::min({1.5, hostSeconds / 4.0, double(d->audio.size()) / kSampleRate});
+                std::uniform_real_distribution<double> lenDist(std::min(0.3, maxLen), std::max(0.31, maxLen));
+                const int64_t len = std::min<int64_t>(int64_t(d->audio.size()), int64_t(lenDist(prng) * kSampleRate));
+                std::uniform_int_distribution<int64_t> offDist(0, int64_t(d->audio.size()) - len);
+                const int64_t off = offDist(prng);
+                // spliceSegments matches its level to the host's active speech.
+                inserts.emplace_back(d->audio.begin() + off, d->audio.begin() + off + len);
+                methods.push_back(d->method);
+            }
+            std::vector<int64_t> at;
+            const int64_t n = int64_t(host.size()), part = n / segmentsWanted;
+            for (int k = 0; k < segmentsWanted; ++k) {
+                const int64_t lo = k * part + int64_t(0.2 * kSampleRate);
+                const int64_t hi = std::max(lo, (k + 1) * part - int64_t(inserts[size_t(k)].size()) - int64_t(0.2 * kSampleRate));
+                std::uniform_int_distribution<int64_t> pos(lo, hi);
+                at.push_back(pos(prng));
+            }
+            std::vector<std::pair<double, double>> segments;
+            const std::vector<float> y = spliceSegments(host, inserts, at, 0.01, &segments);
+            CorpusItem it;
+            it.id = "partial_" + hostId.substr(std::string("bona_").size());
+            it.split = hostItem.split;
+            it.spoof = true;
+            std::string joined;
+            for (const auto& m : methods)
+                joined += (joined.empty() ? "" : " + ") + m;
+            it.method = "partial: " + joined;
+            it.source = hostId;
+            it.package = "spliced";
+            it.narrowband = hostItem.narrowband;
+            write(it, y);
+            std::ofstream lab(dir / ("audio/" + it.id + ".txt"), std::ios::trunc);
+            for (const auto& [s0, e0] : segments)
+                lab << fmt(s0) << "\t" << fmt(e0) << "\tspoof\n";
+            ++made;
+        }
+        log("demo corpus: " + std::to_string(made) + " partial-spoof train/dev utterances");
+    }
     log("demo corpus: " + std::to_string(c.items.size()) + " files");
 
     // Partial spoofs: eval human speech with 1-2 segments of eval voices.

@@ -52,6 +52,10 @@ struct DemoCorpusOptions {
     std::string pocketsphinxDir = "/usr/share/pocketsphinx/test/data";
     std::string codec2Dir = "/usr/share/codec2";
     bool small = false;                 ///< fewer voices and sentences (CI fixture)
+    /// Also splice partial-spoof utterances for train and dev (docs/demo.md,
+    /// "Partial-spoof training utterances"): labelled spoof, each next to its
+    /// own bona fide host, so only the spliced frames tell them apart.
+    bool partialTraining = true;
     uint64_t seed = 1234;
     std::function<void(const std::string&)> log;
 };

@@ -1,4 +1,4 @@
-// ctest-labels: fast
+// ctest-labels: medium
 // The CLI contract of `spooflens explain` with explainers (issue 10): repeatable
 // optional --xai, repeatable --method, the attribution keys and columns, and
 // usage errors. Built binary, tiny fixture detector, real ASVspoof FLAC.

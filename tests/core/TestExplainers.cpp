@@ -1,4 +1,4 @@
-// ctest-labels: fast
+// ctest-labels: medium
 // The explainers of docs/explainers.md on the tiny fixture detector and the
 // real ASVspoof utterances: length, orientation, pass counts, occlusion against
 // a direct computation, IG completeness, faithfulness end points, windowed
