@@ -37,12 +37,6 @@ for k in 1 2 3 4; do
       --out "$out" --seed "$k" --quiet "${extra[@]}"
   sets+=("$out")
 done
-# One protocol over the four sets (paths relative to $work).
-: > "$work/protocol.txt"
-for k in 1 2 3 4; do
-  sed "s#^#partial$k/#" "$work/partial$k/protocol.txt" >> "$work/protocol.txt"
-done
-
 mkdir -p "$work/runs"
 xai=()
 for seed in $seeds; do
@@ -50,28 +44,46 @@ for seed in $seeds; do
     run=$work/runs/$mode-$seed
     if [ "$mode" = seed ]; then set_args=(--set model.objective=seed --set model.prototype_mode=ema)
     else set_args=(--set model.prototype_mode="$mode"); fi
+    # The demo folder may have moved: every path of demo.yaml points into it.
     [ -f "$run/best.pth" ] || "$cli" train --config "$demo/demo.yaml" --out "$run" --progress none \
+        --set model.pretrained_checkpoint="$demo/detector_tiny.pth" --set data.database_path="$demo/data" \
+        --set data.protocol_path="$demo/data/protocol.txt" --set cache.dir="$work/feature_cache" \
         "${set_args[@]}" --set training.seed="$seed" 2> "$run.log" || { echo "training failed: $run.log" >&2; exit 1; }
     xai+=(--xai "$run/best.pth")
   done
 done
-"$cli" evaluate --detector "$demo/detector_tiny.pth" "${xai[@]}" --method stage2 --method random \
-    --protocol "$work/protocol.txt" --database-path "$work" --out "$work/eval" --quiet > /dev/null
-"$py" - "$work/eval/summary.json" <<'PY'
+# make-partial names its utterances alike in every set: one evaluate per set.
+for k in 1 2 3 4; do
+  [ -f "$work/eval$k/summary.json" ] || "$cli" evaluate --detector "$demo/detector_tiny.pth" "${xai[@]}" \
+      --method stage2 --method random --protocol "$work/partial$k/protocol.txt" \
+      --database-path "$work/partial$k" --out "$work/eval$k" --quiet > /dev/null
+done
+"$py" - "$work"/eval?/summary.json <<'PY'
 import json, os, statistics, sys
-s = json.load(open(sys.argv[1]))
+# Per module: the four sets' per-utterance means, weighted by their utterance counts.
+acc = {}
+for path in sys.argv[1:]:
+    for t in json.load(open(path))["tracks"]:
+        m = t["metrics"]
+        key = (t["method"], t["source"])
+        a = acc.setdefault(key, [0.0, 0.0, 0.0, 0])
+        n = m["frame_auc"]["n"]
+        a[0] += m["frame_auc"]["mean"] * n
+        a[1] += m["ap"]["mean"] * n
+        a[2] += m["pointing_game"]["mean"] * n
+        a[3] += n
 per = {}
-print("module seed frame_auc ap pointing_game pooled_frame_auc")
-for t in s["tracks"]:
-    m = t["metrics"]
-    if t["method"] == "random":
+print("module seed frame_auc ap pointing_game (utterances)")
+for (method, source), a in acc.items():
+    n = a[3]
+    vals = [a[0] / n, a[1] / n, a[2] / n]
+    if method == "random":
         name, seed = "random", "-"
     else:
-        name, seed = os.path.basename(os.path.dirname(t["source"])).rsplit("-", 1)
-    vals = [m["frame_auc"]["mean"], m["ap"]["mean"], m["pointing_game"]["mean"], t["pooled_frame_auc"]]
-    print(name, seed, " ".join("%.3f" % v for v in vals), "(n=%d)" % m["frame_auc"]["n"])
+        name, seed = os.path.basename(os.path.dirname(source)).rsplit("-", 1)
+    print(name, seed, " ".join("%.3f" % v for v in vals), "(n=%d)" % n)
     per.setdefault(name, []).append(vals)
-print("\nmeans over seeds: module frame_auc ap pointing_game pooled_frame_auc")
+print("\nmeans over seeds: module frame_auc ap pointing_game")
 for name, rows in per.items():
-    print(name, " ".join("%.3f" % statistics.mean(r[k] for r in rows) for k in range(4)), "(seeds=%d)" % len(rows))
+    print(name, " ".join("%.3f" % statistics.mean(r[k] for r in rows) for k in range(3)), "(seeds=%d)" % len(rows))
 PY

@@ -23,7 +23,7 @@ struct DemoArgs {
     int64_t epochs = 12;
     int64_t detectorSteps = 600;
     uint64_t seed = 1234;
-    bool verbose = false, noTrain = false, small = false, noSeedModule = false, frozenSsl = false;
+    bool verbose = false, noTrain = false, small = false, noSeedModule = false, trainSsl = false, partialTraining = false;
 };
 
 // tests/data of the source tree: --data, else next to the binary (build/app/ -> ../../tests/data), else ./tests/data.
@@ -58,7 +58,8 @@ int runDemo(const DemoArgs& a)
     o.bonafideAudio = data + "/asvspoof_bonafide_sample.flac";
     o.epochs = a.epochs;
     o.detectorSteps = a.detectorSteps;
-    o.frozenSsl = a.frozenSsl;
+    o.trainSsl = a.trainSsl;
+    o.partialTraining = a.partialTraining;
     o.seed = a.seed;
     o.small = a.small;
     o.seedModule = !a.noSeedModule;
@@ -90,7 +91,8 @@ const bool kRegistered = registerCommand("demo", [](CLI::App& app) -> std::funct
         ->check(CLI::NonNegativeNumber);
     sub->add_option("--seed", a->seed, "Seed of every random choice (default 1234)");
     sub->add_flag("--small", a->small, "Smaller, faster build (fewer spoof files, steps and epochs; the test fixture)");
-    sub->add_flag("--frozen-ssl", a->frozenSsl, "Train the detector's back-end only; the tiny SSL keeps its random weights (docs/demo.md)");
+    sub->add_flag("--train-ssl", a->trainSsl, "Train the tiny SSL with the back-end (end to end; about 3x slower; docs/demo.md, Variants)");
+    sub->add_flag("--partial-training", a->partialTraining, "Add partial-spoof train/dev utterances next to their hosts (docs/demo.md, Variants)");
     sub->add_flag("--no-seed-module", a->noSeedModule, "Skip the seed-objective comparison module");
     sub->add_flag("--verbose", a->verbose, "Print the training log");
     sub->add_flag("--no-train", a->noTrain, "Only write the corpus");

@@ -83,6 +83,7 @@ DemoReport buildDemo(const DemoOptions& o)
     manifest["spooflens_demo"] = 2;
     manifest["small"] = o.small;
     manifest["seed"] = o.seed;
+    manifest["variants"] = {{"train_ssl", o.trainSsl}, {"partial_training", o.partialTraining}};
     nlohmann::json timing;
 
     // 1. Corpus.
@@ -93,6 +94,7 @@ DemoReport buildDemo(const DemoOptions& o)
     co.pocketsphinxDir = o.pocketsphinxDir;
     co.codec2Dir = o.codec2Dir;
     co.small = o.small;
+    co.partialTraining = o.partialTraining;
     co.seed = o.seed;
     co.log = log;
     const DemoCorpus corpus = buildDemoCorpus(co);
@@ -213,7 +215,7 @@ DemoReport buildDemo(const DemoOptions& o)
     dd.steps = o.small ? std::min<int64_t>(o.detectorSteps, 150) : o.detectorSteps;
     dd.steps = std::max<int64_t>(dd.steps, 0);
     dd.augmentCopies = o.small ? 1 : 2;
-    dd.trainSsl = !o.frozenSsl;
+    dd.trainSsl = o.trainSsl;
     dd.seed = o.seed;
     dd.log = [&](const std::string& m) {
         if (!o.quiet)

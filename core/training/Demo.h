@@ -23,7 +23,8 @@ struct DemoOptions {
     bool small = false;            ///< fewer spoof files, detector steps and epochs (CI fixture)
     int64_t epochs = 12;           ///< Stage 2 epochs per module
     int64_t detectorSteps = 600;   ///< detector optimiser steps
-    bool frozenSsl = false;        ///< train the back-end only (the tiny SSL keeps its random weights)
+    bool trainSsl = false;         ///< also train the tiny SSL (end to end; docs/demo.md, "Variants")
+    bool partialTraining = false;  ///< partial-spoof train/dev utterances (docs/demo.md, "Variants")
     uint64_t seed = 1234;
     bool quiet = true;
     bool train = true;             ///< false: corpus only (no detector, no Stage 2)

@@ -55,7 +55,7 @@ struct DemoCorpusOptions {
     /// Also splice partial-spoof utterances for train and dev (docs/demo.md,
     /// "Partial-spoof training utterances"): labelled spoof, each next to its
     /// own bona fide host, so only the spliced frames tell them apart.
-    bool partialTraining = true;
+    bool partialTraining = false;
     uint64_t seed = 1234;
     std::function<void(const std::string&)> log;
 };

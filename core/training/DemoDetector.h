@@ -25,7 +25,7 @@ struct DemoDetectorOptions {
     int64_t steps = 600;                      ///< optimiser steps
     int64_t batch = 16;                       ///< half bona fide, half spoof
     int64_t cropFrames = 150;                 ///< random crop (3 s: 150 frames, 48 080 samples)
-    bool trainSsl = true;                     ///< false: frozen SSL, back-end only (features computed once)
+    bool trainSsl = false;                    ///< false: frozen SSL, back-end only (features computed once)
     double sslLearningRate = 5e-4;            ///< for the SSL tensors when trainSsl
     int64_t evalEvery = 50;                   ///< steps between dev evaluations
     double learningRate = 5e-4, weightDecay = 1e-4;
