@@ -481,6 +481,34 @@ std::vector<float> readRawPcm16(const std::string& path, int rate)
 }
 
 // ---------------------------------------------------------------------------
+namespace {
+
+// Start sample of each insert: insert k in the k-th of equal parts of the
+// host, at least 0.2 s from that part's edges.
+std::vector<int64_t> spreadSegments(int64_t hostLength, const std::vector<std::vector<float>>& inserts,
+                                    std::mt19937_64& rng)
+{
+    std::vector<int64_t> at;
+    const int64_t count = int64_t(inserts.size()), part = hostLength / count;
+    for (int64_t k = 0; k < count; ++k) {
+        const int64_t lo = k * part + int64_t(0.2 * kSampleRate);
+        const int64_t hi = std::max(lo, (k + 1) * part - int64_t(inserts[size_t(k)].size()) - int64_t(0.2 * kSampleRate));
+        std::uniform_int_distribution<int64_t> pos(lo, hi);
+        at.push_back(pos(rng));
+    }
+    return at;
+}
+
+// Audacity label track: one "start<TAB>end<TAB>spoof" line per segment (seconds).
+void writeSpoofLabels(const fs::path& path, const std::vector<std::pair<double, double>>& segments)
+{
+    std::ofstream lab(path, std::ios::trunc);
+    for (const auto& [start, end] : segments)
+        lab << fmt(start) << "\t" << fmt(end) << "\tspoof\n";
+}
+
+} // namespace
+
 DemoCorpus buildDemoCorpus(const DemoCorpusOptions& o)
 {
     const auto log = o.log ? o.log : [](const std::string& m) { std::cerr << m << "\n"; };
@@ -628,14 +656,7 @@ DemoCorpus buildDemoCorpus(const DemoCorpusOptions& o)
                 inserts.emplace_back(d->audio.begin() + off, d->audio.begin() + off + len);
                 methods.push_back(d->method);
             }
-            std::vector<int64_t> at;
-            const int64_t n = int64_t(host.size()), part = n / segmentsWanted;
-            for (int k = 0; k < segmentsWanted; ++k) {
-                const int64_t lo = k * part + int64_t(0.2 * kSampleRate);
-                const int64_t hi = std::max(lo, (k + 1) * part - int64_t(inserts[size_t(k)].size()) - int64_t(0.2 * kSampleRate));
-                std::uniform_int_distribution<int64_t> pos(lo, hi);
-                at.push_back(pos(prng));
-            }
+            const std::vector<int64_t> at = spreadSegments(int64_t(host.size()), inserts, prng);
             std::vector<std::pair<double, double>> segments;
             const std::vector<float> y = spliceSegments(host, inserts, at, 0.01, &segments);
             CorpusItem it;
@@ -650,9 +671,7 @@ DemoCorpus buildDemoCorpus(const DemoCorpusOptions& o)
             it.package = "spliced";
             it.narrowband = hostItem.narrowband;
             write(it, y);
-            std::ofstream lab(dir / ("audio/" + it.id + ".txt"), std::ios::trunc);
-            for (const auto& [s0, e0] : segments)
-                lab << fmt(s0) << "\t" << fmt(e0) << "\tspoof\n";
+            writeSpoofLabels(dir / ("audio/" + it.id + ".txt"), segments);
             ++made;
         }
         log("demo corpus: " + std::to_string(made) + " partial-spoof train/dev utterances");
@@ -691,15 +710,7 @@ DemoCorpus buildDemoCorpus(const DemoCorpusOptions& o)
             inserts.emplace_back(s.begin() + off, s.begin() + off + len);
             methods.push_back(methodName(v));
         }
-        // Positions: segment k in the k-th of `segmentsWanted` equal parts, away from the edges.
-        std::vector<int64_t> at;
-        const int64_t n = int64_t(host.size()), part = n / segmentsWanted;
-        for (int k = 0; k < segmentsWanted; ++k) {
-            const int64_t lo = k * part + int64_t(0.2 * kSampleRate);
-            const int64_t hi = std::max(lo, (k + 1) * part - int64_t(inserts[size_t(k)].size()) - int64_t(0.2 * kSampleRate));
-            std::uniform_int_distribution<int64_t> pos(lo, hi);
-            at.push_back(pos(rng));
-        }
+        const std::vector<int64_t> at = spreadSegments(int64_t(host.size()), inserts, rng);
         PartialItem p;
         p.id = "partial_eval_" + hostId.substr(std::string("bona_eval_").size());
         p.path = "audio/" + p.id + ".wav";
@@ -709,9 +720,7 @@ DemoCorpus buildDemoCorpus(const DemoCorpusOptions& o)
         const std::vector<float> y = spliceSegments(host, inserts, at, 0.01, &p.segments);
         p.seconds = double(y.size()) / kSampleRate;
         writeWav16k((dir / p.path).string(), y);
-        std::ofstream lab(dir / p.labels, std::ios::trunc);
-        for (const auto& [s, e] : p.segments)
-            lab << fmt(s) << "\t" << fmt(e) << "\tspoof\n";
+        writeSpoofLabels(dir / p.labels, p.segments);
         c.partials.push_back(std::move(p));
         ++made;
     }
