@@ -4,7 +4,9 @@
 # clip with the full-size random checkpoint (made by bench_precision.sh or
 # here), fp32 and bf16 interleaved, ROUNDS rounds. The GUI prints when the
 # waveform was shown, the detector loaded, the explanation arrived and
-# everything was drawn; this prints the medians of each.
+# everything was drawn; this prints the medians of each. A second 4 s clip (the
+# spoof sample) is then opened in the same window with the models kept loaded
+# ("warm open": what the user waits for on every file after the first).
 #   bench/bench_gui_open.sh [BUILD_DIR]   (from the repository root)
 set -euo pipefail
 BUILD=${1:-build}
@@ -14,34 +16,40 @@ PY=/usr/bin/python3
 mkdir -p "$WORK"
 CKPT=$WORK/full_random.pth
 [ -f "$CKPT" ] || $PY bench/make_full_checkpoint.py "$CKPT"
-[ -f "$WORK/clip64600.wav" ] || $PY - "$WORK" <<'PYEOF'
+[ -f "$WORK/clip64600_spoof.wav" ] || $PY - "$WORK" <<'PYEOF'
 import struct, sys
 import numpy as np
 w = sys.argv[1]
-x = np.load('tests/data/fixtures/ref_tiny.npz')['wave_bonafide'][:64600].astype('<f4')
-data = x.tobytes()
-with open(f'{w}/clip64600.wav', 'wb') as f:
-    f.write(b'RIFF' + struct.pack('<I', 36 + len(data)) + b'WAVEfmt ' + struct.pack('<IHHIIHH', 16, 3, 1, 16000, 64000, 4, 32)
-            + b'data' + struct.pack('<I', len(data)) + data)
+ref = np.load('tests/data/fixtures/ref_tiny.npz')
+for key, name in (('wave_bonafide', 'clip64600.wav'), ('wave_spoof', 'clip64600_spoof.wav')):
+    x = ref[key][:64600].astype('<f4')
+    data = x.tobytes()
+    with open(f'{w}/{name}', 'wb') as f:
+        f.write(b'RIFF' + struct.pack('<I', 36 + len(data)) + b'WAVEfmt ' + struct.pack('<IHHIIHH', 16, 3, 1, 16000, 64000, 4, 32)
+                + b'data' + struct.pack('<I', len(data)) + data)
 PYEOF
 GUI=$BUILD/app/spooflens-gui
 rm -f "$WORK"/gui_*.log
 for r in $(seq "$ROUNDS"); do
   for p in fp32 bf16; do
     QT_QPA_PLATFORM=offscreen "$GUI" --detector "$CKPT" --precision $p --screenshot "$WORK/gui_$p.png" \
-        "$WORK/clip64600.wav" 2>> "$WORK/gui_$p.log" >/dev/null
+        "$WORK/clip64600.wav" "$WORK/clip64600_spoof.wav" 2>> "$WORK/gui_$p.log" >/dev/null
   done
 done
 echo "load average: $(cat /proc/loadavg)"
 $PY - "$WORK" <<'PYEOF'
 import re, statistics, sys
 w = sys.argv[1]
-keys = ["audio shown", "models loaded", "explanation ready", "everything computed and drawn"]
+keys = [("first file", k, "start") for k in ["audio shown", "models loaded", "explanation ready", "everything computed and drawn"]]
+keys += [("second file (models kept)", "file 2: " + k, "opening") for k in ["audio shown", "everything computed and drawn"]]
 for p in ("fp32", "bf16"):
     text = open(f"{w}/gui_{p}.log").read()
-    out = []
-    for k in keys:
-        v = [int(x) for x in re.findall(k + r" (\d+) ms after start", text)]
-        out.append(f"{k} {statistics.median(v) if v else float('nan'):.0f} ms (n={len(v)})")
-    print(p + ": " + "; ".join(out))
+    for part in ("first file", "second file (models kept)"):
+        out = []
+        for what, k, since in keys:
+            if what != part:
+                continue
+            v = [int(x) for x in re.findall(r"spooflens-gui: " + k + r" (\d+) ms after " + since, text)]
+            out.append(f"{k.replace('file 2: ', '')} {statistics.median(v) if v else float('nan'):.0f} ms (n={len(v)})")
+        print(f"{p} {part}: " + "; ".join(out))
 PYEOF

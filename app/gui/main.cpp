@@ -20,6 +20,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <memory>
 
 using spooflens::ui::MainWindow;
 
@@ -72,11 +73,15 @@ int main(int argc, char** argv)
                                                    "stage2-contrast, occlusion, gradxinput, ig, rollout, gatr, random."),
                                     QStringLiteral("M"));
     parser.addOptions({screenshot, detector, detectorConfig, xai, size, view, attach, precision, labels, method});
-    parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Audio file to open."), QStringLiteral("[FILE]"));
+    parser.addPositionalArgument(QStringLiteral("FILE"),
+                                 QStringLiteral("Audio file to open. With --screenshot, several: each is opened in turn "
+                                                "once the previous one is drawn (the models stay loaded) and the shot "
+                                                "shows the last."),
+                                 QStringLiteral("[FILE...]"));
     parser.process(app);
 
     const QStringList files = parser.positionalArguments();
-    if (files.size() > 1) {
+    if (files.size() > 1 && !parser.isSet(screenshot)) {
         std::fprintf(stderr, "spooflens-gui: give at most one audio file (got %lld)\n", static_cast<long long>(files.size()));
         return 2;
     }
@@ -238,6 +243,9 @@ int main(int argc, char** argv)
     // done (idle for a few consecutive checks), then grab the window.
     int idleChecks = 0;
     int exitCode = 0;
+    qsizetype nextFile = 1;  // screenshot mode opens the other files in turn
+    QElapsedTimer sinceOpen;
+    qint64 firstIdle = 0, firstIdleSinceOpen = 0;
     QTimer poll;
     poll.setInterval(50);
     QObject::connect(&poll, &QTimer::timeout, [&] {
@@ -248,11 +256,35 @@ int main(int argc, char** argv)
             return;
         }
         idleChecks = window.isIdle() ? idleChecks + 1 : 0;
+        if (idleChecks == 1) {
+            firstIdle = clock.elapsed();
+            firstIdleSinceOpen = sinceOpen.isValid() ? sinceOpen.elapsed() : 0;
+        }
         if (idleChecks < 3)
             return;
+        // The times are those of the first of the idle checks (the other two
+        // only confirm it).
+        if (nextFile == 1)
+            std::fprintf(stderr, "spooflens-gui: everything computed and drawn %lld ms after start\n",
+                         static_cast<long long>(firstIdle));
+        else
+            std::fprintf(stderr, "spooflens-gui: file %lld: everything computed and drawn %lld ms after opening\n",
+                         static_cast<long long>(nextFile), static_cast<long long>(firstIdleSinceOpen));
+        if (nextFile < files.size()) {
+            // The next file with the detector and Stage 2 modules kept loaded.
+            idleChecks = 0;
+            sinceOpen.start();
+            const qsizetype n = nextFile + 1;
+            auto once = std::make_shared<QMetaObject::Connection>();
+            *once = QObject::connect(&window, &MainWindow::audioShown, &window, [once, n, &sinceOpen] {
+                std::fprintf(stderr, "spooflens-gui: file %lld: audio shown %lld ms after opening\n",
+                             static_cast<long long>(n), static_cast<long long>(sinceOpen.elapsed()));
+                QObject::disconnect(*once);
+            });
+            window.openAudio(files.at(nextFile++));
+            return;
+        }
         poll.stop();
-        std::fprintf(stderr, "spooflens-gui: everything computed and drawn %lld ms after start\n",
-                     static_cast<long long>(clock.elapsed()));
         for (auto* t : window.tracks())
             t->replot(QCustomPlot::rpImmediateRefresh);
         const QImage image = window.grab().toImage();

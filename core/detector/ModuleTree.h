@@ -48,7 +48,7 @@ struct LinearParams {
     void makeReduced(torch::ScalarType dtype, double scale = 1.0)
     {
         const torch::Tensor w = scale == 1.0 ? weight : weight * scale;
-        weightKN = w.t().contiguous().to(dtype);
+        weightKN = w.to(dtype).t().contiguous();  // convert first: the transposing copy moves half the bytes
         if (bias.defined())
             biasReduced = (scale == 1.0 ? bias : bias * scale).to(dtype);
     }
