@@ -1,4 +1,4 @@
-// BenchBatch CKPT AUDIO [--threads N] [--precision fp32|bf16] [--utterances U]
+// BenchBatch CKPT AUDIO [--device cpu|cuda] [--threads N] [--precision fp32|bf16] [--utterances U]
 //            [--batches 1,2,4,8] [--rounds R]
 // Corpus throughput of runDetectorBatched (core/detector/BatchRun.h): U
 // utterances, each AUDIO decoded again on the prefetch thread (as `spooflens
@@ -40,7 +40,7 @@ int main(int argc, char** argv)
 {
     using namespace spooflens::core;
     if (argc < 3) {
-        std::cerr << "usage: BenchBatch CKPT AUDIO [--threads N] [--precision fp32|bf16] [--utterances U] "
+        std::cerr << "usage: BenchBatch CKPT AUDIO [--device cpu|cuda] [--threads N] [--precision fp32|bf16] [--utterances U] "
                      "[--batches 1,2,4,8] [--rounds R]\n";
         return 2;
     }
@@ -57,6 +57,8 @@ int main(int argc, char** argv)
             options.threads = std::stoi(argv[++i]);
         else if (a == "--precision" && i + 1 < argc)
             options.precision = parsePrecision(argv[++i]);
+        else if (a == "--device" && i + 1 < argc)
+            options.device = argv[++i];
         else if (a == "--utterances" && i + 1 < argc)
             utterances = std::stoi(argv[++i]);
         else if (a == "--rounds" && i + 1 < argc)

@@ -43,13 +43,16 @@ w = sys.argv[1]
 keys = [("first file", k, "start") for k in ["audio shown", "models loaded", "explanation ready", "everything computed and drawn"]]
 keys += [("second file (models kept)", "file 2: " + k, "opening") for k in ["audio shown", "everything computed and drawn"]]
 for p in ("fp32", "bf16"):
-    text = open(f"{w}/gui_{p}.log").read()
+    # One chunk per run (each ends with "wrote"); the first match of a key in a
+    # chunk is that run's (the window reports every file's audio and explanation).
+    runs = open(f"{w}/gui_{p}.log").read().split("spooflens-gui: wrote")[:-1]
     for part in ("first file", "second file (models kept)"):
         out = []
         for what, k, since in keys:
             if what != part:
                 continue
-            v = [int(x) for x in re.findall(r"spooflens-gui: " + k + r" (\d+) ms after " + since, text)]
+            v = [int(m.group(1)) for m in (re.search(r"spooflens-gui: " + k + r" (\d+) ms after " + since, r)
+                                           for r in runs) if m]
             out.append(f"{k.replace('file 2: ', '')} {statistics.median(v) if v else float('nan'):.0f} ms (n={len(v)})")
         print(f"{p} {part}: " + "; ".join(out))
 PYEOF

@@ -1,7 +1,10 @@
 // Stage 2 training step from the feature cache (batch 24, T 201, D 1024, H 256):
 // forward + seed loss + backward + AdamW + EMA, median over steps; plus cache
 // extraction throughput of a detector on 64600-sample crops.
-// Usage: bench_stage2 [--threads N] [--steps N] [--detector CKPT --audio FILE [--utts N]]
+// The steps run with BLAS at every compute thread, set once for the loop, as
+// the trainer runs them from the cache (ScopedBlasThreads); --blas-threads 1
+// measures them with BLAS pinned.
+// Usage: bench_stage2 [--threads N] [--blas-threads N] [--steps N] [--detector CKPT --audio FILE [--utts N]]
 #include "core/audio/AudioFile.h"
 #include "core/detector/Detector.h"
 #include "core/stage2/Stage2Loss.h"
@@ -17,9 +20,8 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <optional>
 #include <vector>
-
-#include <dlfcn.h>
 
 using namespace spooflens::core;
 using Clock = std::chrono::steady_clock;
@@ -44,12 +46,8 @@ int main(int argc, char** argv)
         else if (a == "--blas-threads") blasThreads = std::atoi(argv[i + 1]);
     }
     configureComputeThreads(threads);
-    // configureComputeThreads pins OpenBLAS to one thread (right for the
-    // detector); the Stage 2 GEMMs run outside torch's parallel regions, so
-    // let the bench show the effect of more BLAS threads too.
-    if (blasThreads > 0)
-        if (auto fn = reinterpret_cast<void (*)(int)>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
-            fn(blasThreads);
+    if (blasThreads <= 0)
+        blasThreads = computeThreads();
     const int64_t B = 24, T = 201, D = 1024;
     torch::manual_seed(0);
 
@@ -72,6 +70,8 @@ int main(int argc, char** argv)
     torch::optim::AdamW opt(model->parameters(), torch::optim::AdamWOptions(1e-4).weight_decay(1e-4));
     const torch::Tensor labels = torch::tensor(std::vector<int64_t>{0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1});
     std::vector<double> load, step;
+    std::optional<ScopedBlasThreads> blas;
+    blas.emplace(blasThreads);
     for (int s = 0; s < steps + 5; ++s) {
         const auto t0 = Clock::now();
         // What the trainer does: one tensor per utterance read from the mapped
@@ -97,11 +97,12 @@ int main(int argc, char** argv)
             step.push_back(std::chrono::duration<double>(t2 - t1).count());
         }
     }
+    blas.reset();
     const double mStep = median(step), mLoad = median(load);
     const double perEpoch = (mStep + mLoad) * std::ceil(25380.0 / double(B));
     std::printf("{\"bench\": \"stage2_step_cpp\", \"threads\": %d, \"blas_threads\": %d, \"batch\": %lld, \"T\": %lld, \"D\": %lld, "
                 "\"median_step_s\": %.5f, \"median_cache_load_s\": %.5f, \"epoch_25380_s\": %.1f}\n",
-                computeThreads(), blasThreads > 0 ? blasThreads : 1, (long long)B, (long long)T, (long long)D, mStep, mLoad, perEpoch);
+                computeThreads(), blasThreads, (long long)B, (long long)T, (long long)D, mStep, mLoad, perEpoch);
     std::filesystem::remove_all(dir);
 
     if (!detector.empty() && !audio.empty()) {

@@ -15,6 +15,28 @@ struct ImportanceNetworkOptions {
     double dropout = 0.1;
 };
 
+/// Dropout with a counter-based mask: element i of a call is kept when a hash of
+/// (seed, i) falls below 1 - p, and kept elements are scaled by 1 / (1 - p), as
+/// torch's dropout does. The seed is drawn once per call from LibTorch's default
+/// CPU generator (so torch::manual_seed and the trainer's saved generator state
+/// govern it); the mask does not depend on the thread count. Made because
+/// ATen's CPU bernoulli_ draws its mask on one thread: 20 % of a Stage 2 step
+/// at batch 24 x 201 frames (docs/cpu.md, "Stage 2 step"). Identity in eval mode.
+class HashDropoutImpl : public torch::nn::Module {
+public:
+    explicit HashDropoutImpl(double p) : m_p(p) {}
+    torch::Tensor forward(const torch::Tensor& x);
+    double p() const { return m_p; }
+
+private:
+    double m_p;
+};
+TORCH_MODULE(HashDropout);
+
+/// The keep mask of HashDropout (1 / (1 - p) where kept, 0 elsewhere) for
+/// `numel` elements and `seed`, float32; exposed for the tests.
+torch::Tensor hashDropoutMask(int64_t numel, double p, uint64_t seed);
+
 /// Linear(D,H) LayerNorm ReLU Dropout Linear(H,H/2) LayerNorm ReLU Dropout
 /// Linear(H/2,1) Sigmoid, registered as `net.{0..9}` so the parameter names are
 /// the reference ones (`net.{0,1,4,5,8}.{weight,bias}`).

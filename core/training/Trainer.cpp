@@ -26,6 +26,7 @@
 #include <iterator>
 #include <numeric>
 #include <sstream>
+#include <optional>
 #include <thread>
 
 namespace fs = std::filesystem;
@@ -403,6 +404,12 @@ TrainResult trainStage2(const TrainOptions& options)
     if (state.stoppedEarly)
         log("this run already stopped early (patience exhausted after epoch " + std::to_string(state.epoch)
             + "): nothing to resume");
+    // Features from the cache (all read or computed above): the loop runs no
+    // detector, so BLAS gets every compute thread for the whole loop. Switching
+    // it per step costs ~10 ms a step (docs/cpu.md, "BLAS threads for the Stage 2 step").
+    std::optional<ScopedBlasThreads> loopBlasThreads;
+    if (device.is_cpu() && source.usesCache())
+        loopBlasThreads.emplace(computeThreads());
     while (state.epoch < cfg.numEpochs && !state.stoppedEarly) {
         if (stopRequested() || (options.maxEpochsThisCall > 0 && epochsThisCall >= options.maxEpochsThisCall)) {
             result.interrupted = true;
@@ -451,6 +458,9 @@ TrainResult trainStage2(const TrainOptions& options)
             }
             const torch::Tensor h = torch::stack(hs).to(device);
             const torch::Tensor y = torch::tensor(labels, torch::kLong).to(device);
+            // Features computed online: BLAS gets every compute thread for the
+            // step only, the detector runs pinned (docs/cpu.md, Stage 2).
+            const ScopedBlasThreads stepBlasThreads(device.is_cpu() && !source.usesCache() ? computeThreads() : 1);
             const Stage2Output out = model->forward(h);
             const Stage2LossTerms t = stage2Loss(out, y, lw);
             if (!std::isfinite(t.total.item<double>())) {

@@ -21,15 +21,20 @@ namespace {
 // BLAS from inside its own parallel regions, so BLAS must stay single-threaded.
 // The symbol is looked up at run time so that builds against other BLAS
 // libraries (MKL in PyTorch wheels) need no link dependency.
-void pinBlasToOneThread()
+void setBlasThreads(int threads)
 {
     using SetThreads = void (*)(int);
     for (const char* name : {"openblas_set_num_threads", "goto_set_num_threads"}) {
         if (auto fn = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, name))) {
-            fn(1);
+            fn(threads);
             return;
         }
     }
+}
+
+void pinBlasToOneThread()
+{
+    setBlasThreads(1);
 }
 
 // OpenBLAS picks its kernels once, when it is loaded, from the CPU model. The
@@ -109,6 +114,19 @@ std::string blasKernels()
     if (g_blasKernels.empty())
         selectBlasKernels();
     return g_blasKernels;
+}
+
+ScopedBlasThreads::ScopedBlasThreads(int threads)
+{
+    m_active = threads > 1;
+    if (m_active)
+        setBlasThreads(threads);
+}
+
+ScopedBlasThreads::~ScopedBlasThreads()
+{
+    if (m_active)
+        pinBlasToOneThread();
 }
 
 int computeThreads()

@@ -3,8 +3,10 @@
 // a minimiser of the new objectives (w ≡ 0, w ≡ 1, w ≡ c all lose against a
 // localising w), the seed objective keeps its trivial minimum, training on
 // synthetic frames puts w on exactly the spoofed frames, and the importance
-// health rule (collapse, flat, saturated) shared by trainer and viewer.
+// health rule (collapse, flat, saturated) shared by trainer and viewer; and the
+// importance network's dropout (HashDropout).
 #include "core/Error.h"
+#include "core/stage2/ImportanceNetwork.h"
 #include "core/stage2/Stage2Loss.h"
 #include "core/stage2/Stage2Model.h"
 #include "core/stage2/Stage2Objective.h"
@@ -207,6 +209,46 @@ private slots:
         const SyntheticFramesResult r = trainOnSyntheticFrames(syntheticOptions("seed", "ema", 1234));
         QVERIFY2(r.health.degenerate(), qPrintable(QString("mean w %1, spread %2").arg(r.importanceMean).arg(r.importanceSpread)));
         QVERIFY(r.importanceMean < 0.05);
+    }
+
+    void hashDropout()
+    {
+        const double p = 0.1;
+        HashDropout d(p);
+        const torch::Tensor x = torch::rand({24, 201, 256}) + 0.5;
+        d->eval();
+        QVERIFY(torch::equal(d->forward(x), x));
+        d->train();
+        torch::manual_seed(11);
+        const torch::Tensor y = d->forward(x);
+        const torch::Tensor kept = y.ne(0);
+        const double keptFraction = kept.to(torch::kDouble).mean().item<double>();
+        QVERIFY2(std::abs(keptFraction - (1.0 - p)) < 0.002, qPrintable(QString::number(keptFraction)));
+        // Kept elements are scaled by 1 / (1 - p); the mean is preserved.
+        QVERIFY(torch::allclose(y.index({kept}), x.index({kept}) / (1.0 - p)));
+        QVERIFY(std::abs(y.mean().item<double>() / x.mean().item<double>() - 1.0) < 0.01);
+        // The torch seed decides the mask; the next call draws another.
+        torch::manual_seed(11);
+        QVERIFY(torch::equal(d->forward(x), y));
+        QVERIFY(!torch::equal(d->forward(x), y));
+        // No dependence on the thread count.
+        const int threads = torch::get_num_threads();
+        torch::set_num_threads(2);
+        const torch::Tensor two = hashDropoutMask(1 << 20, p, 99);
+        torch::set_num_threads(1);
+        QVERIFY(torch::equal(hashDropoutMask(1 << 20, p, 99), two));
+        torch::set_num_threads(threads);
+        // Neighbouring elements are independent: a kept element is followed by a
+        // kept one with probability 1 - p, not more.
+        const torch::Tensor k = two.ne(0);
+        const double both = (k.slice(0, 1) & k.slice(0, 0, -1)).to(torch::kDouble).mean().item<double>();
+        QVERIFY2(std::abs(both - (1.0 - p) * (1.0 - p)) < 0.003, qPrintable(QString::number(both)));
+        // The gradient is the mask.
+        const torch::Tensor xg = x.clone().requires_grad_(true);
+        torch::manual_seed(5);
+        const torch::Tensor yg = d->forward(xg);
+        yg.sum().backward();
+        QVERIFY(torch::allclose(xg.grad(), yg.detach() / x));
     }
 
     void healthRule()
