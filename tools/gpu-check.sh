@@ -83,7 +83,7 @@ if [ -x "$BUILD/bench/BenchBatch" ]; then
   done
 fi
 
-# 4. cache over N synthetic utterances (speech-like: noise through a moving resonance)
+# 4. cache over N synthetic utterances (a vibrato tone, amplitude-modulated, plus a little noise)
 data=$WORK/synthetic
 if [ ! -f "$data/protocol.txt" ] || [ "$(wc -l < "$data/protocol.txt")" -ne "$N" ]; then
   "$PY" - "$data" "$N" <<'PYEOF'

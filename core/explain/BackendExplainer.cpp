@@ -5,6 +5,7 @@
 
 #include "core/Error.h"
 #include "core/detector/DetectorImpl.h"
+#include "core/util/SplitMix.h"
 
 #include <torch/torch.h>
 
@@ -235,15 +236,11 @@ public:
     void compute(BackendExplainer::Impl& ctx, const AttributionOptions& o, Attribution& out) const override
     {
         // splitmix64 of (seed, T): the same on every platform.
-        uint64_t state = o.randomSeed ^ (uint64_t(ctx.frames) * 0x9E3779B97F4A7C15ULL);
+        uint64_t state = o.randomSeed ^ (uint64_t(ctx.frames) * kSplitMixIncrement);
         out.values.resize(size_t(ctx.frames));
         for (float& v : out.values) {
-            state += 0x9E3779B97F4A7C15ULL;
-            uint64_t z = state;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-            z ^= z >> 31;
-            v = float(double(z >> 40) / double(1ULL << 24));  // uniform [0, 1)
+            state += kSplitMixIncrement;
+            v = float(double(splitMix64(state) >> 40) / double(1ULL << 24));  // uniform [0, 1)
         }
     }
 };

@@ -1,5 +1,7 @@
 #include "core/stage2/ImportanceNetwork.h"
 
+#include "core/util/SplitMix.h"
+
 #include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
@@ -11,19 +13,6 @@
 
 namespace spooflens::core {
 
-namespace {
-
-// splitmix64's finaliser: a bijective 64-bit mix, good enough to turn
-// (seed, index) into independent-looking uniform bits.
-inline uint64_t mix64(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-} // namespace
-
 torch::Tensor hashDropoutMask(int64_t numel, double p, uint64_t seed)
 {
     torch::Tensor mask = torch::empty({numel}, torch::kFloat);
@@ -31,10 +20,11 @@ torch::Tensor hashDropoutMask(int64_t numel, double p, uint64_t seed)
     const float scale = static_cast<float>(1.0 / (1.0 - p));
     // Kept when the top 53 bits, as a fraction of 2^53, are below 1 - p.
     const uint64_t threshold = static_cast<uint64_t>((1.0 - p) * 9007199254740992.0);  // 2^53
-    const uint64_t base = mix64(seed);
+    // Element i gets splitmix64's output for counter value base + (i + 1) * increment.
+    const uint64_t base = splitMix64(seed);
     at::parallel_for(0, numel, 16384, [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i)
-            out[i] = (mix64(base + 0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(i + 1)) >> 11) < threshold ? scale : 0.0f;
+            out[i] = (splitMix64(base + kSplitMixIncrement * static_cast<uint64_t>(i + 1)) >> 11) < threshold ? scale : 0.0f;
     });
     return mask;
 }

@@ -21,7 +21,7 @@ struct ImportanceNetworkOptions {
 /// CPU generator (so torch::manual_seed and the trainer's saved generator state
 /// govern it); the mask does not depend on the thread count. Made because
 /// ATen's CPU bernoulli_ draws its mask on one thread: 20 % of a Stage 2 step
-/// at batch 24 x 201 frames (docs/cpu.md, "Stage 2 step"). Identity in eval mode.
+/// at batch 24 x 201 frames (docs/cpu.md, "BLAS threads and dropout in the Stage 2 step"). Identity in eval mode.
 class HashDropoutImpl : public torch::nn::Module {
 public:
     explicit HashDropoutImpl(double p) : m_p(p) {}

@@ -406,7 +406,7 @@ TrainResult trainStage2(const TrainOptions& options)
             + "): nothing to resume");
     // Features from the cache (all read or computed above): the loop runs no
     // detector, so BLAS gets every compute thread for the whole loop. Switching
-    // it per step costs ~10 ms a step (docs/cpu.md, "BLAS threads for the Stage 2 step").
+    // it per step costs ~10 ms a step (docs/cpu.md, "BLAS threads and dropout in the Stage 2 step").
     std::optional<ScopedBlasThreads> loopBlasThreads;
     if (device.is_cpu() && source.usesCache())
         loopBlasThreads.emplace(computeThreads());
@@ -459,7 +459,7 @@ TrainResult trainStage2(const TrainOptions& options)
             const torch::Tensor h = torch::stack(hs).to(device);
             const torch::Tensor y = torch::tensor(labels, torch::kLong).to(device);
             // Features computed online: BLAS gets every compute thread for the
-            // step only, the detector runs pinned (docs/cpu.md, Stage 2).
+            // step only, the detector runs pinned (docs/cpu.md, same section).
             const ScopedBlasThreads stepBlasThreads(device.is_cpu() && !source.usesCache() ? computeThreads() : 1);
             const Stage2Output out = model->forward(h);
             const Stage2LossTerms t = stage2Loss(out, y, lw);

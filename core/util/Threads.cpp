@@ -18,7 +18,8 @@ namespace {
 // torch::set_num_threads does not control. On a 2-core machine that pool and
 // LibTorch's OpenMP pool oversubscribe the cores (measured: the PyTorch
 // detector ran 1.6x faster with OpenBLAS pinned to one thread). LibTorch calls
-// BLAS from inside its own parallel regions, so BLAS must stay single-threaded.
+// BLAS from inside its own parallel regions, so BLAS stays single-threaded
+// (except inside a ScopedBlasThreads: the Stage 2 training step).
 // The symbol is looked up at run time so that builds against other BLAS
 // libraries (MKL in PyTorch wheels) need no link dependency.
 void setBlasThreads(int threads)

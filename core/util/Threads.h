@@ -18,8 +18,8 @@ std::string blasKernels();
 /// Lets the system BLAS use `threads` threads (> 1) while the object lives,
 /// then pins it back to one. For code whose GEMMs run outside LibTorch's
 /// parallel regions, where the BLAS pool has the cores to itself: the Stage 2
-/// training step (its batch-24 x 201 x 1024 GEMMs: 0.187 s -> 0.138 s per step
-/// at 2 threads, docs/cpu.md). The setting is process-wide: a detector run on
+/// training step and its batch-24 x 201 x 1024 GEMMs (docs/cpu.md, "BLAS threads
+/// and dropout in the Stage 2 step"). The setting is process-wide: a detector run on
 /// another thread meanwhile gets the same BLAS threads (slower, never wrong).
 class ScopedBlasThreads {
 public:
