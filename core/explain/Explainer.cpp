@@ -70,6 +70,7 @@ Stage2Info Explainer::addStage2(const std::string& xaiPath)
     o.embedDim = f.embedDim;
     o.hiddenDim = f.hiddenDim;
     o.mode = f.prototypeMode.empty() ? PrototypeMode::Ema : parsePrototypeMode(f.prototypeMode);
+    o.featureNorm = parseStage2FeatureNorm(f.featureNorm);
     Stage2Model model(o);
     model->loadStateDict(f.xai, xaiPath);
     model->eval();
@@ -81,6 +82,7 @@ Stage2Info Explainer::addStage2(const std::string& xaiPath)
     m.info.detectorMismatch = !f.detectorSha256.empty() && !det.sha256.empty() && f.detectorSha256 != det.sha256;
     m.info.embedDim = f.embedDim;
     m.info.hiddenDim = f.hiddenDim;
+    m.info.featureNorm = f.featureNorm;
     m.model = model;
     m_impl->modules.push_back(m);
     return m.info;

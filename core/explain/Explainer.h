@@ -21,6 +21,7 @@ struct Stage2Info {
     bool detectorMismatch = false;
     int64_t embedDim = 0;
     int64_t hiddenDim = 0;
+    std::string featureNorm = "none";  ///< model.feature_norm of the module (docs/stage2-objective.md)
 };
 
 /// What to compute for one utterance (see docs/explainers.md).

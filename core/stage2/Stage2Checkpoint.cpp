@@ -1,4 +1,5 @@
 #include "core/stage2/Stage2Checkpoint.h"
+#include "core/stage2/Stage2Objective.h"
 
 #include "core/Error.h"
 
@@ -64,8 +65,19 @@ Stage2File readStage2File(const std::string& path)
             f.detectorSha256 = v->s;
         if (const Value* v = c.root.find("epoch"); v && v->kind == Value::Kind::Int)
             f.epoch = v->i;
-        if (const Value* v = c.root.find("config"))
+        if (const Value* v = c.root.find("config")) {
             f.config = *v;
+            const Value* model = v->isDict() ? v->find("model") : nullptr;
+            const Value* norm = model && model->isDict() ? model->find("feature_norm") : nullptr;
+            if (norm && norm->kind == Value::Kind::String) {
+                try {
+                    parseStage2FeatureNorm(norm->s);
+                } catch (const ConfigError& e) {
+                    throw CheckpointError(path + ": " + e.what());
+                }
+                f.featureNorm = norm->s;
+            }
+        }
         if (const Value* v = c.root.find("optimizer"))
             f.optimizer = *v;
         if (const Value* v = c.root.find("trainer_state"))

@@ -18,6 +18,8 @@ struct Stage2File {
     std::string format;            ///< "spooflens" | "state_dict" | "seed_whole_model"
     TensorList xai;                ///< reference names, no prefix
     std::string prototypeMode;     ///< "" when the file does not say
+    /// config.model.feature_norm ("none" | "utterance"); "none" when the file does not say
+    std::string featureNorm = "none";
     std::string detectorSha256;    ///< "" when the file does not say
     int64_t epoch = -1;
     int64_t embedDim = 0;          ///< D (from importance_net.net.0.weight)

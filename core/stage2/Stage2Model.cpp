@@ -24,8 +24,20 @@ Stage2ModelImpl::Stage2ModelImpl(const Stage2Options& options)
     m_prototypes = register_module("prototype_manager", PrototypeManager(po));
 }
 
-Stage2Output Stage2ModelImpl::forward(const torch::Tensor& h)
+torch::Tensor Stage2ModelImpl::features(const torch::Tensor& h) const
 {
+    if (m_options.featureNorm == Stage2FeatureNorm::None)
+        return h;
+    // Over the frame axis (-2) of each utterance, population variance; the
+    // epsilon keeps a constant dimension (or T = 1) finite: it maps to 0.
+    const torch::Tensor mean = h.mean(-2, /*keepdim=*/true);
+    const torch::Tensor var = (h - mean).pow(2).mean(-2, /*keepdim=*/true);
+    return (h - mean) * torch::rsqrt(var + 1e-5);
+}
+
+Stage2Output Stage2ModelImpl::forward(const torch::Tensor& input)
+{
+    const torch::Tensor h = features(input);
     Stage2Output out;
     out.importance = m_importance->forward(h);
     out.importanceNorm = out.importance / (out.importance.sum(1, /*keepdim=*/true) + 1e-9);

@@ -5,6 +5,7 @@
 #include "core/checkpoint/Checkpoint.h"
 #include "core/stage2/ImportanceNetwork.h"
 #include "core/stage2/PrototypeManager.h"
+#include "core/stage2/Stage2Objective.h"
 
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
@@ -20,6 +21,7 @@ struct Stage2Options {
     double dropout = 0.1;
     PrototypeMode mode = PrototypeMode::Ema;
     double emaMomentum = 0.99;
+    Stage2FeatureNorm featureNorm = Stage2FeatureNorm::None;  ///< `model.feature_norm`
 };
 
 /// Output of one forward pass; all (B, ...) on the module's device.
@@ -33,8 +35,14 @@ struct Stage2Output {
 class Stage2ModelImpl : public torch::nn::Module {
 public:
     explicit Stage2ModelImpl(const Stage2Options& options);
-    /// h (B, T, D) float32. Dropout is active in train() mode only.
+    /// h (B, T, D) float32. Dropout is active in train() mode only. The
+    /// importance network and the prototypes see features(h).
     Stage2Output forward(const torch::Tensor& h);
+    /// h (B, T, D) or (T, D) as the module sees it: h itself, or with
+    /// feature_norm = utterance every dimension of every utterance shifted to
+    /// mean 0 and scaled to variance 1 over its frames (T). The trainer feeds
+    /// the prototype updates (EMA, fixed class means) with it too.
+    torch::Tensor features(const torch::Tensor& h) const;
 
     ImportanceNetwork& importanceNet() { return m_importance; }
     PrototypeManager& prototypeManager() { return m_prototypes; }

@@ -32,6 +32,19 @@ Stage2Objective parseStage2Objective(const std::string& text)
     throw ConfigError("model.objective: unknown objective '" + text + "' (expected seed, attention_mil or weak_frame)");
 }
 
+std::string stage2FeatureNormName(Stage2FeatureNorm n)
+{
+    return n == Stage2FeatureNorm::Utterance ? "utterance" : "none";
+}
+
+Stage2FeatureNorm parseStage2FeatureNorm(const std::string& text)
+{
+    for (Stage2FeatureNorm n : {Stage2FeatureNorm::None, Stage2FeatureNorm::Utterance})
+        if (text == stage2FeatureNormName(n))
+            return n;
+    throw ConfigError("model.feature_norm: unknown feature normalisation '" + text + "' (expected none or utterance)");
+}
+
 ImportanceHealth importanceHealth(double mean, double spread, const ImportanceHealthThresholds& t)
 {
     ImportanceHealth h;

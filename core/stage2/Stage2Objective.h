@@ -21,6 +21,16 @@ std::string stage2ObjectiveName(Stage2Objective o);             ///< "seed" | "a
 Stage2Objective parseStage2Objective(const std::string& text);  ///< throws ConfigError naming the value
 std::vector<std::string> stage2ObjectiveNames();
 
+/// `model.feature_norm`: what the Stage 2 module does to h(t) before the
+/// importance network and the prototypes (docs/stage2-objective.md, "Feature
+/// normalisation"). Stored in the module's config; a file without it is None.
+enum class Stage2FeatureNorm {
+    None,       ///< "none": h(t) as the detector gives it (the reference behaviour)
+    Utterance,  ///< "utterance": per-utterance mean and variance normalisation of every dimension
+};
+std::string stage2FeatureNormName(Stage2FeatureNorm n);                ///< "none" | "utterance"
+Stage2FeatureNorm parseStage2FeatureNorm(const std::string& text);  ///< throws ConfigError naming the value
+
 /// Thresholds of the health rule; the defaults are the trainer's (`training.collapse_*`).
 struct ImportanceHealthThresholds {
     double meanBelow = 1e-3;     ///< collapse: mean w below this (w ≈ 0 everywhere)

@@ -45,7 +45,8 @@ struct SyntheticSet {
 
 // Bona fide frames: mu + n, n ~ N(0, I). Spoofed frames: the same plus
 // `separation` along a fixed unit direction. Each spoof utterance has one
-// spoofed segment at a random place; the rest of it is bona fide-like.
+// spoofed segment at a random place; the rest of it is bona fide-like. With
+// utteranceOffset, each utterance is then shifted as a whole (speaker, channel).
 SyntheticSet makeSet(const SyntheticFramesOptions& o, int64_t count, const torch::Tensor& mu,
                      const torch::Tensor& direction, torch::Generator& gen)
 {
@@ -63,6 +64,8 @@ SyntheticSet makeSet(const SyntheticFramesOptions& o, int64_t count, const torch
         s.spoofed[i].slice(0, start, start + len).fill_(true);
         s.h[i].slice(0, start, start + len) += o.separation * direction;
     }
+    if (o.utteranceOffset > 0)
+        s.h += o.utteranceOffset * torch::randn({count, 1, o.dim}, gen);
     return s;
 }
 
@@ -90,10 +93,12 @@ SyntheticFramesResult trainOnSyntheticFrames(const SyntheticFramesOptions& o)
     so.dropout = c.dropout;
     so.mode = parsePrototypeMode(c.prototypeMode);
     so.emaMomentum = c.emaMomentum;
+    so.featureNorm = parseStage2FeatureNorm(c.featureNorm);
     Stage2Model model(so);
     if (so.mode == PrototypeMode::Fixed) {
-        torch::Tensor means = torch::stack({train.h.index({train.labels.eq(0)}).reshape({-1, o.dim}).mean(0),
-                                            train.h.index({train.labels.eq(1)}).reshape({-1, o.dim}).mean(0)});
+        const torch::Tensor seen = model->features(train.h);
+        torch::Tensor means = torch::stack({seen.index({train.labels.eq(0)}).reshape({-1, o.dim}).mean(0),
+                                            seen.index({train.labels.eq(1)}).reshape({-1, o.dim}).mean(0)});
         model->prototypeManager()->setFromMeans(means);
     }
     torch::optim::AdamW optimizer(
@@ -118,7 +123,7 @@ SyntheticFramesResult trainOnSyntheticFrames(const SyntheticFramesOptions& o)
             optimizer.zero_grad();
             t.total.backward();
             optimizer.step();
-            model->prototypeManager()->emaUpdate(h, y);
+            model->prototypeManager()->emaUpdate(model->features(h), y);
             sum += t.total.item<double>() * double(idx.size(0));
         }
         (epoch == 0 ? r.firstLoss : r.lastLoss) = sum / double(n);

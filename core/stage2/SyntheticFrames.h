@@ -23,6 +23,10 @@ struct SyntheticFramesOptions {
     int64_t testUtterances = 32;
     double spoofFraction = 0.3;       ///< share of a spoof utterance's frames that are spoofed (one segment)
     double separation = 3.0;          ///< offset of spoofed frames along one direction, in noise std units
+    /// Standard deviation of a random offset added to every frame of an utterance
+    /// (one draw per utterance and dimension, either class): a stand-in for speaker
+    /// and channel. 0 = none (and no extra random draws).
+    double utteranceOffset = 0.0;
 };
 
 struct SyntheticFramesResult {

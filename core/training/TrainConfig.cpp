@@ -67,6 +67,7 @@ const std::vector<std::pair<std::string, std::vector<std::pair<std::string, Fiel
           {"detector_config", field(&C::detectorConfig, "string")},
           {"prototype_mode", field(&C::prototypeMode, "string")},
           {"objective", field(&C::objective, "string")},
+          {"feature_norm", field(&C::featureNorm, "string")},
           {"importance_hidden_dim", field(&C::importanceHiddenDim, "integer")},
           {"temperature", field(&C::temperature, "number")},
           {"lambda_bonafide_reg", field(&C::lambdaBonafideReg, "number")},
@@ -240,6 +241,7 @@ void TrainConfig::validate() const
 {
     parsePrototypeMode(prototypeMode);
     parseStage2Objective(objective);
+    parseStage2FeatureNorm(featureNorm);
     auto require = [](bool ok, const std::string& msg) {
         if (!ok)
             throw ConfigError(msg);

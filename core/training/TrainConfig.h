@@ -17,6 +17,9 @@ struct TrainConfig {
     /// seed | attention_mil | weak_frame (docs/stage2-objective.md); the seed
     /// objective is kept for ablation, the default has no trivial minimum.
     std::string objective = "weak_frame";
+    /// none | utterance: per-utterance normalisation of h(t) inside the module
+    /// (docs/stage2-objective.md, "Feature normalisation").
+    std::string featureNorm = "none";
     int64_t importanceHiddenDim = 256;
     double temperature = 0.07;
     double lambdaBonafideReg = 0.1;

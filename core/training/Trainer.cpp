@@ -249,6 +249,7 @@ void prepareFeatures(const TrainOptions& options, const TrainConfig& cfg, const 
         // Fixed prototypes: the global class means over the (start-crop) training frames.
         torch::Tensor h = source.features(u, false, prepRng);
         if (isTrain && needFixed) {
+            h = model->features(h);  // what the module's prototypes are compared with
             sums[u.label] += h.to(torch::kDouble).sum(0);
             counts[u.label] += double(h.size(0));
         }
@@ -367,6 +368,7 @@ TrainResult trainStage2(const TrainOptions& options)
     so.dropout = cfg.dropout;
     so.mode = parsePrototypeMode(cfg.prototypeMode);
     so.emaMomentum = cfg.emaMomentum;
+    so.featureNorm = parseStage2FeatureNorm(cfg.featureNorm);
     Stage2Model model(so);
     model->to(device);
     torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(cfg.learningRate)
@@ -376,7 +378,8 @@ TrainResult trainStage2(const TrainOptions& options)
     const Stage2LossWeights lw{cfg.temperature,        cfg.lambdaBonafideReg,          cfg.lambdaTemporalSmooth,
                                cfg.lambdaSparsity,     parseStage2Objective(cfg.objective), cfg.lambdaPrior,
                                cfg.importancePriorBonafide, cfg.importanceBudgetSpoof};
-    log("objective " + cfg.objective + " (docs/stage2-objective.md), prototypes " + cfg.prototypeMode);
+    log("objective " + cfg.objective + " (docs/stage2-objective.md), prototypes " + cfg.prototypeMode
+        + ", feature_norm " + cfg.featureNorm);
 
     TrainerState state;
     // The best epoch's weights and optimizer state, carried inside last.pth so
@@ -476,7 +479,7 @@ TrainResult trainStage2(const TrainOptions& options)
             t.total.backward();
             optimizer.step();
             // EMA after the loss, from the prototypes the loss used; training steps only.
-            model->prototypeManager()->emaUpdate(h, y);
+            model->prototypeManager()->emaUpdate(model->features(h), y);
             StepMetrics sm;
             sm.loss = termsFrom(t);
             accumulate(m.train, sm.loss, double(labels.size()));

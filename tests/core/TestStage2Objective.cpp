@@ -4,15 +4,20 @@
 // localising w), the seed objective keeps its trivial minimum, training on
 // synthetic frames puts w on exactly the spoofed frames, and the importance
 // health rule (collapse, flat, saturated) shared by trainer and viewer; and the
-// importance network's dropout (HashDropout).
+// importance network's dropout (HashDropout); and the per-utterance feature
+// normalisation (model.feature_norm): invariant to speaker/channel offsets,
+// stored with the module, and what localises when utterances carry such offsets.
 #include "core/Error.h"
 #include "core/stage2/ImportanceNetwork.h"
 #include "core/stage2/Stage2Loss.h"
 #include "core/stage2/Stage2Model.h"
 #include "core/stage2/Stage2Objective.h"
 #include "core/stage2/SyntheticFrames.h"
+#include "core/stage2/Stage2Checkpoint.h"
 #include "core/training/TrainConfig.h"
+#include "core/training/TrainerState.h"
 
+#include <QTemporaryDir>
 #include <QtTest>
 #include <torch/torch.h>
 
@@ -249,6 +254,100 @@ private slots:
         const torch::Tensor yg = d->forward(xg);
         yg.sum().backward();
         QVERIFY(torch::allclose(xg.grad(), yg.detach() / x));
+    }
+
+    void featureNormKeyAndCheckpoint()
+    {
+        const TrainConfig d;
+        QCOMPARE(QString::fromStdString(d.featureNorm), QStringLiteral("none"));
+        const TrainConfig u = TrainConfig::parse("model:\n  feature_norm: utterance\n", "t.yaml");
+        QCOMPARE(parseStage2FeatureNorm(u.featureNorm), Stage2FeatureNorm::Utterance);
+        QVERIFY(QString::fromStdString(u.toYaml()).contains("feature_norm: utterance"));
+        try {
+            TrainConfig::parse("model:\n  feature_norm: speaker\n", "t.yaml");
+            QFAIL("no error for an unknown feature_norm");
+        } catch (const ConfigError& e) {
+            QVERIFY2(QString(e.what()).contains("model.feature_norm") && QString(e.what()).contains("speaker"), e.what());
+        }
+        // The module file carries it in its config; a damaged value is refused by name.
+        QTemporaryDir dir;
+        Stage2Options o;
+        o.embedDim = kD;
+        o.hiddenDim = 8;
+        Stage2Model model(o);
+        const std::string path = dir.filePath("m.pth").toStdString();
+        writeStage2File(path, model->stateDict(), Value::none(), configToValue(u), 1, "ema", "");
+        QCOMPARE(QString::fromStdString(readStage2File(path).featureNorm), QStringLiteral("utterance"));
+        writeStage2File(path, model->stateDict(), Value::none(), configToValue(d), 1, "ema", "");
+        QCOMPARE(QString::fromStdString(readStage2File(path).featureNorm), QStringLiteral("none"));
+        Value bad = configToValue(d);
+        Value model2 = *bad.find("model");
+        model2.set("feature_norm", Value::string("speaker"));
+        bad.set("model", model2);
+        writeStage2File(path, model->stateDict(), Value::none(), bad, 1, "ema", "");
+        try {
+            readStage2File(path);
+            QFAIL("no error for a damaged feature_norm");
+        } catch (const CheckpointError& e) {
+            QVERIFY2(QString(e.what()).contains("feature_norm") && QString(e.what()).contains("m.pth"), e.what());
+        }
+    }
+
+    void utteranceNormIgnoresSpeakerOffsets()
+    {
+        torch::manual_seed(3);
+        const torch::Tensor h = torch::randn({2, kT, kD});
+        // Per utterance and dimension: a positive gain and an offset (a speaker, a channel).
+        const torch::Tensor gain = torch::rand({2, 1, kD}) * 3.0 + 0.2;
+        const torch::Tensor offset = torch::randn({2, 1, kD}) * 5.0;
+        const torch::Tensor moved = h * gain + offset;
+        for (auto norm : {Stage2FeatureNorm::None, Stage2FeatureNorm::Utterance}) {
+            Stage2Options o;
+            o.embedDim = kD;
+            o.hiddenDim = 8;
+            o.featureNorm = norm;
+            torch::manual_seed(5);
+            Stage2Model model(o);
+            model->eval();
+            torch::NoGradGuard ng;
+            const Stage2Output a = model->forward(h), b = model->forward(moved);
+            const double dw = (a.importance - b.importance).abs().max().item<double>();
+            const double ds = (a.frameScores - b.frameScores).abs().max().item<double>();
+            if (norm == Stage2FeatureNorm::Utterance) {
+                QVERIFY2(dw < 1e-4 && ds < 1e-4, qPrintable(QString("dw %1 ds %2").arg(dw).arg(ds)));
+                const torch::Tensor f = model->features(moved);
+                QVERIFY(f.mean(1).abs().max().item<double>() < 1e-4);
+                QVERIFY((f.pow(2).mean(1) - 1.0).abs().max().item<double>() < 1e-3);
+            } else {
+                QVERIFY2(dw > 1e-3, qPrintable(QString("dw %1").arg(dw)));  // the test can tell them apart
+            }
+        }
+        // A constant dimension, or a single frame, maps to 0, not NaN.
+        Stage2Options o;
+        o.embedDim = kD;
+        o.featureNorm = Stage2FeatureNorm::Utterance;
+        Stage2Model model(o);
+        QVERIFY(model->features(torch::ones({1, 1, kD})).abs().max().item<double>() == 0.0);
+    }
+
+    void utteranceNormLocalisesUnderSpeakerOffsets()
+    {
+        // Synthetic frames where every utterance also carries its own random offset
+        // (std 3 per dimension, either class): the spoofed segment stays separable
+        // within its utterance, across utterances the offset swamps it.
+        auto run = [](const std::string& norm) {
+            SyntheticFramesOptions o = syntheticOptions("weak_frame", "ema", 1234);
+            o.config.featureNorm = norm;
+            o.utteranceOffset = 3.0;
+            return trainOnSyntheticFrames(o);
+        };
+        const SyntheticFramesResult none = run("none"), utt = run("utterance");
+        const QString info = QString("within-spoof AUC none %1, utterance %2; AUC none %3, utterance %4")
+                                 .arg(none.frameAucWithinSpoof).arg(utt.frameAucWithinSpoof).arg(none.frameAuc).arg(utt.frameAuc);
+        qInfo("%s", qPrintable(info));
+        QVERIFY2(utt.frameAucWithinSpoof > 0.88, qPrintable(info));
+        QVERIFY2(utt.frameAucWithinSpoof > none.frameAucWithinSpoof + 0.15, qPrintable(info));
+        QVERIFY2(!utt.health.degenerate(), qPrintable(info));
     }
 
     void healthRule()

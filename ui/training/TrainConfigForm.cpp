@@ -182,6 +182,7 @@ void TrainConfigForm::buildForm()
     add("model.prototype_mode", tr("Prototype mode"), Kind::Combo, str(&C::prototypeMode),
         {"ema", "fixed", "learnable"});
     add("model.objective", tr("Objective"), Kind::Combo, str(&C::objective), {"weak_frame", "attention_mil", "seed"});
+    add("model.feature_norm", tr("Feature normalisation"), Kind::Combo, str(&C::featureNorm), {"none", "utterance"});
     add("model.importance_hidden_dim", tr("Hidden width"), Kind::Int, i64(&C::importanceHiddenDim));
     add("model.temperature", tr("Temperature \u03c4"), Kind::Double, dbl(&C::temperature));
     add("model.lambda_bonafide_reg", tr("\u03bb bona fide reg."), Kind::Double, dbl(&C::lambdaBonafideReg));
