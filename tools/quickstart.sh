@@ -20,7 +20,9 @@ gui="$build/app/spooflens-gui"
 demo="$build/demo"
 if [ -x "$cli" ] && "$cli" demo --help >/dev/null 2>&1; then
   # The test suite's fixture writes the small variant there (`--small`); the quickstart wants the full one.
-  if [ -f "$demo/xai_learnable.pth" ] && grep -q '"small": false' "$demo/manifest.json" 2>/dev/null; then
+  # A demo made before model.feature_norm existed is rebuilt (docs/demo.md).
+  if [ -f "$demo/xai_learnable.pth" ] && grep -q '"small": false' "$demo/manifest.json" 2>/dev/null \
+     && grep -q 'feature_norm: utterance' "$demo/demo.yaml" 2>/dev/null; then
     echo "quickstart: demo assets already in $demo"
   else
     echo "quickstart: building the demo into $demo (speech corpus, tiny detector, Stage 2 modules: a few minutes)"

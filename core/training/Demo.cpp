@@ -168,6 +168,9 @@ DemoReport buildDemo(const DemoOptions& o)
         y << "# SpoofLens demo: Stage 2 on the demo detector (tiny preset, back-end trained on the demo corpus)\n"
           << "model:\n  name: xai_stage2_demo\n  pretrained_checkpoint: " << r.detector
           << "\n  prototype_mode: ema\n  importance_hidden_dim: 256\n  temperature: 0.07\n"
+          // Per-utterance normalisation of h(t): on the demo's random features the
+          // speaker and channel offsets swamp the synthetic-speech cue (docs/demo.md).
+          << "  feature_norm: utterance\n"
           << "  lambda_bonafide_reg: 0.1\n  lambda_temporal_smooth: 0.1\n  lambda_sparsity: 0.01\n"
           << "  ema_momentum: 0.9\n"
           << "training:\n  batch_size: 8\n  num_epochs: " << o.epochs
@@ -313,6 +316,7 @@ DemoReport buildDemo(const DemoOptions& o)
         r.xai.push_back(xai);
         r.trainSeconds.push_back(secondsSince(tm));
         stage2.push_back({{"file", m.name + ".pth"}, {"prototype_mode", m.mode}, {"objective", m.objective},
+                          {"feature_norm", to.config.featureNorm},
                           {"epochs", tr.epochsDone}, {"best_epoch", tr.bestEpoch},
                           {"train_seconds", r.trainSeconds.back()}});
         log("demo " + m.name + ": " + std::to_string(tr.epochsDone) + " epochs, best epoch "

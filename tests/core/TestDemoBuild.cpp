@@ -40,8 +40,16 @@ private slots:
         QVERIFY(d["dev_eer"].isDouble() && d["eval_eer"].isDouble() && d["eval_eer_held_out_methods"].isDouble());
         QVERIFY(d["steps"].toInt() >= 600);
         QVERIFY(m["stage2"].toArray().size() >= 3);
-        for (const auto& v : m["stage2"].toArray())
-            QVERIFY(QFile::exists(out + QLatin1Char('/') + v.toObject()["file"].toString()));
+        for (const auto& v : m["stage2"].toArray()) {
+            const QJsonObject s = v.toObject();
+            QVERIFY(QFile::exists(out + QLatin1Char('/') + s["file"].toString()));
+            QCOMPARE(s["feature_norm"].toString(), QStringLiteral("utterance"));
+            // The default objective does not collapse on the real demo; the seed objective does.
+            if (s["objective"].toString() == QLatin1String("seed"))
+                QVERIFY2(s["std_w"].toDouble() < 1e-3, qPrintable(s["file"].toString()));
+            else
+                QVERIFY2(s["std_w"].toDouble() > 0.05 && s["mean_w"].toDouble() > 0.05, qPrintable(s["file"].toString()));
+        }
         qInfo().noquote() << "demo build:" << QJsonDocument(m["build_seconds"].toObject()).toJson(QJsonDocument::Compact)
                           << "detector:" << QJsonDocument(d).toJson(QJsonDocument::Compact)
                           << "stage2:" << QJsonDocument(m["stage2"].toArray()).toJson(QJsonDocument::Compact);

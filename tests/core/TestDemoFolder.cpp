@@ -165,6 +165,8 @@ print(len(changed))
             if (s["objective"].toString() != QLatin1String("seed"))
                 modes.insert(s["prototype_mode"].toString());
             QVERIFY(s["frame_auc"].isDouble() && s["frame_ap"].isDouble());
+            // Every module of the demo normalises h(t) per utterance (docs/demo.md).
+            QCOMPARE(s["feature_norm"].toString(), QStringLiteral("utterance"));
         }
         QCOMPARE(modes, (QSet<QString>{QStringLiteral("ema"), QStringLiteral("fixed"), QStringLiteral("learnable")}));
         const QJsonObject loc = m_manifest["localisation"].toObject();

@@ -269,6 +269,7 @@ names = ['importance_net.net.%d.%s' % (i, p) for i in (0, 1, 4, 5, 8) for p in (
 assert list(sd) == names + ['prototype_manager.prototypes'], list(sd)
 assert ck['prototype_mode'] == 'ema' and len(ck['detector_sha256']) == 64 and isinstance(ck['epoch'], int)
 assert ck['config']['model']['prototype_mode'] == 'ema'
+assert ck['config']['model']['feature_norm'] == 'utterance'  # the demo's setting
 D, H = sd['importance_net.net.0.weight'].shape[1], sd['importance_net.net.0.weight'].shape[0]
 class PM(torch.nn.Module):
     def __init__(s):
@@ -292,13 +293,16 @@ whole = {'module.' + k: v for k, v in m.state_dict().items()}
 for k, v in torch.load(det).items():
     whole['module.frozen_detector.detector.' + k] = v
 torch.save(whole, out + '/seed_whole.pth')
+# The same file with the normalisation switched off, as the reference layouts imply.
+ck['config']['model']['feature_norm'] = 'none'
+torch.save(ck, out + '/none.pth')
 print('ok')
 )PY";
         QProcess p;
         p.start(py, {"-c", script, m_runFull, m_demo + "/detector_tiny.pth", m_tmp.path()});
         QVERIFY(p.waitForFinished(120000));
         QVERIFY2(p.exitCode() == 0, qPrintable(QString::fromUtf8(p.readAllStandardError())));
-        // The same module through three files gives the same explanation.
+        // The same module through four files gives the same explanation.
         auto importance = [&](const QString& xai, const QString& detector = QString()) {
             const Run r = cli({"explain", "--detector", detector.isEmpty() ? m_demo + "/detector_tiny.pth" : detector,
                                "--xai", xai, "--json", m_demo + "/demo_utterance.wav"});
@@ -306,8 +310,11 @@ print('ok')
                 qWarning() << r.err;
             return QJsonDocument::fromJson(r.out.toUtf8()).object()["importance"].toArray();
         };
-        const QJsonArray a = importance(m_runFull + "/best.pth");
+        // The reference layouts carry no model.feature_norm: they mean "none", which
+        // only the SpoofLens layout can switch (docs/stage2-objective.md).
+        const QJsonArray a = importance(m_tmp.path() + "/none.pth");
         QVERIFY(!a.isEmpty());
+        QVERIFY(importance(m_runFull + "/best.pth") != a);  // the demo's utterance normalisation is applied
         QCOMPARE(importance(m_tmp.path() + "/plain.pth"), a);
         QCOMPARE(importance(m_tmp.path() + "/seed_whole.pth"), a);
         // The seed's whole-model file also serves as the detector.
