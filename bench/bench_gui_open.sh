@@ -16,18 +16,7 @@ PY=/usr/bin/python3
 mkdir -p "$WORK"
 CKPT=$WORK/full_random.pth
 [ -f "$CKPT" ] || $PY bench/make_full_checkpoint.py "$CKPT"
-[ -f "$WORK/clip64600_spoof.wav" ] || $PY - "$WORK" <<'PYEOF'
-import struct, sys
-import numpy as np
-w = sys.argv[1]
-ref = np.load('tests/data/fixtures/ref_tiny.npz')
-for key, name in (('wave_bonafide', 'clip64600.wav'), ('wave_spoof', 'clip64600_spoof.wav')):
-    x = ref[key][:64600].astype('<f4')
-    data = x.tobytes()
-    with open(f'{w}/{name}', 'wb') as f:
-        f.write(b'RIFF' + struct.pack('<I', 36 + len(data)) + b'WAVEfmt ' + struct.pack('<IHHIIHH', 16, 3, 1, 16000, 64000, 4, 32)
-                + b'data' + struct.pack('<I', len(data)) + data)
-PYEOF
+[ -f "$WORK/clip64600_spoof.wav" ] || $PY bench/make_clip.py "$WORK" --spoof
 GUI=$BUILD/app/spooflens-gui
 rm -f "$WORK"/gui_*.log
 for r in $(seq "$ROUNDS"); do

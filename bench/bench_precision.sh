@@ -21,17 +21,7 @@ mkdir -p "$WORK"
 CKPT=$WORK/full_random.pth
 [ -f "$CKPT" ] || $PY bench/make_full_checkpoint.py "$CKPT"
 # the 4 s clip: first 64600 samples of the real bona fide utterance, as .npy and float WAV
-$PY - "$WORK" <<'PYEOF'
-import struct, sys
-import numpy as np
-w = sys.argv[1]
-x = np.load('tests/data/fixtures/ref_tiny.npz')['wave_bonafide'][:64600].astype('<f4')
-np.save(f'{w}/clip64600.npy', x)
-data = x.tobytes()
-with open(f'{w}/clip64600.wav', 'wb') as f:  # WAVE_FORMAT_IEEE_FLOAT, mono, 16 kHz
-    f.write(b'RIFF' + struct.pack('<I', 36 + len(data)) + b'WAVEfmt ' + struct.pack('<IHHIIHH', 16, 3, 1, 16000, 64000, 4, 32)
-            + b'data' + struct.pack('<I', len(data)) + data)
-PYEOF
+$PY bench/make_clip.py "$WORK" --npy
 cmake --build "$BUILD" --target spooflens >/dev/null
 SL=$BUILD/app/spooflens
 # PyTorch runs on the same OpenBLAS; Debian 12's 0.3.21 falls back to its

@@ -67,14 +67,7 @@ PYEOF
 # 3. detector throughput
 DETECTOR=${DETECTOR:-$WORK/full_random.pth}
 [ -f "$DETECTOR" ] || "$PY" bench/make_full_checkpoint.py "$DETECTOR" > /dev/null
-"$PY" - "$WORK" <<'PYEOF'
-import sys, wave
-import numpy as np
-ref = np.load('tests/data/fixtures/ref_tiny.npz')
-x = (np.clip(ref['wave_bonafide'][:64600], -1, 1) * 32767).astype('<i2')
-with wave.open(f'{sys.argv[1]}/clip64600.wav', 'wb') as w:
-    w.setnchannels(1); w.setsampwidth(2); w.setframerate(16000); w.writeframes(x.tobytes())
-PYEOF
+"$PY" bench/make_clip.py "$WORK" --pcm16
 if [ -x "$BUILD/bench/BenchBatch" ]; then
   for p in fp32 bf16; do
     "$BUILD/bench/BenchBatch" "$DETECTOR" "$WORK/clip64600.wav" --device "$DEV" --precision $p \
