@@ -41,6 +41,7 @@ int runCompare(const CompareArgs& a)
         rows.push_back({{"xai", t.xaiPath},
                         {"run_name", t.runName},
                         {"prototype_mode", t.prototypeMode},
+                        {"feature_norm", t.featureNorm},
                         {"total_importance", t.totalImportance},
                         {"importance_mean", e.frames ? t.totalImportance / double(e.frames) : 0.0},
                         {"importance_spread", t.importanceSpread},

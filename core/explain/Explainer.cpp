@@ -146,6 +146,7 @@ Explanation Explainer::Impl::run(const AudioData& audio, CutMode cut, const std:
         t.xaiPath = m.info.path;
         t.runName = m.info.runName;
         t.prototypeMode = m.info.prototypeMode;
+        t.featureNorm = m.info.featureNorm;
         t.detectorSha256 = m.info.detectorSha256;
         t.detectorMismatch = m.info.detectorMismatch;
         const torch::Tensor w = out.importance[0].contiguous();

@@ -14,6 +14,7 @@ struct Stage2Track {
     std::string xaiPath;           ///< the Stage 2 checkpoint
     std::string runName;           ///< its run folder / file stem
     std::string prototypeMode;     ///< "ema" | "fixed" | "learnable"
+    std::string featureNorm = "none";  ///< model.feature_norm: "utterance" = w and the similarities see h normalised per utterance
     std::string detectorSha256;    ///< recorded at training time (may be empty)
     bool detectorMismatch = false; ///< recorded SHA differs from the loaded detector
     std::vector<float> importance;   ///< w(t) in [0, 1], length T

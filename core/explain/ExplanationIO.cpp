@@ -19,6 +19,7 @@ json trackJson(const Stage2Track& t)
     return json{{"xai", t.xaiPath},
                 {"run", t.runName},
                 {"prototype_mode", t.prototypeMode},
+                {"feature_norm", t.featureNorm},
                 {"detector_sha256", t.detectorSha256},
                 {"detector_mismatch", t.detectorMismatch},
                 {"importance", t.importance},
@@ -110,6 +111,7 @@ std::string explanationToJson(const Explanation& e, int indent)
         j["utterance_sim"] = {{"spoof", t.uttSimSpoof}, {"bonafide", t.uttSimBonafide}};
         j["xai"] = {{"path", t.xaiPath},
                     {"prototype_mode", t.prototypeMode},
+                    {"feature_norm", t.featureNorm},
                     {"detector_sha256", t.detectorSha256},
                     {"detector_mismatch", t.detectorMismatch}};
     }

@@ -315,6 +315,15 @@ print('ok')
         const QJsonArray a = importance(m_tmp.path() + "/none.pth");
         QVERIFY(!a.isEmpty());
         QVERIFY(importance(m_runFull + "/best.pth") != a);  // the demo's utterance normalisation is applied
+        auto featureNorm = [&](const QString& xai) {
+            const Run r = cli({"explain", "--detector", m_demo + "/detector_tiny.pth", "--xai", xai, "--json",
+                               m_demo + "/demo_utterance.wav"});
+            const QJsonObject o = QJsonDocument::fromJson(r.out.toUtf8()).object();
+            const QString top = o["xai"].toObject()["feature_norm"].toString();
+            return top == o["tracks"].toArray().at(0).toObject()["feature_norm"].toString() ? top : QStringLiteral("differs");
+        };
+        QCOMPARE(featureNorm(m_runFull + "/best.pth"), QStringLiteral("utterance"));
+        QCOMPARE(featureNorm(m_tmp.path() + "/plain.pth"), QStringLiteral("none"));
         QCOMPARE(importance(m_tmp.path() + "/plain.pth"), a);
         QCOMPARE(importance(m_tmp.path() + "/seed_whole.pth"), a);
         // The seed's whole-model file also serves as the detector.

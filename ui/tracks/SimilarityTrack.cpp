@@ -50,7 +50,11 @@ void SimilarityTrack::setData(const core::Stage2Track& track, const QString& lab
     m_spoof->setData(t, s, true);
     m_bonafide->setData(t, b, true);
     m_diff->setData(t, d, true);
-    setTitle(tr("Prototype similarity: cosine of h(t) to each prototype, per 20 ms frame · %1").arg(label));
+    // A module with model.feature_norm = utterance compares normalised frames (docs/stage2-objective.md).
+    setTitle(track.featureNorm == "utterance"
+                 ? tr("Prototype similarity: cosine of h(t), normalised per utterance, to each prototype, per 20 ms frame · %1")
+                       .arg(label)
+                 : tr("Prototype similarity: cosine of h(t) to each prototype, per 20 ms frame · %1").arg(label));
     replot(QCustomPlot::rpQueuedReplot);
 }
 
