@@ -63,7 +63,21 @@ void Document::setExplanation(const core::Explanation& e)
     m_explanation = e;
     if (syncAttributionRows())
         emit rowsChanged();
+    const bool reframed = alignTruthToExplanation();
     emit explanationChanged();
+    if (reframed)
+        emit groundTruthChanged();
+}
+
+bool Document::alignTruthToExplanation()
+{
+    if (!m_truth || !m_explanation || m_truth->grid == m_explanation->grid)
+        return false;
+    m_truth->grid = m_explanation->grid;
+    m_truth->frameLabels.clear();
+    for (uint8_t v : core::frameLabels(m_truth->labels, m_truth->samples, m_truth->grid, m_truth->labels.resolution))
+        m_truth->frameLabels.push_back(int(v));
+    return true;
 }
 
 void Document::clearExplanation()
@@ -289,6 +303,7 @@ std::optional<core::Explanation> Document::shownExplanation() const
 void Document::setGroundTruth(const GroundTruthView& truth)
 {
     m_truth = truth;
+    alignTruthToExplanation();
     emit groundTruthChanged();
 }
 

@@ -7,6 +7,7 @@
 // path) and one per explainer attribution (key = "method@source"). Matching
 // explanation data to rows happens here and nowhere else. GUI thread only.
 #include "core/explain/Explanation.h"
+#include "core/explain/GroundTruth.h"
 #include "ui/analysis/AnalysisTypes.h"
 
 #include <QObject>
@@ -36,7 +37,10 @@ struct GroundTruthView {
     QString utterance;                 ///< utterance id they were found under
     std::vector<double> segmentStart;  ///< seconds, parallel to segmentEnd
     std::vector<double> segmentEnd;
-    std::vector<int> frameLabels;      ///< length T (frames of the audio), 0/1
+    std::vector<int> frameLabels;      ///< length T (frames of `grid` over the audio), 0/1
+    core::UtteranceLabels labels;      ///< what frameLabels were derived from
+    int64_t samples = 0;               ///< audio length they were framed for
+    core::FrameGrid grid;              ///< the frame grid of frameLabels (re-framed to the explanation's)
 };
 
 class Document : public QObject {
@@ -101,6 +105,8 @@ private:
     AudioPtr m_audio;
     std::optional<core::Explanation> m_explanation;
     std::optional<GroundTruthView> m_truth;
+    /// Re-frames the ground truth on the explanation's grid; true if it changed.
+    bool alignTruthToExplanation();
     std::vector<RowInfo> m_rows;
 };
 

@@ -24,6 +24,8 @@ struct ExplainArgs {
     std::vector<std::string> xai, methods;
     std::string file;
     int occlusionWindow = 5, igSteps = 32;
+    double windowSeconds = 1.0;
+    int64_t windowHop = 0, waveOcclusion = 0;
     std::string igBaseline = "mean";
     uint64_t seed = 1234;
     bool faithfulness = false;
@@ -40,6 +42,9 @@ int runExplain(const ExplainArgs& a)
     request.options.igSteps = a.igSteps;
     request.options.igZeroBaseline = a.igBaseline == "zero";
     request.options.randomSeed = a.seed;
+    request.options.windowSeconds = a.windowSeconds;
+    request.options.windowHopSamples = a.windowHop;
+    request.options.waveOcclusionSamples = a.waveOcclusion;
     request.faithfulness = a.faithfulness;
     for (core::AttributionMethod m : request.methods)
         if (core::methodNeedsStage2(m) && a.xai.empty()) {
@@ -81,7 +86,7 @@ int runExplain(const ExplainArgs& a)
         const core::Attribution& at = e.attributions[i];
         const std::vector<int64_t> order = core::attributionOrder(at.values);
         std::printf("%s (%s): peak at %.3f s, %lld back-end passes, %.3f s", at.method.c_str(), at.source.c_str(),
-                    order.empty() ? 0.0 : core::frameCentreSeconds(order.front()),
+                    order.empty() ? 0.0 : e.grid.centreSeconds(order.front()),
                     static_cast<long long>(at.backendPasses), at.seconds);
         if (!std::isnan(at.completenessGap))
             std::printf(", completeness gap %.4g of %.4g", at.completenessGap, at.targetDelta);
@@ -109,7 +114,8 @@ const bool kRegistered = registerCommand("explain", [](CLI::App& app) -> std::fu
         },
         "METHOD", "explainer method");
     sub->add_option("--method", a->methods,
-                    "Explainer (repeatable): stage2, stage2-contrast, occlusion, gradxinput, ig, rollout, gatr, random")
+                    "Explainer (repeatable): stage2, stage2-contrast, occlusion, gradxinput, ig, rollout, gatr, random, "
+                    "window, wave-occlusion, wave-gradxinput")
         ->check(methodName);
     sub->add_option("--occlusion-window", a->occlusionWindow, "occlusion: frames replaced at once (default 5)")
         ->check(CLI::PositiveNumber);
@@ -117,6 +123,13 @@ const bool kRegistered = registerCommand("explain", [](CLI::App& app) -> std::fu
     sub->add_option("--ig-baseline", a->igBaseline, "ig: baseline, mean (utterance mean of h, default) or zero")
         ->check(CLI::IsMember({"mean", "zero"}));
     sub->add_option("--seed", a->seed, "random: seed (default 1234)");
+    sub->add_option("--window-seconds", a->windowSeconds, "window: length of each scored window (default 1 s)")
+        ->check(CLI::PositiveNumber);
+    sub->add_option("--window-hop", a->windowHop,
+                    "window: samples between windows (default one frame for AASIST, 1600 for XLS-R)")
+        ->check(CLI::PositiveNumber);
+    sub->add_option("--wave-occlusion", a->waveOcclusion, "wave-occlusion: samples zeroed at once (default one frame hop)")
+        ->check(CLI::PositiveNumber);
     sub->add_flag("--faithfulness", a->faithfulness, "Also deletion/insertion curves of every attribution");
     auto* j = sub->add_flag("--json", a->json, "One JSON object");
     auto* c = sub->add_flag("--csv", a->csv, "One CSV row per frame");

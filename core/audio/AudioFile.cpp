@@ -312,7 +312,7 @@ AudioData loadAudio(const std::string& path, const AudioLoadOptions& options)
     out.durationSeconds = static_cast<double>(total) / info.samplerate;
     for (float& v : out.samples)  // resampling can overshoot slightly (Gibbs)
         v = std::isfinite(v) ? std::clamp(v, -1.0f, 1.0f) : 0.0f;
-    if (static_cast<int64_t>(out.samples.size()) < kWindowSamples)
+    if (static_cast<int64_t>(out.samples.size()) < kMinAudioSamples)
         throw AudioError(where + ": too short (" + std::to_string(out.samples.size()) +
                          " samples at 16 kHz, " + secondsText(out.durationSeconds) +
                          "; at least 400 samples = one 25 ms frame are needed)");

@@ -2,13 +2,16 @@
 // Loading audio for the detector: any libsndfile format (WAV, FLAC, Ogg
 // Vorbis, Opus, MP3), any rate and channel count -> 16 kHz mono float32.
 // Torch-free; thread-safe (no shared state).
-#include "core/audio/FrameGrid.h"  // kSampleRate, frameCount (kept for includers of this header)
+#include "core/audio/FrameGrid.h"  // kSampleRate, FrameGrid (kept for includers of this header)
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace spooflens::core {
+
+/// The shortest audio loadAudio accepts: 400 samples (25 ms, one XLS-R frame).
+constexpr int64_t kMinAudioSamples = 400;
 
 struct AudioLoadOptions {
     /// -1: average all channels; otherwise use only this channel (0-based).
@@ -30,7 +33,8 @@ struct AudioData {
     /// endedEarlyWarning (core/audio/AudioLength.h). A decoder error before the
     /// end of the file is corruption and throws instead.
     bool endsInsideFrame = false;
-    int64_t frames() const { return frameCount(static_cast<int64_t>(samples.size())); }
+    /// Frames of `grid` (default: XLS-R's 20 ms grid) the samples give.
+    int64_t frames(const FrameGrid& grid = FrameGrid::xlsr()) const { return grid.count(static_cast<int64_t>(samples.size())); }
 };
 
 /// Loads `path`. Throws AudioError naming the file and the problem: missing,

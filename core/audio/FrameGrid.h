@@ -1,37 +1,51 @@
 #pragma once
-// The SSL frame grid (docs/detector.md §1): the one place that knows the
-// model's sample rate, hop and receptive field, and converts between frames,
-// samples and seconds. Torch-free, Qt-free; pure functions, thread-safe.
+// The detector's frame grid (docs/detector.md §1, docs/aasist.md): frame t
+// covers samples [offset + t hop, offset + t hop + window) of the 16 kHz input.
+// It is a property of the detector (DetectorInfo::grid) and is carried by every
+// explanation; every consumer (Stage 2, explainers, ground-truth framing,
+// metrics, exports, tracks) converts frames, samples and seconds through it.
+// Torch-free, Qt-free; plain value, thread-safe.
 #include <cmath>
 #include <cstdint>
 
 namespace spooflens::core {
 
-constexpr int kSampleRate = 16000;    ///< model input rate (Hz)
-constexpr int kHopSamples = 320;      ///< SSL frame hop (20 ms at 16 kHz)
-constexpr int kWindowSamples = 400;   ///< SSL receptive field (25 ms at 16 kHz)
+constexpr int kSampleRate = 16000;  ///< model input rate (Hz)
 
-/// Frames the SSL encoder produces for `samples` 16 kHz samples:
-/// T = floor((N - 400) / 320) + 1 for N >= 400, else 0.
-inline int64_t frameCount(int64_t samples)
-{
-    return samples < kWindowSamples ? 0 : (samples - kWindowSamples) / kHopSamples + 1;
-}
+struct FrameGrid {
+    int64_t hop = 320;     ///< samples between frame starts
+    int64_t window = 400;  ///< samples one frame covers
+    int64_t offset = 0;    ///< start of frame 0
 
-/// Centre of frame t in seconds: (320 t + 200) / 16000. Frame t covers
-/// samples [320 t, 320 t + 400).
-inline double frameCentreSeconds(int64_t t)
-{
-    return (static_cast<double>(kHopSamples) * static_cast<double>(t) + kWindowSamples / 2.0) / kSampleRate;
-}
+    /// XLS-R / wav2vec 2.0: 20 ms hop, 25 ms receptive field.
+    static constexpr FrameGrid xlsr() { return FrameGrid{320, 400, 0}; }
+    /// AASIST: e_T node t pools conv outputs [2187 t, 2187 (t + 1)) of the
+    /// 129-tap sinc bank (seven max-poolings by 3): 136.7 ms hop.
+    static constexpr FrameGrid aasist() { return FrameGrid{2187, 2187 + 128, 0}; }
 
-/// The frame whose centre is nearest to `seconds`: round((16000 s - 200) / 320).
-/// Not clamped: the result may be negative or >= T; callers check the range.
-/// `seconds` must be finite.
-inline int64_t frameAt(double seconds)
-{
-    return static_cast<int64_t>(
-        std::lround((seconds * kSampleRate - kWindowSamples / 2.0) / static_cast<double>(kHopSamples)));
-}
+    /// Frames for `samples` inputs: floor((N - offset - window) / hop) + 1, or 0.
+    int64_t count(int64_t samples) const
+    {
+        const int64_t n = samples - offset;
+        return n < window ? 0 : (n - window) / hop + 1;
+    }
+    int64_t startSample(int64_t t) const { return offset + t * hop; }
+    double hopSeconds() const { return double(hop) / kSampleRate; }
+    double windowSeconds() const { return double(window) / kSampleRate; }
+    /// Centre of frame t in seconds: (offset + hop t + window / 2) / 16000.
+    double centreSeconds(int64_t t) const
+    {
+        return (double(offset) + double(hop) * double(t) + double(window) / 2.0) / kSampleRate;
+    }
+    /// The frame whose centre is nearest to `seconds` (finite). Not clamped:
+    /// the result may be negative or >= T; callers check the range.
+    int64_t frameAt(double seconds) const
+    {
+        return static_cast<int64_t>(
+            std::lround((seconds * kSampleRate - double(offset) - double(window) / 2.0) / double(hop)));
+    }
+    bool operator==(const FrameGrid& o) const { return hop == o.hop && window == o.window && offset == o.offset; }
+    bool operator!=(const FrameGrid& o) const { return !(*this == o); }
+};
 
 } // namespace spooflens::core

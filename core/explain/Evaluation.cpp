@@ -93,6 +93,7 @@ EvalRecord makeEvalRecord(const Explanation& e, const std::string& utterance, co
     r.logits[0] = e.logits[0];
     r.logits[1] = e.logits[1];
     r.frames = e.frames;
+    r.grid = e.grid;
     if (frameLabels) {
         if (int64_t(frameLabels->size()) != e.frames)
             throw ConfigError(utterance + ": " + std::to_string(frameLabels->size()) + " frame labels for " +
@@ -135,6 +136,9 @@ std::string evalRecordToJson(const EvalRecord& r)
     j["score"] = num(r.score);
     j["logits"] = json::array({num(r.logits[0]), num(r.logits[1])});
     j["frames"] = r.frames;
+    j["hop_samples"] = r.grid.hop;
+    j["window_samples"] = r.grid.window;
+    j["offset_samples"] = r.grid.offset;
     if (r.hasLabels) {
         json iv = json::array();
         for (size_t t = 0; t < r.frameLabels.size();) {
@@ -187,6 +191,12 @@ EvalRecord evalRecordFromJson(const std::string& line, const std::string& at)
         r.logits[0] = numOf(j.at("logits").at(0));
         r.logits[1] = numOf(j.at("logits").at(1));
         r.frames = j.at("frames").get<int64_t>();
+        // Records written before the frame grid was recorded are XLS-R's.
+        r.grid.hop = j.value("hop_samples", r.grid.hop);
+        r.grid.window = j.value("window_samples", r.grid.window);
+        r.grid.offset = j.value("offset_samples", r.grid.offset);
+        if (r.grid.hop < 1 || r.grid.window < 1 || r.grid.offset < 0)
+            throw ConfigError(at + ": bad frame grid (hop_samples, window_samples, offset_samples)");
         const json& sf = j.at("spoof_frames");
         if (!sf.is_null()) {
             r.hasLabels = true;
@@ -365,7 +375,8 @@ std::string writeEvalSummary(std::vector<EvalRecord> records, const std::string&
                     pooledScores.insert(pooledScores.end(), t.values.begin(), t.values.end());
                     pooledLabels.insert(pooledLabels.end(), r.frameLabels.begin(), r.frameLabels.end());
                     for (size_t s = 0; s < segmentResolutionsMs().size(); ++s)
-                        poolSegments(t.values, r.frameLabels, segmentResolutionsMs()[s] / 20, segScores[s], segLabels[s]);
+                        poolSegmentsOnGrid(t.values, r.frameLabels, r.grid, int64_t(segmentResolutionsMs()[s]) * 16,
+                                           segScores[s], segLabels[s]);
                 }
             }
         }

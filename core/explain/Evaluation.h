@@ -33,6 +33,7 @@ struct EvalRecord {
     double score = kNaN;               ///< logit[1]
     double logits[2] = {kNaN, kNaN};
     int64_t frames = 0;
+    FrameGrid grid;                    ///< the detector's frames (hop/window/offset_samples in the JSON)
     bool hasLabels = false;            ///< ground truth known for this utterance
     std::vector<uint8_t> frameLabels;  ///< 1 = spoof frame (when hasLabels)
     std::vector<EvalTrack> tracks;

@@ -1,6 +1,8 @@
 #pragma once
 // Plain results of the explanation pipeline, handed to ui/ and the CLI.
-// Torch-free. Times: frame t is centred at (320 t + 200) / 16000 s.
+// Torch-free. Times: frame t is centred at grid.centreSeconds(t) (XLS-R:
+// (320 t + 200) / 16000 s; AASIST: (2187 t + 1157.5) / 16000 s).
+#include "core/audio/FrameGrid.h"
 #include "core/explain/Attribution.h"
 
 #include <cstdint>
@@ -29,7 +31,9 @@ struct Stage2Track {
 
 struct Explanation {
     std::string path;
-    double hopSeconds = 0.02;
+    std::string detectorFamily = "xlsr-tcm";  ///< DetectorInfo::family
+    FrameGrid grid;                  ///< the detector's frames: t covers [offset + t hop, ... + window)
+    double hopSeconds = 0.02;        ///< grid.hopSeconds()
     int64_t frames = 0;
     int64_t samples = 0;
     std::string cut;                 ///< "full" | "64600" | "66800"

@@ -72,13 +72,14 @@ std::vector<Region> regionsOf(const std::vector<bool>& on, const std::vector<flo
     return out;
 }
 
-void writeRegions(std::ostream& out, const std::vector<Region>& regions, const std::string& label)
+void writeRegions(std::ostream& out, const FrameGrid& grid, const std::vector<Region>& regions,
+                  const std::string& label)
 {
-    const double halfHop = double(kHopSamples) / 2.0 / kSampleRate;
+    const double halfHop = grid.hopSeconds() / 2.0;
     char buf[96];
     for (const Region& r : regions) {
-        std::snprintf(buf, sizeof buf, "%.6f\t%.6f\t", std::max(0.0, frameCentreSeconds(r.first) - halfHop),
-                      frameCentreSeconds(r.last) + halfHop);
+        std::snprintf(buf, sizeof buf, "%.6f\t%.6f\t", std::max(0.0, grid.centreSeconds(r.first) - halfHop),
+                      grid.centreSeconds(r.last) + halfHop);
         out << buf << label;
         std::snprintf(buf, sizeof buf, " (peak %.4g)\n", double(r.peak));
         out << buf;
@@ -91,9 +92,13 @@ std::string explanationToJson(const Explanation& e, int indent)
 {
     std::vector<double> time;
     for (int64_t t = 0; t < e.frames; ++t)
-        time.push_back(frameCentreSeconds(t));
+        time.push_back(e.grid.centreSeconds(t));
     json j{{"path", e.path},
+           {"detector_family", e.detectorFamily},
            {"hop_s", e.hopSeconds},
+           {"hop_samples", e.grid.hop},
+           {"window_samples", e.grid.window},
+           {"offset_samples", e.grid.offset},
            {"frames", e.frames},
            {"samples", e.samples},
            {"cut", e.cut},
@@ -185,7 +190,8 @@ void writeExplanationCsv(std::ostream& out, const Explanation& e)
         out << buf;
     };
     for (int64_t t = 0; t < e.frames; ++t) {
-        std::snprintf(buf, sizeof buf, "%.4f", frameCentreSeconds(t));  // exact: centres are 0.0125 + 0.02 t
+        // XLS-R: 4 decimals are exact (centres 0.0125 + 0.02 t); other grids get 6.
+        std::snprintf(buf, sizeof buf, e.grid == FrameGrid::xlsr() ? "%.4f" : "%.6f", e.grid.centreSeconds(t));
         out << buf;
         for (const Stage2Track& m : e.tracks) {
             value(m.importance, t);
@@ -206,7 +212,7 @@ void writeExplanationLabels(std::ostream& out, const Explanation& e, const Label
         for (size_t i = 0; i < on.size(); ++i)
             on[i] = t.importance[i] > options.importanceThreshold;
         std::snprintf(buf, sizeof buf, " w>%g", options.importanceThreshold);
-        writeRegions(out, regionsOf(on, t.importance), t.runName + buf);
+        writeRegions(out, e.grid, regionsOf(on, t.importance), t.runName + buf);
     }
     for (const Attribution& a : e.attributions) {
         const std::vector<int64_t> order = attributionOrder(a.values);
@@ -215,7 +221,7 @@ void writeExplanationLabels(std::ostream& out, const Explanation& e, const Label
         for (size_t i = 0; i < k; ++i)
             on[size_t(order[i])] = true;
         std::snprintf(buf, sizeof buf, " top %g%%", options.topFraction * 100.0);
-        writeRegions(out, regionsOf(on, a.values), a.method + ":" + a.source + buf);
+        writeRegions(out, e.grid, regionsOf(on, a.values), a.method + ":" + a.source + buf);
     }
 }
 

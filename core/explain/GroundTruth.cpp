@@ -307,7 +307,8 @@ LabelSet readPartialSpoofLabels(const std::string& path)
     return set;
 }
 
-std::vector<uint8_t> frameLabels(const UtteranceLabels& labels, int64_t samples, double toleranceSeconds)
+std::vector<uint8_t> frameLabels(const UtteranceLabels& labels, int64_t samples, const FrameGrid& grid,
+                                 double toleranceSeconds)
 {
     toleranceSeconds = std::max(toleranceSeconds, labels.resolution);
     const double duration = double(samples) / kSampleRate;
@@ -322,7 +323,7 @@ std::vector<uint8_t> frameLabels(const UtteranceLabels& labels, int64_t samples,
                               labels.utterance + "'");
         }
     }
-    const int64_t frames = frameCount(samples);
+    const int64_t frames = grid.count(samples);
     std::vector<uint8_t> out(size_t(std::max<int64_t>(frames, 0)), 0);
     // Merged spoof intervals in samples; count covered samples of each frame.
     std::vector<std::pair<int64_t, int64_t>> iv;
@@ -330,14 +331,14 @@ std::vector<uint8_t> frameLabels(const UtteranceLabels& labels, int64_t samples,
         iv.emplace_back(std::llround(a * kSampleRate), std::llround(b * kSampleRate));
     size_t first = 0;
     for (int64_t t = 0; t < frames; ++t) {
-        const int64_t lo = t * kHopSamples;
-        const int64_t hi = lo + kWindowSamples;
+        const int64_t lo = grid.startSample(t);
+        const int64_t hi = lo + grid.window;
         while (first < iv.size() && iv[first].second <= lo)
             ++first;
         int64_t covered = 0;
         for (size_t k = first; k < iv.size() && iv[k].first < hi; ++k)
             covered += std::min(hi, iv[k].second) - std::max(lo, iv[k].first);
-        out[size_t(t)] = covered * 2 > kWindowSamples ? 1 : 0;
+        out[size_t(t)] = covered * 2 > grid.window ? 1 : 0;
     }
     return out;
 }

@@ -22,6 +22,8 @@
 // more than 200 of its 400 samples lie in a spoof segment.
 //
 // Thread-safety: stateless functions; safe to call concurrently.
+#include "core/audio/FrameGrid.h"
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -81,12 +83,14 @@ LabelSet readLabels(const std::string& path);
 /// or "" if there is none.
 std::string labelFileNextTo(const std::string& audioPath);
 
-/// Frame labels for an utterance of `samples` 16 kHz samples (T = frameCount):
+/// Frame labels on `grid` for an utterance of `samples` 16 kHz samples (T =
+/// grid.count(samples); frame t is spoof when more than half of its window lies in spoof segments):
 /// 1 = spoof, 0 = bona fide. Throws ConfigError naming the label's origin when
 /// a spoof segment starts past the end of the audio or ends more than
 /// max(`toleranceSeconds`, labels.resolution) past it (PartialSpoof's last
 /// segment may overhang the audio by less than one segment).
-std::vector<uint8_t> frameLabels(const UtteranceLabels& labels, int64_t samples, double toleranceSeconds = 0.0);
+std::vector<uint8_t> frameLabels(const UtteranceLabels& labels, int64_t samples,
+                                 const FrameGrid& grid = FrameGrid::xlsr(), double toleranceSeconds = 0.0);
 
 /// Writes an Audacity label track (`start\tend\tlabel`, 6 decimals).
 void writeAudacityLabels(const std::string& path, const std::vector<LabelSegment>& segments);

@@ -225,6 +225,28 @@ void poolSegments(const std::vector<float>& a, const std::vector<uint8_t>& spoof
     }
 }
 
+void poolSegmentsOnGrid(const std::vector<float>& a, const std::vector<uint8_t>& spoof, const FrameGrid& grid,
+                        int64_t r, std::vector<double>& scoresOut, std::vector<uint8_t>& labelsOut)
+{
+    checkSizes(a.size(), spoof.size(), "poolSegmentsOnGrid");
+    if (r < 1 || grid.hop < 1)
+        throw ConfigError("poolSegmentsOnGrid: segment and hop must be at least one sample");
+    const int64_t frames = int64_t(a.size());
+    const int64_t span = frames * grid.hop;  // the frames' hop cells, from the grid's offset
+    for (int64_t lo = 0; lo < span; lo += r) {
+        const int64_t first = lo / grid.hop, last = std::min(frames - 1, (std::min(span, lo + r) - 1) / grid.hop);
+        double best = -std::numeric_limits<double>::infinity();
+        uint8_t label = 0;
+        for (int64_t t = first; t <= last; ++t) {
+            if (std::isfinite(a[size_t(t)]))
+                best = std::max(best, double(a[size_t(t)]));
+            label = std::max<uint8_t>(label, spoof[size_t(t)] ? 1 : 0);
+        }
+        scoresOut.push_back(best);
+        labelsOut.push_back(label);
+    }
+}
+
 double minDcf(const std::vector<double>& bona, const std::vector<double>& spoof, const DcfParameters& p)
 {
     if (bona.empty() || spoof.empty())

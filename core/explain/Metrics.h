@@ -10,6 +10,8 @@
 // negatives, no positive attribution) is NaN.
 //
 // Thread-safety: stateless functions; safe to call concurrently.
+#include "core/audio/FrameGrid.h"
+
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -71,6 +73,15 @@ const std::vector<int>& segmentResolutionsMs();
 /// Max-pools attribution and labels over segments of `segmentFrames` SSL frames
 /// (segment j = frames [j g, (j+1) g), the last one possibly shorter) and
 /// appends one (score, label) per segment: label = 1 if any frame is spoof.
+/// The same on any frame grid: segment j covers samples [j r, (j + 1) r) of
+/// the frames' hop cells [offset + t hop, offset + (t + 1) hop) (r =
+/// `segmentSamples`, PartialSpoof's resolution at 16 kHz), and pools the frames
+/// whose cell meets it. On XLS-R's grid (hop 320) with r = g x 320 this is
+/// poolSegments(..., g, ...); on AASIST's (hop 2187) a 20 ms segment takes the
+/// value and label of the frame that holds it.
+void poolSegmentsOnGrid(const std::vector<float>& attribution, const std::vector<uint8_t>& spoof,
+                        const FrameGrid& grid, int64_t segmentSamples, std::vector<double>& scoresOut,
+                        std::vector<uint8_t>& labelsOut);
 void poolSegments(const std::vector<float>& attribution, const std::vector<uint8_t>& spoof, int segmentFrames,
                   std::vector<double>& scoresOut, std::vector<uint8_t>& labelsOut);
 

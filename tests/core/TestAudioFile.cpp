@@ -157,16 +157,16 @@ private slots:
 
     void frameArithmetic()
     {
-        QCOMPARE(frameCount(0), int64_t(0));
-        QCOMPARE(frameCount(399), int64_t(0));
-        QCOMPARE(frameCount(400), int64_t(1));
-        QCOMPARE(frameCount(719), int64_t(1));
-        QCOMPARE(frameCount(720), int64_t(2));
-        QCOMPARE(frameCount(64600), int64_t(201));
-        QCOMPARE(frameCount(112640), int64_t(351));
-        QCOMPARE(frameCentreSeconds(0), 0.0125);
-        QCOMPARE(frameCentreSeconds(1), 0.0325);
-        QCOMPARE(frameCentreSeconds(200), (320.0 * 200 + 200) / 16000.0);
+        QCOMPARE(FrameGrid::xlsr().count(0), int64_t(0));
+        QCOMPARE(FrameGrid::xlsr().count(399), int64_t(0));
+        QCOMPARE(FrameGrid::xlsr().count(400), int64_t(1));
+        QCOMPARE(FrameGrid::xlsr().count(719), int64_t(1));
+        QCOMPARE(FrameGrid::xlsr().count(720), int64_t(2));
+        QCOMPARE(FrameGrid::xlsr().count(64600), int64_t(201));
+        QCOMPARE(FrameGrid::xlsr().count(112640), int64_t(351));
+        QCOMPARE(FrameGrid::xlsr().centreSeconds(0), 0.0125);
+        QCOMPARE(FrameGrid::xlsr().centreSeconds(1), 0.0325);
+        QCOMPARE(FrameGrid::xlsr().centreSeconds(200), (320.0 * 200 + 200) / 16000.0);
     }
 
     void repeatPadMatchesReference()
@@ -203,7 +203,7 @@ private slots:
         QCOMPARE(a.channelsIn, 1);
         QCOMPARE(a.framesIn, int64_t(samples));
         QCOMPARE(static_cast<int>(a.samples.size()), samples);
-        QCOMPARE(a.frames(), frameCount(samples));
+        QCOMPARE(a.frames(), FrameGrid::xlsr().count(samples));
         const std::vector<float> ref = referenceArray(key);
         QCOMPARE(ref.size(), a.samples.size());
         QVERIFY(std::memcmp(ref.data(), a.samples.data(), ref.size() * sizeof(float)) == 0);
@@ -282,7 +282,7 @@ private slots:
         }
         QCOMPARE(static_cast<int64_t>(a.samples.size()),
                  Resampler::outputLength(a.framesIn, a.sampleRateIn, 16000));
-        QCOMPARE(a.frames(), frameCount(static_cast<int64_t>(a.samples.size())));
+        QCOMPARE(a.frames(), FrameGrid::xlsr().count(static_cast<int64_t>(a.samples.size())));
         for (float v : a.samples)
             QVERIFY(v >= -1.0f && v <= 1.0f);
 

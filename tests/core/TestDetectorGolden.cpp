@@ -155,7 +155,7 @@ private slots:
         const torch::Tensor wave = ref("wave_" + n);
         m_checked.insert("wave_" + n);
         const DetectorForward f = m_model->forward(wave.unsqueeze(0));
-        QCOMPARE(f.ssl.size(1), frameCount(wave.size(0)));
+        QCOMPARE(f.ssl.size(1), FrameGrid::xlsr().count(wave.size(0)));
         COMPARE_REF("ssl_" + n, f.ssl[0], kTol);
         COMPARE_REF("logits_" + n, f.logits[0], kTol);
         COMPARE_REF("score_" + n, f.logits[0][1], kTol);
@@ -221,7 +221,7 @@ private slots:
         req.wantAttention = true;
         const DetectorResult r = det.run(audio.samples, req);
         QVERIFY(!r.windowed);
-        QCOMPARE(r.frames, frameCount(wave.size(0)));
+        QCOMPARE(r.frames, FrameGrid::xlsr().count(wave.size(0)));
         QCOMPARE(r.dim, int64_t(64));
         const torch::Tensor ssl = torch::from_blob(const_cast<float*>(r.ssl.data()), {r.frames, r.dim}).clone();
         std::string msg;

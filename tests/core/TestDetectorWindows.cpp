@@ -49,19 +49,19 @@ private slots:
                 QVERIFY(!plan.empty());
                 int64_t next = 0;
                 for (const auto& p : plan) {
-                    QCOMPARE(p.startSample % kHopSamples, int64_t(0));
-                    QCOMPARE(p.firstFrame * kHopSamples, p.startSample);
-                    QVERIFY(p.endSample - p.startSample <= std::max<int64_t>(window, 8 * kHopSamples));
-                    QVERIFY(p.endSample - p.startSample >= kWindowSamples);
+                    QCOMPARE(p.startSample % FrameGrid::xlsr().hop, int64_t(0));
+                    QCOMPARE(p.firstFrame * FrameGrid::xlsr().hop, p.startSample);
+                    QVERIFY(p.endSample - p.startSample <= std::max<int64_t>(window, 8 * FrameGrid::xlsr().hop));
+                    QVERIFY(p.endSample - p.startSample >= FrameGrid::xlsr().window);
                     QCOMPARE(p.keepFrom, next);
                     QVERIFY(p.keepTo > p.keepFrom);
                     QVERIFY(p.keepFrom >= p.firstFrame);
-                    QVERIFY(p.keepTo <= p.firstFrame + frameCount(p.endSample - p.startSample));
+                    QVERIFY(p.keepTo <= p.firstFrame + FrameGrid::xlsr().count(p.endSample - p.startSample));
                     next = p.keepTo;
                 }
-                QCOMPARE(next, frameCount(n));
+                QCOMPARE(next, FrameGrid::xlsr().count(n));
                 QCOMPARE(plan.back().endSample, n);
-                if (n <= window / kHopSamples * kHopSamples)
+                if (n <= window / FrameGrid::xlsr().hop * FrameGrid::xlsr().hop)
                     QCOMPARE(plan.size(), size_t(1));
             }
         }
@@ -81,7 +81,7 @@ private slots:
         QVERIFY(!s.windowed && s.windows.empty());
         QVERIFY(w.windowed);
         QVERIFY(w.windows.size() >= 2);
-        QCOMPARE(w.frames, frameCount(int64_t(m_bonafide.size())));
+        QCOMPARE(w.frames, FrameGrid::xlsr().count(int64_t(m_bonafide.size())));
         QCOMPARE(int64_t(w.ssl.size()), w.frames * w.dim);
         QCOMPARE(w.layerOutputs.size(), size_t(2));
         QVERIFY(w.attention.empty());

@@ -150,6 +150,46 @@ private slots:
         QCOMPARE(segmentResolutionsMs(), (std::vector<int>{20, 40, 80, 160, 320, 640}));
     }
 
+    void segmentPoolingOnAnyGrid()
+    {
+        // XLS-R's grid: the same segments as pooling g frames at a time.
+        std::vector<float> a;
+        std::vector<uint8_t> y;
+        for (int t = 0; t < 37; ++t) {
+            a.push_back(float((t * 7) % 11) - 3.0f);
+            y.push_back(t % 9 < 3 ? 1 : 0);
+        }
+        for (int g : {1, 2, 4, 8, 16, 32}) {
+            std::vector<double> s1, s2;
+            std::vector<uint8_t> l1, l2;
+            poolSegments(a, y, g, s1, l1);
+            poolSegmentsOnGrid(a, y, FrameGrid::xlsr(), int64_t(g) * 320, s2, l2);
+            QCOMPARE(s2, s1);
+            QCOMPARE(l2, l1);
+        }
+        // AASIST's grid (hop 2187): a 20 ms (320-sample) segment takes the frame that holds it;
+        // a 640 ms (10 240-sample) segment pools the frames whose hop cells meet it.
+        const std::vector<float> v{0.1f, 0.9f, 0.3f, 0.2f, 0.8f, 0.5f};
+        const std::vector<uint8_t> l{0, 1, 0, 0, 0, 1};
+        std::vector<double> s;
+        std::vector<uint8_t> lab;
+        poolSegmentsOnGrid(v, l, FrameGrid::aasist(), 320, s, lab);
+        QCOMPARE(int64_t(s.size()), (6 * 2187 + 319) / 320);  // 41 segments over 13 122 samples
+        QCOMPARE(s[0], double(0.1f));        // samples [0, 320): frame 0
+        QCOMPARE(int(lab[0]), 0);
+        QCOMPARE(s[6], double(0.9f));        // [1920, 2240): frames 0 and 1 (2187 starts frame 1)
+        QCOMPARE(int(lab[6]), 1);
+        QCOMPARE(s[7], double(0.9f));        // [2240, 2560): frame 1 alone
+        s.clear();
+        lab.clear();
+        poolSegmentsOnGrid(v, l, FrameGrid::aasist(), 10240, s, lab);
+        QCOMPARE(s.size(), size_t(2));       // [0, 10240), [10240, 13122)
+        QCOMPARE(s[0], double(0.9f));        // frames 0..4
+        QCOMPARE(int(lab[0]), 1);
+        QCOMPARE(s[1], double(0.8f));        // frames 4..5
+        QCOMPARE(int(lab[1]), 1);
+    }
+
     void detectorEerAndMinDcf()
     {
         // Bona fide {2, 1}, spoof {0, 1.5}. Thresholds 0, 1, 1.5, 2, +inf give

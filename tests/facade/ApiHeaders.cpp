@@ -16,4 +16,4 @@
 #include "core/training/TrainConfig.h"
 #include "core/training/Trainer.h"
 
-int spooflensFacadeProbe() { return spooflens::core::kHopSamples; }
+int spooflensFacadeProbe() { return spooflens::core::FrameGrid::xlsr().hop; }

@@ -84,11 +84,11 @@ private slots:
         QCOMPARE(row->importance()->pointCount(), int(e.frames));
         QCOMPARE(row->similarity()->pointCount(), int(e.frames));
         for (int t : {0, 17, int(e.frames) - 1}) {
-            QCOMPARE(row->importance()->pointTime(t), core::frameCentreSeconds(t));
-            QCOMPARE(row->similarity()->pointTime(t), core::frameCentreSeconds(t));
+            QCOMPARE(row->importance()->pointTime(t), core::FrameGrid::xlsr().centreSeconds(t));
+            QCOMPARE(row->similarity()->pointTime(t), core::FrameGrid::xlsr().centreSeconds(t));
         }
         // The last frame ends inside the file.
-        QVERIFY(core::frameCentreSeconds(e.frames - 1) + 0.0125 <= double(ref.samples.size()) / 16000.0);
+        QVERIFY(core::FrameGrid::xlsr().centreSeconds(e.frames - 1) + 0.0125 <= double(ref.samples.size()) / 16000.0);
         const int width = w.waveformTrack()->axisRect()->width();  // laid out: the window has been drawn
         QVERIFY(w.waveformTrack()->pointCount() >= width - 1 && w.waveformTrack()->pointCount() <= width);
         QCOMPARE(w.spectrogramTrack()->overview().columns, int((ref.samples.size() - 400) / 160 + 1));
@@ -196,7 +196,7 @@ private slots:
         // Still usable: the other real file loads and is explained (models kept).
         w.openAudio(qpath("asvspoof_spoof_sample.flac"));
         QTRY_VERIFY_WITH_TIMEOUT(w.audio()->samples.size() == 101520 && w.explanation() && w.isIdle(), 120000);
-        QCOMPARE(w.explanation()->frames, core::frameCount(101520));
+        QCOMPARE(w.explanation()->frames, core::FrameGrid::xlsr().count(101520));
         QCOMPARE(w.rows().size(), 1);
         QCOMPARE(w.rows().front()->importance()->pointCount(), int(w.explanation()->frames));
     }

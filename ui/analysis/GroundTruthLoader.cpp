@@ -12,7 +12,8 @@ QString findLabelsNextTo(const QString& audioPath)
     return QString::fromStdString(core::labelFileNextTo(audioPath.toStdString()));
 }
 
-GroundTruthView loadGroundTruth(const QString& path, const QString& utterance, int64_t samples)
+GroundTruthView loadGroundTruth(const QString& path, const QString& utterance, int64_t samples,
+                                const core::FrameGrid& grid)
 {
     const std::string file = path.toStdString();
     const std::string id = utterance.toStdString();
@@ -35,7 +36,10 @@ GroundTruthView loadGroundTruth(const QString& path, const QString& utterance, i
         view.segmentStart.push_back(start);
         view.segmentEnd.push_back(end);
     }
-    for (uint8_t v : core::frameLabels(*labels, samples, labels->resolution))
+    view.labels = *labels;
+    view.samples = samples;
+    view.grid = grid;
+    for (uint8_t v : core::frameLabels(*labels, samples, grid, labels->resolution))
         view.frameLabels.push_back(int(v));
     return view;
 }

@@ -69,9 +69,11 @@ CompareRow::CompareRow(const QString& key, const QString& label, QWidget* parent
     }
 }
 
-QString CompareRow::attributionTitle(const core::Attribution& a, const QString& label)
+QString CompareRow::attributionTitle(const core::Attribution& a, const QString& label, double hopMs)
 {
-    QString text = QStringLiteral("%1 per 20 ms frame · higher = more spoof evidence").arg(label);
+    QString text = QStringLiteral("%1 per %2 ms frame · higher = more spoof evidence")
+                       .arg(label)
+                       .arg(hopMs, 0, 'g', 4);
     if (a.method == "ig" && std::isfinite(a.completenessGap))
         text += QStringLiteral(" · completeness gap %1").arg(a.completenessGap, 0, 'g', 3);
     return text;
@@ -79,7 +81,7 @@ QString CompareRow::attributionTitle(const core::Attribution& a, const QString& 
 
 void CompareRow::setAttribution(const core::Attribution& a)
 {
-    m_importance->setValues(a.values, attributionTitle(a, m_label));
+    m_importance->setValues(a.values, attributionTitle(a, m_label, m_importance->frameGrid().hopSeconds() * 1000));
     QString title = QStringLiteral("<b>%1</b> &nbsp; explainer · higher = more spoof evidence").arg(m_label.toHtmlEscaped());
     if (a.backendPasses > 0)
         title += QStringLiteral(" · %1 back-end passes, %2 s").arg(a.backendPasses).arg(a.seconds, 0, 'f', 2);
@@ -115,6 +117,13 @@ QString CompareRow::collapseText(const core::Stage2Track& t)
     const double meanW = double(t.totalImportance) / double(t.importance.size());
     const double spread = double(t.importanceSpread);
     return QString::fromStdString(core::importanceHealthText(core::importanceHealth(meanW, spread, th), meanW, spread, th));
+}
+
+void CompareRow::setFrameGrid(const core::FrameGrid& grid)
+{
+    m_importance->setFrameGrid(grid);
+    if (m_similarity)
+        m_similarity->setFrameGrid(grid);
 }
 
 void CompareRow::setData(const core::Stage2Track& track)

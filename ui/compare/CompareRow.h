@@ -27,13 +27,15 @@ public:
     QString key() const { return m_key; }
     QString label() const { return m_label; }
     RowKind kind() const { return m_kind; }
+    /// The frame grid of the data that follows (the explanation's).
+    void setFrameGrid(const core::FrameGrid& grid);
     void setData(const core::Stage2Track& track);
     /// Explainer rows: the attribution's values, titled with method and orientation.
     void setAttribution(const core::Attribution& a);
     /// No data for this utterance (yet).
     void clearData();
     /// Title of an explainer row's track: method, source and orientation.
-    static QString attributionTitle(const core::Attribution& a, const QString& label);
+    static QString attributionTitle(const core::Attribution& a, const QString& label, double hopMs = 20.0);
     void setWarning(const QString& text);  ///< e.g. detector SHA-256 mismatch; empty hides
     void setTracksVisible(bool visible);
     bool tracksVisible() const { return m_visible; }

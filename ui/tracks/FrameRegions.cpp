@@ -6,10 +6,10 @@
 
 namespace spooflens::ui {
 
-std::vector<FrameRegion> regionsAbove(const std::vector<float>& values, double threshold)
+std::vector<FrameRegion> regionsAbove(const std::vector<float>& values, double threshold, const core::FrameGrid& grid)
 {
     std::vector<FrameRegion> out;
-    const double halfHop = double(core::kHopSamples) / 2.0 / core::kSampleRate;
+    const double halfHop = grid.hopSeconds() / 2.0;
     const int64_t n = static_cast<int64_t>(values.size());
     for (int64_t t = 0; t < n;) {
         if (!(values[size_t(t)] > threshold)) {
@@ -24,8 +24,8 @@ std::vector<FrameRegion> regionsAbove(const std::vector<float>& values, double t
             ++t;
         }
         r.lastFrame = t - 1;
-        r.startSeconds = std::max(0.0, core::frameCentreSeconds(r.firstFrame) - halfHop);
-        r.endSeconds = core::frameCentreSeconds(r.lastFrame) + halfHop;
+        r.startSeconds = std::max(0.0, grid.centreSeconds(r.firstFrame) - halfHop);
+        r.endSeconds = grid.centreSeconds(r.lastFrame) + halfHop;
         out.push_back(r);
     }
     return out;

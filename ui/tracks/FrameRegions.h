@@ -1,6 +1,8 @@
 #pragma once
 // The regions where a per-frame value exceeds a threshold (frame <-> time
 // arithmetic: core/audio/FrameGrid.h). Pure functions, thread-safe.
+#include "core/audio/FrameGrid.h"
+
 #include <cstdint>
 #include <vector>
 
@@ -8,7 +10,7 @@ namespace spooflens::ui {
 
 /// A run of consecutive frames [firstFrame, lastFrame] above the threshold;
 /// in seconds it spans one hop around the frame centres:
-/// [centre(first) - 0.01, centre(last) + 0.01].
+/// [centre(first) - hop/2, centre(last) + hop/2] (XLS-R: +-0.01 s).
 struct FrameRegion {
     int64_t firstFrame = 0, lastFrame = 0;
     double startSeconds = 0, endSeconds = 0;
@@ -16,6 +18,7 @@ struct FrameRegion {
 };
 
 /// Regions where values[t] > threshold.
-std::vector<FrameRegion> regionsAbove(const std::vector<float>& values, double threshold);
+std::vector<FrameRegion> regionsAbove(const std::vector<float>& values, double threshold,
+                                      const core::FrameGrid& grid = core::FrameGrid::xlsr());
 
 } // namespace spooflens::ui

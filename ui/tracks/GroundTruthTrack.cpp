@@ -39,7 +39,7 @@ void GroundTruthTrack::setGroundTruth(const GroundTruthView& truth)
     QVector<double> t(int(truth.frameLabels.size())), v(t.size());
     int spoofFrames = 0;
     for (int i = 0; i < t.size(); ++i) {
-        t[i] = core::frameCentreSeconds(i);
+        t[i] = truth.grid.centreSeconds(i);
         v[i] = truth.frameLabels[size_t(i)];
         spoofFrames += truth.frameLabels[size_t(i)] != 0;
     }

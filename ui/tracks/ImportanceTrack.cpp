@@ -33,7 +33,7 @@ void ImportanceTrack::setData(const core::Stage2Track& track, const QString& lab
     m_label = label;
     setPoints();
     const float peak = m_w.empty() ? 0.f : *std::max_element(m_w.begin(), m_w.end());
-    setTitle(tr("Importance w(t), 0…1 per 20 ms frame · %1 · max %2").arg(label).arg(double(peak), 0, 'f', 3));
+    setTitle(tr("Importance w(t), 0…1 per %1 ms frame · %2 · max %3").arg(m_grid.hopSeconds() * 1000, 0, 'g', 4).arg(label).arg(double(peak), 0, 'f', 3));
     rebuildRegions();
     replot(QCustomPlot::rpQueuedReplot);
 }
@@ -42,7 +42,7 @@ void ImportanceTrack::setPoints()
 {
     QVector<double> t(int(m_w.size())), w(int(m_w.size()));
     for (int i = 0; i < t.size(); ++i) {
-        t[i] = core::frameCentreSeconds(i);
+        t[i] = m_grid.centreSeconds(i);
         w[i] = m_w[size_t(i)];
     }
     m_graph->setData(t, w, true);
@@ -113,7 +113,7 @@ void ImportanceTrack::rebuildRegions()
     m_regions.clear();
     if (!m_thresholdVisible)
         return;
-    for (const FrameRegion& region : regionsAbove(m_w, m_threshold)) {
+    for (const FrameRegion& region : regionsAbove(m_w, m_threshold, m_grid)) {
         auto* rect = new QCPItemRect(this);
         rect->setSelectable(false);
         rect->setPen(Qt::NoPen);
@@ -130,7 +130,7 @@ QString ImportanceTrack::readout(double seconds) const
 {
     if (m_w.empty())
         return {};
-    const int64_t t = core::frameAt(seconds);
+    const int64_t t = m_grid.frameAt(seconds);
     if (t < 0 || t >= int64_t(m_w.size()))
         return {};
     if (m_attribution)

@@ -42,7 +42,7 @@ void SimilarityTrack::setData(const core::Stage2Track& track, const QString& lab
     const int n = int(std::min(m_simSpoof.size(), m_simBonafide.size()));
     QVector<double> t(n), s(n), b(n), d(n);
     for (int i = 0; i < n; ++i) {
-        t[i] = core::frameCentreSeconds(i);
+        t[i] = m_grid.centreSeconds(i);
         s[i] = m_simSpoof[size_t(i)];
         b[i] = m_simBonafide[size_t(i)];
         d[i] = b[i] - s[i];
@@ -51,10 +51,11 @@ void SimilarityTrack::setData(const core::Stage2Track& track, const QString& lab
     m_bonafide->setData(t, b, true);
     m_diff->setData(t, d, true);
     // A module with model.feature_norm = utterance compares normalised frames (docs/stage2-objective.md).
+    const QString hop = QString::number(m_grid.hopSeconds() * 1000, 'g', 4);
     setTitle(track.featureNorm == "utterance"
-                 ? tr("Prototype similarity: cosine of h(t), normalised per utterance, to each prototype, per 20 ms frame · %1")
-                       .arg(label)
-                 : tr("Prototype similarity: cosine of h(t) to each prototype, per 20 ms frame · %1").arg(label));
+                 ? tr("Prototype similarity: cosine of h(t), normalised per utterance, to each prototype, per %1 ms frame · %2")
+                       .arg(hop, label)
+                 : tr("Prototype similarity: cosine of h(t) to each prototype, per %1 ms frame · %2").arg(hop, label));
     replot(QCustomPlot::rpQueuedReplot);
 }
 
@@ -78,7 +79,7 @@ QString SimilarityTrack::readout(double seconds) const
 {
     if (m_simSpoof.empty())
         return {};
-    const int64_t t = core::frameAt(seconds);
+    const int64_t t = m_grid.frameAt(seconds);
     if (t < 0 || t >= int64_t(m_simSpoof.size()) || t >= int64_t(m_simBonafide.size()))
         return {};
     return tr("cos spoof=%1 bona fide=%2")

@@ -3,6 +3,8 @@
 // seconds, shared with the other tracks through TimelineController. A track
 // draws one kind of data; the window only arranges tracks (STYLE.md, layers).
 // GUI thread only.
+#include "core/audio/FrameGrid.h"
+
 #include <qcustomplot.h>
 
 #include <QString>
@@ -54,10 +56,16 @@ public:
     QSize sizeHint() const override { return QSize(800, preferredHeight()); }
     QSize minimumSizeHint() const override { return QSize(200, 40); }
 
+    /// The detector's frame grid the per-frame tracks place their points on
+    /// (set before their data; default XLS-R's 20 ms grid).
+    void setFrameGrid(const core::FrameGrid& grid) { m_grid = grid; }
+    const core::FrameGrid& frameGrid() const { return m_grid; }
+
 signals:
     void busyChanged(bool busy);
 
 protected:
+    core::FrameGrid m_grid;
     virtual void onTimeRangeChanged(double lo, double hi);
     void replotOverlay();
     /// Pixel width of the data area (for resolution decisions).
