@@ -123,12 +123,13 @@ BatchRunStats runDetectorBatched(const Detector& detector, size_t count,
 
     // The longest input one pass takes, as in Detector::run: longer ones run
     // alone (in windows).
-    const int64_t maxPass = (model.maxFramesPerPass() - 1) * kHopSamples + kWindowSamples;
+    const FrameGrid grid = model.info().grid;
+    const int64_t maxPass = (model.maxFramesPerPass() - 1) * grid.hop + grid.window + grid.offset;
     const double limitSeconds = impl.options.singlePassLimitSeconds;
     const int64_t limit = std::min<int64_t>(
         maxPass, limitSeconds > 0 ? static_cast<int64_t>(std::floor(limitSeconds * kSampleRate)) : maxPass);
     const auto batchable = [&](const Item& it) {
-        return !it.error && int64_t(it.wave.size()) >= kWindowSamples && int64_t(it.wave.size()) <= limit;
+        return !it.error && int64_t(it.wave.size()) >= model.minSamples() && int64_t(it.wave.size()) <= limit;
     };
 
     DetectorRequest single;  // the cut is applied by the prefetcher
@@ -170,6 +171,10 @@ BatchRunStats runDetectorBatched(const Detector& detector, size_t count,
                 r.frames = f.ssl.size(1);
                 r.dim = f.ssl.size(2);
                 r.ssl = rowOf(f.ssl, k);
+                if (f.spectral.defined()) {
+                    r.spectral = rowOf(f.spectral, k);
+                    r.spectralRows = f.spectral.size(1);
+                }
                 r.logits[0] = logits[k][0].item<float>();
                 r.logits[1] = logits[k][1].item<float>();
                 r.score = r.logits[1];

@@ -36,6 +36,13 @@ CutMode parseCutMode(const std::string& text)
     throw ConfigError("unknown cut '" + text + "'; expected full, 64600 or 66800");
 }
 
+std::vector<float> applyCut(const std::vector<float>& samples, CutMode cut)
+{
+    if (cut == CutMode::Cut64600 || cut == CutMode::Cut66800)
+        return repeatPad(samples, cut == CutMode::Cut64600 ? 64600 : 66800);
+    return samples;
+}
+
 std::string precisionName(Precision p)
 {
     return p == Precision::Bf16 ? "bf16" : "fp32";
@@ -83,31 +90,32 @@ std::vector<float> toVector(const torch::Tensor& t)
 
 } // namespace
 
-std::vector<WindowPlan> planWindows(int64_t samples, int64_t windowSamples)
+std::vector<WindowPlan> planWindows(int64_t samples, int64_t windowSamples, const FrameGrid& grid)
 {
     std::vector<WindowPlan> plan;
-    const int64_t w = std::max<int64_t>(kHopSamples * 8, windowSamples / kHopSamples * kHopSamples);
-    const int64_t margin = std::max<int64_t>(kHopSamples, w / 8 / kHopSamples * kHopSamples);
+    const int64_t hop = grid.hop;
+    const int64_t w = std::max<int64_t>(hop * 8, windowSamples / hop * hop);
+    const int64_t margin = std::max<int64_t>(hop, w / 8 / hop * hop);
     const int64_t step = w - 2 * margin;
     std::vector<int64_t> starts{0};
     while (starts.back() + w < samples) {
         int64_t next = starts.back() + step;
         if (next + w >= samples)  // last window: flush with the end, on the frame grid
-            next = (samples - w + kHopSamples - 1) / kHopSamples * kHopSamples;
+            next = (samples - w + hop - 1) / hop * hop;
         starts.push_back(next);
     }
-    const int64_t total = frameCount(samples);
+    const int64_t total = grid.count(samples);
     int64_t keepFrom = 0;
     for (size_t k = 0; k < starts.size(); ++k) {
         WindowPlan p;
         p.startSample = starts[k];
         p.endSample = std::min(samples, starts[k] + w);
-        p.firstFrame = starts[k] / kHopSamples;
-        const int64_t frames = frameCount(p.endSample - p.startSample);
+        p.firstFrame = starts[k] / hop;
+        const int64_t frames = grid.count(p.endSample - p.startSample);
         p.keepFrom = keepFrom;
         if (k + 1 < starts.size()) {
             // the middle of the overlap with the next window
-            p.keepTo = (starts[k + 1] / kHopSamples + p.firstFrame + frames) / 2;
+            p.keepTo = (starts[k + 1] / hop + p.firstFrame + frames) / 2;
         } else {
             p.keepTo = total;
         }
@@ -122,9 +130,10 @@ DetectorResult Detector::run(const std::vector<float>& samples16k, const Detecto
     const auto start = std::chrono::steady_clock::now();
     configureComputeThreads(m_impl->options.threads);
     const DetectorModel& model = *m_impl->model;
-    if (samples16k.size() < static_cast<size_t>(kWindowSamples))
+    const FrameGrid grid = model.info().grid;
+    if (samples16k.size() < static_cast<size_t>(model.minSamples()))
         throw AudioError("audio has " + std::to_string(samples16k.size()) + " samples; the detector needs at least "
-                         + std::to_string(kWindowSamples) + " (one 25 ms frame at 16 kHz)");
+                         + std::to_string(model.minSamples()) + " (one frame of its grid at 16 kHz)");
 
     std::vector<float> padded;
     const std::vector<float>* wave = &samples16k;
@@ -137,11 +146,11 @@ DetectorResult Detector::run(const std::vector<float>& samples16k, const Detecto
     DetectorResult result;
     result.cut = request.cut;
     result.samples = n;
-    result.frames = frameCount(n);
+    result.frames = grid.count(n);
     result.dim = model.embedDim();
 
-    // One pass may take at most the positional table's rows of frames.
-    const int64_t maxPass = (model.maxFramesPerPass() - 1) * kHopSamples + kWindowSamples;
+    // One pass may take at most maxFramesPerPass frames (the TCM's positional table; AASIST's memory bound).
+    const int64_t maxPass = (model.maxFramesPerPass() - 1) * grid.hop + grid.window + grid.offset;
     const double limitSeconds = m_impl->options.singlePassLimitSeconds;
     const int64_t limit = std::min<int64_t>(
         maxPass, limitSeconds > 0 ? static_cast<int64_t>(std::floor(limitSeconds * kSampleRate)) : maxPass);
@@ -153,6 +162,10 @@ DetectorResult Detector::run(const std::vector<float>& samples16k, const Detecto
     if (n <= limit) {
         const DetectorForward f = model.forward(asTensor(0, n), request.wantAttention, request.wantLayerOutputs);
         result.ssl = toVector(f.ssl[0]);
+        if (f.spectral.defined()) {
+            result.spectral = toVector(f.spectral[0]);
+            result.spectralRows = f.spectral.size(1);
+        }
         const std::vector<float> logits = toVector(f.logits[0]);
         result.logits[0] = logits[0];
         result.logits[1] = logits[1];
@@ -165,7 +178,8 @@ DetectorResult Detector::run(const std::vector<float>& samples16k, const Detecto
     } else {
         // Long file: overlapping windows, one window's activations at a time.
         result.windowed = true;
-        const auto plan = planWindows(n, limit);
+        const auto plan = planWindows(n, limit, grid);
+        torch::Tensor spectralMax;  // AASIST: the element-wise max of the windows' spectral nodes
         const int64_t d = result.dim;
         result.ssl.assign(static_cast<size_t>(result.frames * d), 0.0f);
         if (request.wantLayerOutputs)
@@ -176,6 +190,8 @@ DetectorResult Detector::run(const std::vector<float>& samples16k, const Detecto
                 model.forward(asTensor(p.startSample, p.endSample - p.startSample), false, request.wantLayerOutputs);
             const int64_t rows = p.keepTo - p.keepFrom;
             copyRows(f.ssl[0], p.keepFrom - p.firstFrame, rows, result.ssl, p.keepFrom);
+            if (f.spectral.defined())
+                spectralMax = spectralMax.defined() ? torch::max(spectralMax, f.spectral[0]) : f.spectral[0];
             if (request.wantLayerOutputs) {
                 if (result.layerOutputs.empty())
                     result.layerOutputs.assign(f.layers.size(), std::vector<float>(static_cast<size_t>(result.frames * d)));
@@ -197,6 +213,12 @@ DetectorResult Detector::run(const std::vector<float>& samples16k, const Detecto
         // whole, tcm_add-style utterance; no window is privileged).
         result.logits[0] = static_cast<float>(sum0 / static_cast<double>(plan.size()));
         result.logits[1] = static_cast<float>(sum1 / static_cast<double>(plan.size()));
+        if (spectralMax.defined()) {
+            // e_S is a max over time, so the max over windows is the whole file's
+            // (up to the windows' edges); pos_S is the same in every window.
+            result.spectral = toVector(spectralMax);
+            result.spectralRows = spectralMax.size(0);
+        }
     }
     result.score = result.logits[1];
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

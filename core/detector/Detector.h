@@ -1,6 +1,9 @@
 #pragma once
-// Facade over the frozen detector (XLS-R 300M + ConformerTCM). Torch-free:
-// ui/ and app/ include this, never the LibTorch modules behind it.
+// Facade over the frozen detector: XLS-R 300M + ConformerTCM (docs/detector.md)
+// or AASIST / AASIST-L (docs/aasist.md), recognised from the checkpoint's keys.
+// Torch-free: ui/ and app/ include this, never the LibTorch modules behind it.
+#include "core/audio/FrameGrid.h"
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -12,6 +15,9 @@ namespace spooflens::core {
 enum class CutMode { Full, Cut64600, Cut66800 };
 std::string cutModeName(CutMode m);            ///< "full", "64600", "66800"
 CutMode parseCutMode(const std::string& text); ///< throws ConfigError
+/// The detector's input for `samples` under `cut`: the samples themselves
+/// (full), or tiled / truncated to 64 600 or 66 800 samples.
+std::vector<float> applyCut(const std::vector<float>& samples, CutMode cut);
 
 /// Arithmetic of the SSL encoder (docs/precision.md). Fp32: the reference
 /// (agrees with the fixtures to 1e-4). Bf16: the encoder's GEMMs and
@@ -24,8 +30,10 @@ std::string precisionName(Precision p);            ///< "fp32", "bf16"
 Precision parsePrecision(const std::string& text); ///< throws ConfigError
 
 struct DetectorOptions {
-    std::string checkpointPath;   ///< avg_5_best.pth (or a DataParallel save, or a Stage 2 run file)
-    std::string configPath;       ///< optional YAML: ssl.attention_heads, backend.attention_heads
+    std::string checkpointPath;   ///< avg_5_best.pth (or a DataParallel save, or a Stage 2 run file), AASIST.pth, AASIST-L.pth
+    /// Optional: YAML (ssl.attention_heads, backend.attention_heads; `family`)
+    /// or the AASIST authors' JSON configuration (its `model_config`).
+    std::string configPath;
     std::string device = "auto";  ///< auto | cpu | cuda | cuda:N
     int threads = 0;              ///< 0 = all cores
     Precision precision = Precision::Fp32;
@@ -38,14 +46,21 @@ struct DetectorInfo {
     std::string sha256;           ///< of the checkpoint file
     std::string device;           ///< e.g. "cpu", "cuda:0"
     std::string precision = "fp32";  ///< precisionName() of DetectorOptions::precision
-    std::string preset;           ///< "xlsr300m", "tiny" or "custom"
-    int64_t embedDim = 0;         ///< D (1024 for XLS-R 300M)
+    std::string family;           ///< "xlsr-tcm" or "aasist" (detectorFamilyName)
+    std::string preset;           ///< xlsr-tcm: "xlsr300m", "tiny", "custom"; aasist: "AASIST", "AASIST-L", "custom"
+    int64_t embedDim = 0;         ///< D (1024 for XLS-R 300M; AASIST's e_T width C: 64, AASIST-L 24)
+    /// The frames of `DetectorResult::ssl`: XLS-R 320/400/0, AASIST 2187/2315/0.
+    FrameGrid grid;
+    /// Where the score's decision threshold comes from (shown beside it).
+    double threshold = 0;
+    std::string thresholdSource;
     int64_t sslLayers = 0;
     int64_t sslHeads = 0;
     int64_t backendBlocks = 0;
     int64_t keysUsed = 0, keysIgnored = 0;
     std::vector<std::string> notes;  ///< loader remarks (ignored keys, dtype conversions)
     double loadSeconds = 0;
+    bool isAasist() const { return family == "aasist"; }
 };
 
 struct WindowScore {
@@ -61,9 +76,9 @@ struct DetectorRequest {
 };
 
 /// One window of a long file (see Detector::run). Samples at 16 kHz; frames
-/// are global SSL frame indices (hop 320 samples).
+/// are global indices of the detector's frame grid.
 struct WindowPlan {
-    int64_t startSample = 0, endSample = 0;  ///< [start, end), start on the 320-sample frame grid
+    int64_t startSample = 0, endSample = 0;  ///< [start, end), start on the frame grid
     int64_t firstFrame = 0;                  ///< global index of the window's frame 0
     int64_t keepFrom = 0, keepTo = 0;        ///< global frames [keepFrom, keepTo) taken from this window
 };
@@ -74,15 +89,21 @@ struct WindowPlan {
 /// each keeps the frames up to the middle of its overlaps, so every kept frame
 /// is at least ~margin away from a cut that the file itself does not have. The
 /// last window ends at the end of the file. The kept ranges tile
-/// [0, frameCount(samples)) exactly.
-std::vector<WindowPlan> planWindows(int64_t samples, int64_t windowSamples);
+/// [0, grid.count(samples)) exactly. `grid` has offset 0.
+std::vector<WindowPlan> planWindows(int64_t samples, int64_t windowSamples, const FrameGrid& grid = FrameGrid::xlsr());
 
 /// Plain result of one utterance.
 struct DetectorResult {
     int64_t samples = 0;             ///< samples the model saw (after the cut)
     int64_t frames = 0;              ///< T
     int64_t dim = 0;                 ///< D
-    std::vector<float> ssl;          ///< h(t), T x D row-major, after the encoder's final LayerNorm
+    /// The frame embeddings, T x D row-major: XLS-R's h(t) after the encoder's
+    /// final LayerNorm; AASIST's temporal node embeddings e_T.
+    std::vector<float> ssl;
+    /// AASIST only: the spectral node embeddings with pos_S added (rows x D),
+    /// the graph back-end's second input (kept fixed by feature-space explainers).
+    std::vector<float> spectral;
+    int64_t spectralRows = 0;
     float logits[2] = {0, 0};
     float score = 0;                 ///< logits[1], bona fide logit
     CutMode cut = CutMode::Full;

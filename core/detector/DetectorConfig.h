@@ -8,7 +8,13 @@
 //   backend:
 //     attention_heads: 4    # ConformerTCM
 //
+// or, for AASIST, the authors' own JSON configuration (AASIST.conf,
+// AASIST-L.conf): its `model_config` gives what the AASIST weights do not
+// (pool_ratios, temperatures, filts[0], first_conv); the other keys of that
+// file (training settings) are ignored.
+//
 // Torch-free; thread-safe (plain data).
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -22,6 +28,10 @@ struct DetectorConfig {
     /// TCM attention heads. The checkpoint fixes it (`attn.fn.pos_embed` has
     /// one row per head); a configured value must agree with it.
     std::optional<int64_t> backendHeads;
+    /// AASIST `model_config` values (unset: the recognised variant's own).
+    std::optional<std::array<double, 4>> aasistPoolRatios, aasistTemperatures;
+    std::optional<int64_t> aasistSincFilters, aasistFirstConv;
+    bool isAasistConfig = false;  ///< the file had a `model_config`
     std::string path;  ///< the YAML file it came from, empty for defaults
 
     static constexpr int64_t kDefaultSslHeads = 16;

@@ -3,6 +3,7 @@
 #include "core/Error.h"
 #include "core/audio/AudioFile.h"
 #include "core/checkpoint/Checkpoint.h"
+#include "core/detector/Aasist.h"
 #include "core/detector/ConformerTcm.h"
 #include "core/detector/DetectorConfig.h"
 #include "core/util/Device.h"
@@ -23,10 +24,19 @@
 namespace spooflens::core {
 
 struct DetectorModel::Modules {
-    TcmModel net{nullptr};
+    bool aasist = false;
+    TcmModel net{nullptr};          // XLS-R + ConformerTCM
     Wav2Vec2Options ssl;
     ConformerTcmOptions backend;
+    AasistModel aasistNet{nullptr}; // AASIST / AASIST-L
+    AasistOptions aasistOptions;
+    torch::nn::Module& root() { return aasist ? static_cast<torch::nn::Module&>(*aasistNet) : *net; }
+    const torch::nn::Module& root() const { return aasist ? static_cast<const torch::nn::Module&>(*aasistNet) : *net; }
 };
+
+/// AASIST's frames per pass: its graph attention holds (T, T, C) pair tensors,
+/// so T is bounded (1024 nodes = 140 s; longer inputs run in windows).
+constexpr int64_t kAasistMaxFrames = 1024;
 
 namespace {
 
@@ -178,7 +188,7 @@ Wav2Vec2Options sslOptionsFromShapes(const Normalised& n, const std::string& pat
     }
     if (o.convLayers.empty())
         throw CheckpointError(path + ": missing tensor '" + fe + "0.0.weight': not an XLS-R/wav2vec 2.0 detector");
-    if (o.receptiveField() != kWindowSamples || o.hop() != kHopSamples)
+    if (o.receptiveField() != FrameGrid::xlsr().window || o.hop() != FrameGrid::xlsr().hop)
         throw CheckpointError(path + ": the conv stack has a receptive field of " + std::to_string(o.receptiveField())
                               + " samples and a hop of " + std::to_string(o.hop()) + "; expected 400 and 320");
     const auto& proj = need(n, kSslPrefix + "post_extract_proj.weight", 2, path);
@@ -250,6 +260,88 @@ std::string presetName(const Wav2Vec2Options& s, const ConformerTcmOptions& b)
     return "custom";
 }
 
+enum class Family { XlsrTcm, Aasist, Unknown };
+
+Family detectFamily(const Normalised& n)
+{
+    if (has(n, "pos_S") && has(n, "GAT_layer_T.att_weight") && has(n, "out_layer.weight"))
+        return Family::Aasist;
+    if (has(n, kSslPrefix + "feature_extractor.conv_layers.0.0.weight") || has(n, "LL.weight"))
+        return Family::XlsrTcm;
+    return Family::Unknown;
+}
+
+/// What an unrecognised key table holds, and what each family needs.
+std::string unknownFamilyMessage(const Normalised& n, const std::string& path)
+{
+    std::string found;
+    const size_t shown = std::min<size_t>(n.order.size(), 5);
+    for (size_t i = 0; i < shown; ++i)
+        found += (i ? ", '" : "'") + n.entries.at(n.order[i]).original + "'";
+    if (n.order.size() > shown)
+        found += " ... (" + std::to_string(n.order.size()) + " tensors)";
+    if (n.order.empty())
+        found = "no tensors";
+    return path + ": not a detector SpoofLens knows; found " + found
+           + ". XLS-R + ConformerTCM (tcm_add) needs 'ssl_model.model.feature_extractor.conv_layers.0.0.weight' and "
+             "'LL.weight' (with or without a 'module.' prefix); AASIST / AASIST-L need 'pos_S', 'GAT_layer_T.att_weight' "
+             "and 'out_layer.weight'. A Stage 2 module is opened with --xai, not as a detector.";
+}
+
+AasistOptions aasistOptionsFromShapes(const Normalised& n, const DetectorConfig& config, const std::string& path,
+                                      std::string& preset)
+{
+    AasistOptions o;
+    int64_t in = 1;
+    for (int i = 0; has(n, "encoder." + std::to_string(i) + ".0.conv1.weight"); ++i) {
+        const std::string key = "encoder." + std::to_string(i) + ".0.conv1.weight";
+        const auto& w = need(n, key, 4, path);
+        if (w.size(1) != in)
+            throw CheckpointError(path + ": tensor '" + n.entries.at(key).original + "' takes " + std::to_string(w.size(1))
+                                  + " channels; the previous residual block gives " + std::to_string(in));
+        o.blocks.push_back({w.size(1), w.size(0)});
+        in = w.size(0);
+    }
+    if (o.blocks.size() != 6)
+        throw CheckpointError(path + ": AASIST has 6 residual blocks (encoder.0 .. encoder.5); found "
+                              + std::to_string(o.blocks.size()));
+    const auto& pos = need(n, "pos_S", 3, path);
+    o.spectralNodes = pos.size(1);
+    if (pos.size(2) != o.channels())
+        throw CheckpointError(path + ": tensor 'pos_S' has width " + std::to_string(pos.size(2))
+                              + " but the encoder gives " + std::to_string(o.channels()) + " channels");
+    o.gatDim0 = need(n, "GAT_layer_S.proj_with_att.weight", 2, path).size(0);
+    o.gatDim1 = need(n, "HtrgGAT_layer_ST11.proj_with_att.weight", 2, path).size(0);
+    // The variant fixes what the weights do not store (the authors' configs).
+    if (o.channels() == 64 && o.gatDim0 == 64 && o.gatDim1 == 32) {
+        preset = "AASIST";
+        o.poolRatios = {0.5, 0.7, 0.5, 0.5};
+    } else if (o.channels() == 24 && o.gatDim0 == 24 && o.gatDim1 == 32) {
+        preset = "AASIST-L";
+        o.poolRatios = {0.4, 0.5, 0.7, 0.5};
+    } else {
+        preset = "custom";
+        if (!config.aasistPoolRatios)
+            throw ConfigError(path + ": an AASIST variant of width " + std::to_string(o.channels()) + " and graph dims ["
+                              + std::to_string(o.gatDim0) + ", " + std::to_string(o.gatDim1)
+                              + "] that is neither AASIST nor AASIST-L: give its configuration "
+                                "(--detector-config, the authors' .conf with model_config.pool_ratios)");
+    }
+    if (config.aasistPoolRatios)
+        o.poolRatios = *config.aasistPoolRatios;
+    if (config.aasistTemperatures)
+        o.temperatures = *config.aasistTemperatures;
+    if (config.aasistFirstConv)
+        o.firstConv = *config.aasistFirstConv;
+    if (config.aasistSincFilters)
+        o.sincFilters = *config.aasistSincFilters;
+    if (o.sincFilters / 3 != o.spectralNodes)
+        throw CheckpointError(path + ": " + std::to_string(o.sincFilters) + " sinc filters give "
+                              + std::to_string(o.sincFilters / 3) + " spectral nodes after pooling, but 'pos_S' has "
+                              + std::to_string(o.spectralNodes) + " (model_config.filts[0])");
+    return o;
+}
+
 std::string problemList(const std::vector<std::string>& problems)
 {
     std::string out;
@@ -286,12 +378,26 @@ std::shared_ptr<DetectorModel> DetectorModel::load(const DetectorOptions& option
 
     std::shared_ptr<DetectorModel> model(new DetectorModel());
     Modules& m = *model->m_modules;
+    const Family family = detectFamily(n);
+    if (family == Family::Unknown)
+        throw CheckpointError(unknownFamilyMessage(n, path));
+    const std::string cfgName = config.path.empty() ? std::string("defaults") : config.path;
+    std::string preset;
+    if (family == Family::Aasist) {
+        if (config.sslHeads || config.backendHeads)
+            throw ConfigError(cfgName + ": attention heads are XLS-R + TCM settings; " + path + " is an AASIST detector");
+        m.aasist = true;
+        m.aasistOptions = aasistOptionsFromShapes(n, config, path, preset);
+        m.aasistNet = AasistModel(m.aasistOptions);
+    } else {
+    if (config.isAasistConfig)
+        throw ConfigError(cfgName + ": an AASIST configuration (model_config), but " + path
+                          + " is an XLS-R + ConformerTCM detector");
     m.ssl = sslOptionsFromShapes(n, path);
     m.backend = backendOptionsFromShapes(n, path);
-    const std::string preset = presetName(m.ssl, m.backend);
+    preset = presetName(m.ssl, m.backend);
 
     // Head counts: shapes cannot tell the SSL one; the TCM one is fixed by pos_embed.
-    const std::string cfgName = config.path.empty() ? std::string("defaults") : config.path;
     m.ssl.heads = config.sslHeads.value_or(preset == "tiny" ? 4 : DetectorConfig::kDefaultSslHeads);
     if (m.ssl.embedDim % m.ssl.heads != 0)
         throw ConfigError(cfgName + ": ssl.attention_heads = " + std::to_string(m.ssl.heads)
@@ -305,6 +411,7 @@ std::shared_ptr<DetectorModel> DetectorModel::load(const DetectorOptions& option
                               + " inputs but the SSL encoder gives " + std::to_string(m.ssl.embedDim));
 
     m.net = TcmModel(m.ssl, m.backend);
+    }
 
     // One loader: every registered tensor must be in the file with its exact
     // shape and dtype; the file's storage is swapped in (no copy).
@@ -346,9 +453,9 @@ std::shared_ptr<DetectorModel> DetectorModel::load(const DetectorOptions& option
             e.tensor = torch::Tensor();  // the model holds the only reference now
             ++used;
         };
-        for (auto& kv : m.net->named_parameters(true))
+        for (auto& kv : m.root().named_parameters(true))
             assign(kv.key(), kv.value());
-        for (auto& kv : m.net->named_buffers(true))
+        for (auto& kv : m.root().named_buffers(true))
             assign(kv.key(), kv.value());
     }
     if (!nonFinite.empty())
@@ -367,21 +474,28 @@ std::shared_ptr<DetectorModel> DetectorModel::load(const DetectorOptions& option
                               + std::to_string(unexpected.size()) + " unexpected, " + std::to_string(wrong)
                               + " wrong shape or dtype; preset " + preset + "):" + problemList(problems));
 
+    if (m.aasist && options.precision != Precision::Fp32)
+        throw ConfigError(path + ": --precision " + precisionName(options.precision)
+                          + " is for the XLS-R encoder; AASIST runs in fp32");
     {
         torch::NoGradGuard noGrad;
-        m.net->eval();
+        m.root().eval();
         if (device.is_cuda()) {
             // Conformance runs need full float32 matmuls and convolutions (TF32
             // errors reach 1e-3 relative). These setters exist in LibTorch 1.13 and 2.x.
             at::globalContext().setAllowTF32CuBLAS(false);
             at::globalContext().setAllowTF32CuDNN(false);
-            m.net->to(device);
+            m.root().to(device);
         }
         // After the move: prepare() and makeReduced() keep derived tensors in
         // plain members that Module::to would not move.
-        m.net->prepare();
-        if (options.precision == Precision::Bf16)
-            m.net->makeReduced(torch::kBFloat16);
+        if (m.aasist) {
+            m.aasistNet->prepare();
+        } else {
+            m.net->prepare();
+            if (options.precision == Precision::Bf16)
+                m.net->makeReduced(torch::kBFloat16);
+        }
     }
     model->m_device = device;
 
@@ -390,10 +504,24 @@ std::shared_ptr<DetectorModel> DetectorModel::load(const DetectorOptions& option
     info.device = device.str();
     info.precision = precisionName(options.precision);
     info.preset = preset;
-    info.embedDim = m.ssl.embedDim;
-    info.sslLayers = m.ssl.layers;
-    info.sslHeads = m.ssl.heads;
-    info.backendBlocks = m.backend.blocks;
+    if (m.aasist) {
+        info.family = "aasist";
+        info.embedDim = m.aasistOptions.channels();
+        info.grid = FrameGrid::aasist();
+        info.backendBlocks = 4;  // the heterogeneous graph layers
+        info.thresholdSource = "none published by the AASIST authors (0 = equal logits); run `evaluate` on a "
+                               "protocol for an EER threshold";
+        info.threshold = 0.0;
+    } else {
+        info.family = "xlsr-tcm";
+        info.embedDim = m.ssl.embedDim;
+        info.sslLayers = m.ssl.layers;
+        info.sslHeads = m.ssl.heads;
+        info.backendBlocks = m.backend.blocks;
+        info.grid = FrameGrid::xlsr();
+        info.threshold = -3.73;
+        info.thresholdSource = "tcm_add inference.py default (its DF evaluation)";
+    }
     info.keysUsed = used;
     info.keysIgnored = n.ignored;
     info.notes = readerNotes;
@@ -415,28 +543,44 @@ torch::Device DetectorModel::device() const
 
 int64_t DetectorModel::embedDim() const
 {
-    return m_modules->ssl.embedDim;
+    return m_info.embedDim;
 }
 
 int64_t DetectorModel::maxFramesPerPass() const
 {
-    return m_modules->backend.positions;
+    return m_modules->aasist ? kAasistMaxFrames : m_modules->backend.positions;
+}
+
+int64_t DetectorModel::minSamples() const
+{
+    return m_info.grid.offset + m_info.grid.window;
+}
+
+bool DetectorModel::isAasist() const
+{
+    return m_modules->aasist;
+}
+
+AasistModelImpl* DetectorModel::aasistNetwork() const
+{
+    return m_modules->aasist ? m_modules->aasistNet.get() : nullptr;
 }
 
 namespace {
 
-torch::Tensor checkedWaves(const torch::Tensor& waves, torch::Device device, int64_t maxFrames)
+torch::Tensor checkedWaves(const torch::Tensor& waves, torch::Device device, const FrameGrid& grid, int64_t maxFrames)
 {
     if (!waves.defined() || waves.dim() != 2)
         throw AudioError("detector input must be a (batch, samples) tensor");
     const int64_t n = waves.size(1);
-    if (n < kWindowSamples)
+    if (grid.count(n) < 1)
         throw AudioError("input has " + std::to_string(n) + " samples; the detector needs at least "
-                         + std::to_string(kWindowSamples) + " (one 25 ms frame at 16 kHz)");
-    if (frameCount(n) > maxFrames)
-        throw AudioError("input of " + std::to_string(n) + " samples gives " + std::to_string(frameCount(n))
+                         + std::to_string(grid.offset + grid.window) + " (one frame of "
+                         + std::to_string(grid.window) + " samples at 16 kHz)");
+    if (grid.count(n) > maxFrames)
+        throw AudioError("input of " + std::to_string(n) + " samples gives " + std::to_string(grid.count(n))
                          + " frames; one pass takes at most " + std::to_string(maxFrames)
-                         + " (TCM positional table); long files run in windows via Detector::run");
+                         + "; long files run in windows via Detector::run");
     return waves.to(device, torch::kFloat32).contiguous();
 }
 
@@ -448,9 +592,26 @@ DetectorForward DetectorModel::forward(const torch::Tensor& waves, bool wantAtte
     // NoGradGuard rather than InferenceMode: callers (Stage 2 training) feed
     // these features into autograd graphs, which inference tensors forbid.
     torch::NoGradGuard noGrad;
-    const torch::Tensor x = checkedWaves(waves, m_device, maxFramesPerPass());
+    const torch::Tensor x = checkedWaves(waves, m_device, m_info.grid, maxFramesPerPass());
     DetectorForward out;
     Intermediates inter;
+    if (m_modules->aasist) {
+        AasistOutputs a = m_modules->aasistNet->forward(x, wantIntermediates);
+        out.ssl = a.temporal;
+        out.spectral = a.spectral;
+        out.logits = a.logits;
+        if (wantIntermediates) {
+            out.intermediates = {{"front_head", a.frontHead}, {"enc", a.encoder}, {"e_T", a.temporal},
+                                 {"e_S", a.spectral - m_modules->aasistNet->named_parameters()["pos_S"]},
+                                 {"last_hidden", a.lastHidden}};
+        }
+        if (wantAttention) {
+            std::vector<torch::Tensor> maps(1);
+            m_modules->aasistNet->backend(a.temporal, a.spectral, &maps[0]);
+            out.attention = std::move(maps);
+        }
+        return out;
+    }
     const auto r = m_modules->net->forward(x, wantAttention ? &out.attention : nullptr,
                                            wantLayers ? &out.layers : nullptr, wantIntermediates ? &inter : nullptr);
     out.ssl = r.ssl;
@@ -462,11 +623,24 @@ DetectorForward DetectorModel::forward(const torch::Tensor& waves, bool wantAtte
 torch::Tensor DetectorModel::sslFeatures(const torch::Tensor& waves) const
 {
     torch::NoGradGuard noGrad;
-    return m_modules->net->encoder()->forward(checkedWaves(waves, m_device, std::numeric_limits<int64_t>::max()));
+    const torch::Tensor x = checkedWaves(waves, m_device, m_info.grid, std::numeric_limits<int64_t>::max());
+    if (m_modules->aasist)
+        return m_modules->aasistNet->forward(x).temporal;
+    return m_modules->net->encoder()->forward(x);
+}
+
+torch::Tensor DetectorModel::logitsWithGrad(const torch::Tensor& waves) const
+{
+    const torch::Tensor x = checkedWaves(waves, m_device, m_info.grid, maxFramesPerPass());
+    if (m_modules->aasist)
+        return m_modules->aasistNet->forward(x).logits;
+    return m_modules->net->forward(x).logits;
 }
 
 std::vector<torch::Tensor> DetectorModel::sslTrainableTensors()
 {
+    if (m_modules->aasist)
+        throw ConfigError("sslTrainableTensors: only the XLS-R encoder can be trained (demo building)");
     if (m_info.precision != "fp32")
         throw ConfigError("sslTrainableTensors: load the detector in fp32 to train it");
     return m_modules->net->encoder()->trainableTensors();
@@ -474,25 +648,38 @@ std::vector<torch::Tensor> DetectorModel::sslTrainableTensors()
 
 torch::Tensor DetectorModel::sslForwardTrainable(const torch::Tensor& waves) const
 {
-    return m_modules->net->encoder()->forward(checkedWaves(waves, m_device, std::numeric_limits<int64_t>::max()));
+    if (m_modules->aasist)
+        throw ConfigError("sslForwardTrainable: only the XLS-R encoder can be trained (demo building)");
+    return m_modules->net->encoder()->forward(
+        checkedWaves(waves, m_device, m_info.grid, std::numeric_limits<int64_t>::max()));
 }
 
-torch::Tensor DetectorModel::backendForward(const torch::Tensor& ssl, std::vector<torch::Tensor>* attention) const
+torch::Tensor DetectorModel::backendForward(const torch::Tensor& ssl, std::vector<torch::Tensor>* attention,
+                                            const torch::Tensor& spectral) const
 {
     if (!ssl.defined() || ssl.dim() != 3 || ssl.size(2) != embedDim())
-        throw Error("backendForward: expected SSL features (B, T, " + std::to_string(embedDim()) + ")");
+        throw Error("backendForward: expected frame features (B, T, " + std::to_string(embedDim()) + ")");
     if (ssl.size(1) > maxFramesPerPass())
-        throw AudioError(std::to_string(ssl.size(1)) + " frames exceed the TCM positional table ("
-                         + std::to_string(maxFramesPerPass()) + " rows)");
+        throw AudioError(std::to_string(ssl.size(1)) + " frames exceed what one back-end pass takes ("
+                         + std::to_string(maxFramesPerPass()) + ")");
+    if (m_modules->aasist) {
+        if (!spectral.defined() || spectral.dim() != 3 || spectral.size(2) != embedDim())
+            throw Error("backendForward: AASIST needs the utterance's spectral nodes (B, 23, C)");
+        const torch::Tensor s = spectral.size(0) == ssl.size(0) ? spectral : spectral.expand({ssl.size(0), -1, -1});
+        if (!attention)
+            return m_modules->aasistNet->backend(ssl, s);
+        attention->assign(1, torch::Tensor());
+        return m_modules->aasistNet->backend(ssl, s, &(*attention)[0]);
+    }
     return m_modules->net->backend(ssl, attention);
 }
 
 std::vector<std::pair<std::string, torch::Tensor>> DetectorModel::namedTensors() const
 {
     std::vector<std::pair<std::string, torch::Tensor>> out;
-    for (const auto& kv : m_modules->net->named_parameters(true))
+    for (const auto& kv : m_modules->root().named_parameters(true))
         out.emplace_back(kv.key(), kv.value());
-    for (const auto& kv : m_modules->net->named_buffers(true))
+    for (const auto& kv : m_modules->root().named_buffers(true))
         out.emplace_back(kv.key(), kv.value());
     return out;
 }

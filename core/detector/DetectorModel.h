@@ -1,6 +1,6 @@
 #pragma once
-// The frozen detector as LibTorch modules (XLS-R wav2vec 2.0 encoder +
-// ConformerTCM back-end). INTERNAL header (includes torch): core's .cpp files
+// The frozen detector as LibTorch modules: XLS-R wav2vec 2.0 encoder +
+// ConformerTCM back-end, or AASIST (core/detector/Aasist.h). INTERNAL header (includes torch): core's .cpp files
 // only (Stage 2, trainer, feature cache). ui/ uses core/detector/Detector.h.
 #include "core/detector/Detector.h"
 
@@ -13,15 +13,19 @@
 
 namespace spooflens::core {
 
+class AasistModelImpl;
+
 /// Output of one batched forward pass.
 struct DetectorForward {
-    torch::Tensor ssl;                     ///< (B, T, D) after the encoder's final LayerNorm
+    torch::Tensor ssl;                     ///< (B, T, D): XLS-R h(t) after the final LayerNorm; AASIST e_T
+    torch::Tensor spectral;                ///< AASIST: spectral nodes + pos_S (B, 23, D); else undefined
     torch::Tensor logits;                  ///< (B, 2); score = logits[:, 1]
     std::vector<torch::Tensor> layers;     ///< per SSL layer (B, T, D), if requested
     std::vector<torch::Tensor> attention;  ///< per TCM block (B, heads, T+5, T+5), if requested
     /// Named intermediates in forward order (debugging, golden tests), if
     /// requested: ssl_cnn, ssl_proj, ssl_posconv_added, ssl_layer{i}, ssl_final,
-    /// ll, bn_selu, conformer_in, block{b}, cls_emb (names of ref_tiny.npz).
+    /// ll, bn_selu, conformer_in, block{b}, cls_emb (names of ref_tiny.npz);
+    /// AASIST: front_head, enc, e_T, e_S, last_hidden (names of ref_aasist.npz).
     std::vector<std::pair<std::string, torch::Tensor>> intermediates;
 };
 
@@ -41,7 +45,7 @@ public:
     int64_t embedDim() const;
 
     /// waves (B, N) float32 (any device; moved to the model's device), equal
-    /// lengths, N >= 400. Eval mode, no gradients.
+    /// lengths, N >= minSamples(). Eval mode, no gradients.
     /// Throws AudioError for N < 400 or for more frames than the TCM
     /// positional table holds (Detector::run windows long files instead).
     DetectorForward forward(const torch::Tensor& waves, bool wantAttention = false,
@@ -49,14 +53,28 @@ public:
 
     /// Back-end only, in the caller's grad mode (no guard inside): explainers
     /// run autograd through it w.r.t. `ssl` (the parameters never require a
-    /// gradient and stay untouched). `attention`: per TCM block (B, heads, T+5, T+5).
-    torch::Tensor backendForward(const torch::Tensor& ssl, std::vector<torch::Tensor>* attention = nullptr) const;
+    /// gradient and stay untouched). `attention`: per TCM block (B, heads, T+5, T+5);
+    /// AASIST: one map, GAT_layer_T's node attention (B, T, T).
+    /// AASIST needs `spectral` ((1 or B), 23, D), the utterance's spectral nodes.
+    torch::Tensor backendForward(const torch::Tensor& ssl, std::vector<torch::Tensor>* attention = nullptr,
+                                 const torch::Tensor& spectral = {}) const;
+
+    /// The whole detector in the caller's grad mode: waves (B, N) -> logits
+    /// (B, 2). Waveform-domain explainers differentiate through it.
+    torch::Tensor logitsWithGrad(const torch::Tensor& waves) const;
+
+    /// The shortest input one pass takes (one frame of the grid).
+    int64_t minSamples() const;
+    bool isAasist() const;
+    /// The AASIST network (conformance tests), nullptr for XLS-R + TCM.
+    AasistModelImpl* aasistNetwork() const;
 
     /// The loaded tensors under their checkpoint key names (after removing any
     /// `module.` prefix), in the model's registration order. Shares memory with the model.
     std::vector<std::pair<std::string, torch::Tensor>> namedTensors() const;
 
-    /// Rows of the TCM positional table: the most frames one pass can take.
+    /// The most frames one pass can take: rows of the TCM positional table;
+    /// AASIST: a memory bound (its graph attention is quadratic in T).
     int64_t maxFramesPerPass() const;
 
     /// SSL features only (skips the back-end): (B, T, D) on device().
