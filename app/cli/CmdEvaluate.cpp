@@ -175,7 +175,8 @@ int runEvaluate(const EvaluateArgs& a)
     }
     if (methods.empty())
         for (core::AttributionMethod m : core::allMethods())
-            if (!core::methodNeedsStage2(m) || !a.xai.empty())
+            // wave-occlusion costs one whole-detector pass per frame: asked for by name only.
+            if ((!core::methodNeedsStage2(m) || !a.xai.empty()) && m != core::AttributionMethod::WaveOcclusion)
                 methods.push_back(m);
     for (core::AttributionMethod m : methods)
         if (core::methodNeedsStage2(m) && a.xai.empty()) {
@@ -289,12 +290,12 @@ int runEvaluate(const EvaluateArgs& a)
                 const int64_t samples = int64_t(audio[k].samples.size());
                 auto it = labelSet.find(id);
                 if (it != labelSet.end()) {
-                    frames = core::frameLabels(it->second, samples);
+                    frames = core::frameLabels(it->second, samples, explainer.detectorInfo().grid);
                     hasLabels = true;
                 } else if (a.labels.empty()) {
                     const std::string next = core::labelFileNextTo(path);
                     if (!next.empty()) {
-                        frames = core::frameLabels(core::readAudacityLabels(next), samples);
+                        frames = core::frameLabels(core::readAudacityLabels(next), samples, explainer.detectorInfo().grid);
                         hasLabels = true;
                     }
                 }
@@ -340,8 +341,8 @@ const bool kRegistered = registerCommand("evaluate", [](CLI::App& app) -> std::f
     sub->get_option("--detector")->required(false);
     sub->add_option("--xai", a->xai, "Stage 2 checkpoint (repeatable)");
     sub->add_option("--method", a->methods,
-                    "Explainer (repeatable): stage2, stage2-contrast, occlusion, gradxinput, ig, rollout, gatr, random; "
-                    "default: every method that applies");
+                    "Explainer (repeatable): stage2, stage2-contrast, occlusion, gradxinput, ig, rollout, gatr, random, "
+                    "window, wave-occlusion, wave-gradxinput; default: every method that applies but wave-occlusion");
     sub->add_option("--protocol", a->protocol, "Protocol (3-column, ASVspoof 2019 LA, In-the-Wild meta.csv, CSV)");
     sub->add_option("--database-path", a->databasePath, "Folder the protocol's paths are relative to");
     sub->add_option("--subset", a->subset, "Only this subset (train, dev, eval)")->check(CLI::IsMember({"train", "dev", "eval"}));

@@ -23,6 +23,9 @@ constexpr MethodEntry kMethods[] = {
     {AttributionMethod::Rollout, "rollout"},
     {AttributionMethod::Gatr, "gatr"},
     {AttributionMethod::Random, "random"},
+    {AttributionMethod::Window, "window"},
+    {AttributionMethod::WaveOcclusion, "wave-occlusion"},
+    {AttributionMethod::WaveGradXInput, "wave-gradxinput"},
 };
 
 } // namespace
@@ -56,6 +59,12 @@ const std::vector<AttributionMethod>& allMethods()
         return v;
     }();
     return all;
+}
+
+bool methodNeedsWaveform(AttributionMethod m)
+{
+    return m == AttributionMethod::Window || m == AttributionMethod::WaveOcclusion
+           || m == AttributionMethod::WaveGradXInput;
 }
 
 bool methodNeedsStage2(AttributionMethod m)

@@ -5,7 +5,8 @@
 //
 // Orientation everywhere: higher value = more evidence that this frame is
 // spoofed. The quantity explained is the spoof margin m = logit[0] - logit[1]
-// (logit[1] is the bona fide score). Frame t covers samples [320 t, 320 t + 400).
+// (logit[1] is the bona fide score). Frames are the detector's (FrameGrid):
+// XLS-R frame t covers samples [320 t, 320 t + 400), AASIST's [2187 t, 2187 t + 2315).
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -24,6 +25,9 @@ enum class AttributionMethod {
     Rollout,         ///< "rollout": attention rollout over the TCM blocks, class-token row
     Gatr,            ///< "gatr": gradient-weighted attention relevancy (Chefer et al.)
     Random,          ///< "random": seeded uniform noise, the chance line
+    Window,          ///< "window": m of the whole detector on short sliding windows of the waveform
+    WaveOcclusion,   ///< "wave-occlusion": drop of m when a span of waveform samples is zeroed
+    WaveGradXInput,  ///< "wave-gradxinput": sum over the frame's samples of dm/dx(n) * x(n)
 };
 
 std::string methodName(AttributionMethod m);
@@ -33,6 +37,9 @@ AttributionMethod parseMethod(const std::string& text);
 const std::vector<AttributionMethod>& allMethods();
 /// True for the methods that need a loaded Stage 2 module (one track per module).
 bool methodNeedsStage2(AttributionMethod m);
+/// True for the methods that run the whole detector on the waveform
+/// (window, wave-occlusion, wave-gradxinput).
+bool methodNeedsWaveform(AttributionMethod m);
 
 /// Knobs of the explainers (defaults are those of docs/explainers.md).
 struct AttributionOptions {
@@ -41,6 +48,9 @@ struct AttributionOptions {
     int igSteps = 32;            ///< Riemann steps (midpoint rule)
     bool igZeroBaseline = false; ///< false: utterance mean of h(t); true: zeros
     uint64_t randomSeed = 1234;  ///< `random`: seed (mixed with the utterance length)
+    double windowSeconds = 1.0;  ///< `window`: length of each scored window
+    int64_t windowHopSamples = 0;  ///< `window`: 0 = one frame (AASIST) or 1600 samples (XLS-R, 100 ms)
+    int64_t waveOcclusionSamples = 0;  ///< `wave-occlusion`: span zeroed at once (0 = one frame hop)
 };
 
 /// One explainer's values for one utterance.

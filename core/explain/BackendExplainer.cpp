@@ -17,11 +17,43 @@ namespace spooflens::core {
 
 struct BackendExplainer::Impl {
     std::shared_ptr<DetectorModel> model;
+    FrameGrid grid;
     torch::Tensor h;     ///< (1, T, D) on the model's device, float32, no grad
+    torch::Tensor spectral;  ///< AASIST: (1, 23, D) spectral nodes, held fixed; else undefined
+    torch::Tensor wave;      ///< (N,) the detector's input waveform, for the waveform methods
     torch::Tensor mean;  ///< (1, 1, D): utterance mean of h
     int64_t frames = 0, dim = 0;
     std::function<bool()> cancelled;
     int64_t passes = 0;
+
+    /// The back-end on feature maps x (B, T, D) (AASIST: with the utterance's spectral nodes).
+    torch::Tensor backend(const torch::Tensor& x, std::vector<torch::Tensor>* attention = nullptr) const
+    {
+        return model->backendForward(x, attention, spectral);
+    }
+
+    const torch::Tensor& waveform() const
+    {
+        if (!wave.defined())
+            throw ConfigError("the waveform explainers (window, wave-occlusion, wave-gradxinput) need the audio samples");
+        return wave;
+    }
+
+    /// Spoof margins of the whole detector on `count` waveforms made on demand:
+    /// make(first, n) -> (n, L). No gradients; about 32 s of audio per pass.
+    torch::Tensor waveMargins(int64_t count, int64_t length, const std::function<torch::Tensor(int64_t, int64_t)>& make)
+    {
+        torch::NoGradGuard noGrad;
+        const int64_t rows = std::clamp<int64_t>(512000 / std::max<int64_t>(length, 1), 1, 64);
+        std::vector<torch::Tensor> out;
+        for (int64_t first = 0; first < count; first += rows) {
+            checkCancel();
+            const int64_t n = std::min(rows, count - first);
+            out.push_back(margins(model->forward(make(first, n)).logits));
+            passes += n;
+        }
+        return out.empty() ? torch::empty({0}) : torch::cat(out, 0);
+    }
 
     void checkCancel() const
     {
@@ -52,7 +84,7 @@ struct BackendExplainer::Impl {
         for (int64_t first = 0; first < count; first += rows) {
             checkCancel();
             const int64_t n = std::min(rows, count - first);
-            out.push_back(model->backendForward(make(first, n)));
+            out.push_back(backend(make(first, n)));
             passes += n;
         }
         return out.empty() ? torch::empty({0, 2}) : torch::cat(out, 0);
@@ -143,7 +175,7 @@ public:
         ctx.checkCancel();
         torch::AutoGradMode grad(true);
         const torch::Tensor x = ctx.h.clone().requires_grad_(true);
-        const torch::Tensor m = BackendExplainer::Impl::margins(ctx.model->backendForward(x));
+        const torch::Tensor m = BackendExplainer::Impl::margins(ctx.backend(x));
         const torch::Tensor g = torch::autograd::grad({m.sum()}, {x})[0];
         ctx.passes += 2;
         out.values = toVector((g * x).sum(-1)[0]);
@@ -168,7 +200,7 @@ public:
                 ((torch::arange(first, first + n, ctx.h.options()) + 0.5) / double(steps)).view({n, 1, 1});
             torch::AutoGradMode grad(true);
             const torch::Tensor x = (base + alpha * diff).detach().requires_grad_(true);
-            const torch::Tensor m = BackendExplainer::Impl::margins(ctx.model->backendForward(x));
+            const torch::Tensor m = BackendExplainer::Impl::margins(ctx.backend(x));
             const torch::Tensor g = torch::autograd::grad({m.sum()}, {x})[0];
             gradSum += g.sum(0, true).detach();
             ctx.passes += 2 * n;
@@ -192,8 +224,15 @@ public:
         ctx.checkCancel();
         torch::NoGradGuard noGrad;
         std::vector<torch::Tensor> attention;
-        ctx.model->backendForward(ctx.h, &attention);
+        ctx.backend(ctx.h, &attention);
         ctx.passes += 1;
+        if (ctx.model->isAasist()) {
+            // One map, GAT_layer_T's node attention A (T x T, rows sum to 1):
+            // the attention each node receives, averaged over the nodes (A + I)/2.
+            const torch::Tensor a = (attention[0][0].to(torch::kFloat64) + torch::eye(ctx.frames, torch::kFloat64)) / 2.0;
+            out.values = toVector(a.mean(0));
+            return;
+        }
         const int64_t n = ctx.frames + 1;
         const auto opts = torch::TensorOptions().dtype(torch::kFloat64).device(ctx.h.device());
         const torch::Tensor eye = torch::eye(n, opts);
@@ -215,9 +254,17 @@ public:
         torch::AutoGradMode grad(true);
         const torch::Tensor x = ctx.h.clone().requires_grad_(true);
         std::vector<torch::Tensor> attention;
-        const torch::Tensor m = BackendExplainer::Impl::margins(ctx.model->backendForward(x, &attention));
+        const torch::Tensor m = BackendExplainer::Impl::margins(ctx.backend(x, &attention));
         const std::vector<torch::Tensor> grads = torch::autograd::grad({m.sum()}, attention);
         ctx.passes += 2;
+        if (ctx.model->isAasist()) {
+            // GAT_layer_T: relevance relu(dm/dA * A) summed over the attending
+            // nodes, per attended node (docs/aasist.md, "gatr").
+            const torch::Tensor rel =
+                torch::relu(grads[0][0].detach().to(torch::kFloat64) * attention[0][0].detach().to(torch::kFloat64));
+            out.values = toVector(rel.sum(0));
+            return;
+        }
         const int64_t n = ctx.frames + 1;
         const auto opts = torch::TensorOptions().dtype(torch::kFloat64).device(ctx.h.device());
         torch::Tensor r = torch::eye(n, opts);
@@ -245,6 +292,104 @@ public:
     }
 };
 
+/// Per-frame mean of span values: value k covers samples [start_k, start_k + len);
+/// frame t takes the mean over the spans that overlap its window (none: 0).
+std::vector<float> spansToFrames(const FrameGrid& grid, int64_t frames, const std::vector<int64_t>& starts,
+                                 int64_t len, const std::vector<float>& values)
+{
+    std::vector<double> sum(size_t(frames), 0.0), count(size_t(frames), 0.0);
+    for (size_t k = 0; k < starts.size(); ++k) {
+        // frames whose [start, start + window) meets [starts[k], starts[k] + len)
+        const int64_t lo = std::max<int64_t>(0, (starts[k] - grid.offset - grid.window) / grid.hop);
+        const int64_t hi = std::min<int64_t>(frames - 1, (starts[k] + len - 1 - grid.offset) / grid.hop);
+        for (int64_t t = lo; t <= hi; ++t) {
+            const int64_t a = grid.startSample(t), b = a + grid.window;
+            if (b > starts[k] && a < starts[k] + len) {
+                sum[size_t(t)] += double(values[k]);
+                count[size_t(t)] += 1.0;
+            }
+        }
+    }
+    std::vector<float> out(size_t(frames), 0.0f);
+    for (size_t t = 0; t < out.size(); ++t)
+        out[t] = count[t] > 0 ? float(sum[t] / count[t]) : 0.0f;
+    return out;
+}
+
+/// Window starts every `hop` samples over n samples, the last one flush with the end.
+std::vector<int64_t> spanStarts(int64_t n, int64_t len, int64_t hop)
+{
+    std::vector<int64_t> starts;
+    for (int64_t s = 0; s + len <= n; s += hop)
+        starts.push_back(s);
+    if (starts.empty() || starts.back() + len < n)
+        starts.push_back(std::max<int64_t>(0, n - len));
+    return starts;
+}
+
+class WindowMethod final : public ExplainerMethod {
+public:
+    void compute(BackendExplainer::Impl& ctx, const AttributionOptions& o, Attribution& out) const override
+    {
+        const torch::Tensor& x = ctx.waveform();
+        const int64_t n = x.size(0);
+        if (!(o.windowSeconds > 0) || !std::isfinite(o.windowSeconds))
+            throw ConfigError("window: the window length must be positive (got " + std::to_string(o.windowSeconds) + " s)");
+        const int64_t len = std::min<int64_t>(n, std::max<int64_t>(ctx.model->minSamples(),
+                                                                   std::llround(o.windowSeconds * kSampleRate)));
+        const int64_t hop = o.windowHopSamples > 0 ? o.windowHopSamples
+                                                   : (ctx.model->isAasist() ? ctx.grid.hop : std::max<int64_t>(ctx.grid.hop, 1600));
+        const std::vector<int64_t> starts = spanStarts(n, len, hop);
+        const torch::Tensor m = ctx.waveMargins(int64_t(starts.size()), len, [&](int64_t first, int64_t k) {
+            std::vector<torch::Tensor> rows;
+            for (int64_t i = first; i < first + k; ++i)
+                rows.push_back(x.narrow(0, starts[size_t(i)], len));
+            return torch::stack(rows, 0);
+        });
+        out.values = spansToFrames(ctx.grid, ctx.frames, starts, len, toVector(m));
+    }
+};
+
+class WaveOcclusionMethod final : public ExplainerMethod {
+public:
+    void compute(BackendExplainer::Impl& ctx, const AttributionOptions& o, Attribution& out) const override
+    {
+        const torch::Tensor& x = ctx.waveform();
+        const int64_t n = x.size(0);
+        const int64_t len = std::min<int64_t>(n, o.waveOcclusionSamples > 0 ? o.waveOcclusionSamples : ctx.grid.hop);
+        const std::vector<int64_t> starts = spanStarts(n, len, len);
+        const double m0 = ctx.waveMargins(1, n, [&](int64_t, int64_t) { return x.unsqueeze(0); })[0].item<double>();
+        const torch::Tensor m = ctx.waveMargins(int64_t(starts.size()), n, [&](int64_t first, int64_t k) {
+            torch::Tensor b = x.unsqueeze(0).repeat({k, 1});
+            for (int64_t i = 0; i < k; ++i)
+                b[i].narrow(0, starts[size_t(first + i)], len).zero_();
+            return b;
+        });
+        out.values = spansToFrames(ctx.grid, ctx.frames, starts, len, toVector(m0 - m));
+    }
+};
+
+class WaveGradXInputMethod final : public ExplainerMethod {
+public:
+    void compute(BackendExplainer::Impl& ctx, const AttributionOptions&, Attribution& out) const override
+    {
+        ctx.checkCancel();
+        const torch::Tensor& wave = ctx.waveform();
+        torch::AutoGradMode grad(true);
+        const torch::Tensor x = wave.unsqueeze(0).clone().requires_grad_(true);
+        const torch::Tensor m = BackendExplainer::Impl::margins(ctx.model->logitsWithGrad(x));
+        const torch::Tensor g = torch::autograd::grad({m.sum()}, {x})[0];
+        ctx.passes += 2;
+        const std::vector<float> gx = toVector((g * x)[0]);
+        // Each sample to the frame whose hop cell holds it (the tail to the last frame).
+        out.values.assign(size_t(ctx.frames), 0.0f);
+        for (size_t i = 0; i < gx.size(); ++i) {
+            const int64_t t = std::clamp<int64_t>((int64_t(i) - ctx.grid.offset) / ctx.grid.hop, 0, ctx.frames - 1);
+            out.values[size_t(t)] += gx[i];
+        }
+    }
+};
+
 std::unique_ptr<ExplainerMethod> makeMethod(AttributionMethod m)
 {
     switch (m) {
@@ -254,6 +399,9 @@ std::unique_ptr<ExplainerMethod> makeMethod(AttributionMethod m)
     case AttributionMethod::Rollout: return std::make_unique<RolloutMethod>();
     case AttributionMethod::Gatr: return std::make_unique<GatrMethod>();
     case AttributionMethod::Random: return std::make_unique<RandomMethod>();
+    case AttributionMethod::Window: return std::make_unique<WindowMethod>();
+    case AttributionMethod::WaveOcclusion: return std::make_unique<WaveOcclusionMethod>();
+    case AttributionMethod::WaveGradXInput: return std::make_unique<WaveGradXInputMethod>();
     case AttributionMethod::Stage2:
     case AttributionMethod::Stage2Contrast: break;
     }
@@ -268,6 +416,7 @@ BackendExplainer::BackendExplainer(const Detector& detector, const std::vector<f
 {
     Impl& d = *m_impl;
     d.model = detector.impl().model;
+    d.grid = detector.info().grid;
     if (frames < 1 || int64_t(h.size()) != frames * dim)
         throw AudioError("explainers: expected T x D = " + std::to_string(frames) + " x " + std::to_string(dim)
                          + " features, got " + std::to_string(h.size()) + " values");
@@ -286,6 +435,31 @@ BackendExplainer::BackendExplainer(const Detector& detector, const std::vector<f
 }
 
 BackendExplainer::~BackendExplainer() = default;
+
+void BackendExplainer::setSpectral(const std::vector<float>& values, int64_t rows)
+{
+    Impl& d = *m_impl;
+    if (rows < 1 || int64_t(values.size()) != rows * d.dim)
+        throw Error("explainers: expected " + std::to_string(rows) + " x " + std::to_string(d.dim)
+                    + " spectral node values, got " + std::to_string(values.size()));
+    torch::NoGradGuard noGrad;
+    d.spectral = torch::from_blob(const_cast<float*>(values.data()), {1, rows, d.dim}, torch::kFloat32)
+                     .clone()
+                     .to(d.model->device());
+}
+
+void BackendExplainer::setWaveform(const std::vector<float>& samples)
+{
+    Impl& d = *m_impl;
+    if (d.grid.count(int64_t(samples.size())) != d.frames)
+        throw Error("explainers: a waveform of " + std::to_string(samples.size()) + " samples gives "
+                    + std::to_string(d.grid.count(int64_t(samples.size()))) + " frames, the features "
+                    + std::to_string(d.frames));
+    torch::NoGradGuard noGrad;
+    d.wave = torch::from_blob(const_cast<float*>(samples.data()), {int64_t(samples.size())}, torch::kFloat32)
+                 .clone()
+                 .to(d.model->device());
+}
 
 int64_t BackendExplainer::frames() const
 {

@@ -1,7 +1,8 @@
 #pragma once
 // The detector-side explainers (occlusion, gradxinput, ig, rollout, gatr,
-// random) and the faithfulness curves, run on given SSL features h(t) through
-// the frozen ConformerTCM back-end. Torch-free header (pimpl); Explainer uses
+// random on the frame features through the frozen back-end; window,
+// wave-occlusion, wave-gradxinput on the waveform through the whole detector)
+// and the faithfulness curves. Torch-free header (pimpl); Explainer uses
 // it per utterance, tests and benchmarks use it on synthetic h. Definitions:
 // docs/explainers.md.
 #include "core/detector/Detector.h"
@@ -28,6 +29,13 @@ public:
 
     int64_t frames() const;
     int64_t dim() const;
+
+    /// AASIST: the utterance's spectral nodes (rows x D, DetectorResult::spectral),
+    /// held fixed while the feature-space methods vary e_T. Required for AASIST.
+    void setSpectral(const std::vector<float>& values, int64_t rows);
+    /// The detector's input (after the cut) for the waveform methods (window,
+    /// wave-occlusion, wave-gradxinput); must give the same frame count.
+    void setWaveform(const std::vector<float>& samples);
 
     /// One detector-side method (not stage2 / stage2-contrast: ConfigError).
     /// Fills values, backendPasses, seconds (and completenessGap/targetDelta

@@ -118,7 +118,9 @@ Explanation Explainer::Impl::run(const AudioData& audio, CutMode cut, const std:
     checkCancel();
     Explanation e;
     e.path = audio.path;
-    e.hopSeconds = double(kHopSamples) / double(kSampleRate);
+    e.detectorFamily = detector.info().family;
+    e.grid = detector.info().grid;
+    e.hopSeconds = e.grid.hopSeconds();
     e.frames = r.frames;
     e.samples = r.samples;
     e.cut = cutModeName(cut);
@@ -241,8 +243,19 @@ Explanation Explainer::Impl::explain(const AudioData& audio, DetectorResult* pre
                          "docs/explainers.md)");
     }
     std::unique_ptr<BackendExplainer> backend;
-    if (needsBackend)
+    if (needsBackend) {
         backend = std::make_unique<BackendExplainer>(detector, r.ssl, r.frames, r.dim, cancelled);
+        if (!r.spectral.empty())
+            backend->setSpectral(r.spectral, r.spectralRows);
+        bool waveMethods = false;
+        for (AttributionMethod m : request.methods)
+            waveMethods = waveMethods || methodNeedsWaveform(m);
+        if (waveMethods) {
+            if (audio.samples.empty())
+                throw ConfigError("the waveform explainers need the audio samples of " + audio.path);
+            backend->setWaveform(applyCut(audio.samples, request.cut));
+        }
+    }
     r.ssl.clear();
     r.ssl.shrink_to_fit();
 
