@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's first command (run as root on a fresh Debian 12 machine):
 # installs the dependencies, builds SpoofLens, builds the demo (docs/demo.md:
-# speech corpus, trained tiny detector, Stage 2 modules) and opens the GUI on
+# speech corpus, the AASIST authors' pretrained AASIST-L, Stage 2 modules) and opens the GUI on
 # a held-out partial-spoof utterance (labels in demo_utterance.txt). Without a display it writes a screenshot of the demo
 # window instead and says where it is.
 set -euo pipefail
@@ -19,13 +19,13 @@ cli="$build/app/spooflens"
 gui="$build/app/spooflens-gui"
 demo="$build/demo"
 if [ -x "$cli" ] && "$cli" demo --help >/dev/null 2>&1; then
-  # The test suite's fixture writes the small variant there (`--small`); the quickstart wants the full one.
-  # A demo made before model.feature_norm existed is rebuilt (docs/demo.md).
+  # The test suite writes its small demo to test-demo/, never here. A demo made
+  # before it explained AASIST (the tiny toy detector) is rebuilt (docs/demo.md).
   if [ -f "$demo/xai_learnable.pth" ] && grep -q '"small": false' "$demo/manifest.json" 2>/dev/null \
-     && grep -q 'feature_norm: utterance' "$demo/demo.yaml" 2>/dev/null; then
+     && grep -q '"family": "aasist"' "$demo/manifest.json" 2>/dev/null; then
     echo "quickstart: demo assets already in $demo"
   else
-    echo "quickstart: building the demo into $demo (speech corpus, tiny detector, Stage 2 modules: a few minutes)"
+    echo "quickstart: building the demo into $demo (speech corpus, AASIST-L scores, Stage 2 modules: a few minutes)"
     "$cli" demo --out "$demo"
   fi
 else

@@ -395,6 +395,10 @@ void MainWindow::openDemo()
     const DemoAssets demo = findDemoAssets();
     showBanner(demoBannerText(demo));
     if (demo.complete) {
+        // The demo shows the classic localisation baseline beside Stage 2, with
+        // the chance line, unless explainers were chosen already.
+        if (m_analysis->methods().empty())
+            m_analysis->setMethods({core::AttributionMethod::Window, core::AttributionMethod::Random});
         openModels(demo.detector, QString(), demo.stage2);
         openAudio(demo.utterance);
     } else if (!demo.fallbackAudio.isEmpty()) {
@@ -631,7 +635,10 @@ void MainWindow::onExplanation()
 
 void MainWindow::fillRows()
 {
+    const core::Explanation* e = m_doc->explanation();
     for (CompareRow* r : m_rows) {
+        if (e)
+            r->setFrameGrid(e->grid);
         if (r->kind() == RowKind::Stage2) {
             if (const core::Stage2Track* t = m_doc->stage2Track(r->key()))
                 r->setData(*t);
@@ -714,7 +721,7 @@ void MainWindow::updateBottomAxis()
         t->setShowTimeLabels(t == bottom);
     if (!m_models.hasDetector)
         m_noStage2->setText(QStringLiteral("No detector loaded: open one with File ▸ Open detector checkpoint… "
-                                           "(the authors' avg_5_best.pth, or the demo's detector_tiny.pth) to "
+                                           "(the tcm_add authors' avg_5_best.pth, AASIST.pth or AASIST-L.pth, or the demo's detector) to "
                                            "see the detector's score and, with Stage 2 modules, importance w(t) "
                                            "and prototype similarities."));
     else
@@ -727,13 +734,16 @@ void MainWindow::updateInfoLine()
 {
     QStringList parts;
     if (const AudioPtr a = m_doc->audio()) {
-        parts << QStringLiteral("<b>%1</b> — %2, %3 Hz, %4 ch, %5 s, %6 frames of 20 ms")
+        const core::Explanation* e = m_doc->explanation();
+        const core::FrameGrid grid = e ? e->grid : core::FrameGrid::xlsr();
+        parts << QStringLiteral("<b>%1</b> — %2, %3 Hz, %4 ch, %5 s, %6 frames of %7 ms")
                      .arg(QFileInfo(m_doc->audioPath()).fileName().toHtmlEscaped(),
                           QString::fromStdString(a->format).toHtmlEscaped())
                      .arg(a->sampleRateIn)
                      .arg(a->channelsIn)
                      .arg(a->durationSeconds, 0, 'f', 2)
-                     .arg(a->frames());
+                     .arg(a->frames(grid))
+                     .arg(grid.hopSeconds() * 1000, 0, 'g', 4);
     } else {
         parts << QStringLiteral("No audio loaded: File ▸ Open audio…, drop a file here, or pass it on the command line.");
     }
@@ -761,8 +771,8 @@ void MainWindow::updateReadout(double seconds)
         return;
     }
     QStringList parts{QStringLiteral("t = %1 s").arg(seconds, 0, 'f', 3)};
-    const int64_t frame = core::frameAt(seconds);
     const core::Explanation* e = m_doc->explanation();
+    const int64_t frame = e ? e->grid.frameAt(seconds) : -1;
     if (e && frame >= 0 && frame < e->frames)
         parts << QStringLiteral("frame %1").arg(frame);
     const QString wave = m_waveform->readout(seconds);
@@ -914,7 +924,7 @@ void MainWindow::explainersDialog()
     QDialog dlg(this);
     dlg.setWindowTitle(QStringLiteral("Explainers"));
     auto* form = new QVBoxLayout(&dlg);
-    auto* intro = new QLabel(QStringLiteral("Each explainer gives one value per 20 ms frame, higher = more evidence "
+    auto* intro = new QLabel(QStringLiteral("Each explainer gives one value per frame of the detector (XLS-R 20 ms, AASIST 136.7 ms), higher = more evidence "
                                             "that the frame is spoofed (explained: the detector's spoof margin "
                                             "logit[0] − logit[1]). Each becomes a row; the table below the tracks "
                                             "shows its deletion/insertion AUC."),

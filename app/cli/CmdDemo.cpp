@@ -1,7 +1,8 @@
 // `spooflens demo --out DIR`: builds the demo (docs/demo.md): a corpus of
-// human and synthetic speech from Debian packages, the tiny detector with its
-// back-end trained on it, one Stage 2 module per prototype mode (+ a
-// seed-objective one), their localisation scores and manifest.json.
+// human and synthetic speech from Debian packages, explained on the AASIST
+// authors' pretrained AASIST-L (shipped in resources/detectors/aasist), one
+// Stage 2 module per prototype mode (+ a seed-objective one), their
+// localisation and the baseline explainers', and manifest.json.
 #include "app/cli/Command.h"
 #include "app/cli/ProgressLine.h"
 #include "core/Error.h"
@@ -20,10 +21,10 @@ namespace {
 struct DemoArgs {
     std::string out = "build/demo";
     std::string data;
+    std::string detector;
     int64_t epochs = 12;
-    int64_t detectorSteps = 600;
     uint64_t seed = 1234;
-    bool verbose = false, noTrain = false, small = false, noSeedModule = false, trainSsl = false, partialTraining = false;
+    bool verbose = false, noTrain = false, small = false, noSeedModule = false, partialTraining = false;
 };
 
 // tests/data of the source tree: --data, else next to the binary (build/app/ -> ../../tests/data), else ./tests/data.
@@ -44,9 +45,21 @@ std::string findData(const std::string& given)
     }
     candidates.push_back(fs::path("tests") / "data");
     for (const auto& c : candidates)
-        if (fs::is_regular_file(c / "fixtures" / "detector_tiny.pth"))
+        if (fs::is_regular_file(c / "asvspoof_bonafide_sample.flac"))
             return fs::weakly_canonical(c).string();
-    throw core::ConfigError("cannot find the demo inputs (tests/data with fixtures/detector_tiny.pth); pass --data DIR");
+    throw core::ConfigError("cannot find the demo inputs (tests/data with asvspoof_bonafide_sample.flac); pass --data DIR");
+}
+
+// The shipped detector: --detector, else resources/detectors/aasist/AASIST-L.pth of the source tree next to DATA.
+std::string findDetector(const std::string& given, const std::string& data)
+{
+    if (!given.empty())
+        return given;
+    const fs::path p = fs::path(data) / ".." / ".." / "resources" / "detectors" / "aasist" / "AASIST-L.pth";
+    if (!fs::is_regular_file(p))
+        throw core::ConfigError("cannot find the demo detector " + p.lexically_normal().string()
+                                + " (resources/detectors/aasist of the source tree); pass --detector FILE");
+    return fs::weakly_canonical(p).string();
 }
 
 int runDemo(const DemoArgs& a)
@@ -54,11 +67,9 @@ int runDemo(const DemoArgs& a)
     const std::string data = findData(a.data);
     core::DemoOptions o;
     o.outDir = a.out;
-    o.detectorSource = data + "/fixtures/detector_tiny.pth";
+    o.detectorSource = findDetector(a.detector, data);
     o.bonafideAudio = data + "/asvspoof_bonafide_sample.flac";
     o.epochs = a.epochs;
-    o.detectorSteps = a.detectorSteps;
-    o.trainSsl = a.trainSsl;
     o.partialTraining = a.partialTraining;
     o.seed = a.seed;
     o.small = a.small;
@@ -74,7 +85,8 @@ int runDemo(const DemoArgs& a)
               << r.utteranceLabels << ")\n  protocol  " << r.protocol << "\n  config    " << r.config
               << "\n  manifest  " << r.manifest << "\n";
     if (r.devEer >= 0)
-        std::cout << "  detector  dev EER " << 100 * r.devEer << " %, eval EER " << 100 * r.evalEer << " %\n";
+        std::cout << "  detector  " << r.detectorName << ": dev EER " << 100 * r.devEer << " %, eval EER "
+                  << 100 * r.evalEer << " %\n";
     for (size_t i = 0; i < r.xai.size(); ++i)
         std::cout << "  stage 2   " << r.xai[i] << " (" << r.trainSeconds[i] << " s)\n";
     std::cout << "  built in  " << r.buildSeconds << " s\n";
@@ -83,15 +95,13 @@ int runDemo(const DemoArgs& a)
 
 const bool kRegistered = registerCommand("demo", [](CLI::App& app) -> std::function<int()> {
     auto a = std::make_shared<DemoArgs>();
-    CLI::App* sub = app.add_subcommand("demo", "Build the demo: speech corpus, trained tiny detector, Stage 2 per mode, manifest");
+    CLI::App* sub = app.add_subcommand("demo", "Build the demo: speech corpus, the pretrained AASIST-L detector, Stage 2 per mode, manifest");
     sub->add_option("--out", a->out, "Output folder (default build/demo)");
-    sub->add_option("--data", a->data, "Folder with fixtures/detector_tiny.pth and asvspoof_bonafide_sample.flac");
+    sub->add_option("--data", a->data, "Folder with asvspoof_bonafide_sample.flac (tests/data)");
+    sub->add_option("--detector", a->detector, "Detector to explain (default resources/detectors/aasist/AASIST-L.pth)");
     sub->add_option("--epochs", a->epochs, "Stage 2 epochs per module (default 12)")->check(CLI::PositiveNumber);
-    sub->add_option("--detector-steps", a->detectorSteps, "Detector training steps (default 600; 0 keeps the tiny preset's random weights, as the CI fixture does)")
-        ->check(CLI::NonNegativeNumber);
     sub->add_option("--seed", a->seed, "Seed of every random choice (default 1234)");
-    sub->add_flag("--small", a->small, "Smaller, faster build (fewer spoof files, steps and epochs; the test fixture)");
-    sub->add_flag("--train-ssl", a->trainSsl, "Train the tiny SSL with the back-end (end to end; about 3x slower; docs/demo.md, Variants)");
+    sub->add_flag("--small", a->small, "Smaller, faster build (fewer spoof files and epochs, one seed; the test fixture)");
     sub->add_flag("--partial-training", a->partialTraining, "Add partial-spoof train/dev utterances next to their hosts (docs/demo.md, Variants)");
     sub->add_flag("--no-seed-module", a->noSeedModule, "Skip the seed-objective comparison module");
     sub->add_flag("--verbose", a->verbose, "Print the training log");

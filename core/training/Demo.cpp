@@ -5,7 +5,6 @@
 #include "core/detector/Detector.h"
 #include "core/explain/Explainer.h"
 #include "core/training/DemoCorpus.h"
-#include "core/training/DemoDetector.h"
 #include "core/training/DemoMetrics.h"
 #include "core/training/TrainConfig.h"
 #include "core/training/Trainer.h"
@@ -19,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <random>
 
 namespace fs = std::filesystem;
@@ -58,6 +58,73 @@ nlohmann::json num(double v)
     return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
 }
 
+nlohmann::json spreadJson(const std::vector<double>& v)
+{
+    double mean = 0, lo = INFINITY, hi = -INFINITY;
+    for (double x : v) {
+        mean += x;
+        lo = std::min(lo, x);
+        hi = std::max(hi, x);
+    }
+    mean /= double(std::max<size_t>(1, v.size()));
+    double sq = 0;
+    for (double x : v)
+        sq += (x - mean) * (x - mean);
+    return {{"frame_auc_mean", num(mean)}, {"frame_auc_min", num(lo)}, {"frame_auc_max", num(hi)},
+            {"frame_auc_std", num(v.size() > 1 ? std::sqrt(sq / double(v.size() - 1)) : 0.0)}, {"seeds", v.size()},
+            {"frame_auc_per_seed", v}};
+}
+
+/// Running means of one attribution's localisation and faithfulness numbers.
+struct DemoScoreSums {
+    double auc = 0, ap = 0, seconds = 0, deletion = 0, insertion = 0;
+    double valueSum = 0, valueSq = 0, values = 0;  // over every frame: mean and std of the attribution
+    int n = 0, nAp = 0, nFaith = 0, utterances = 0;
+    void addValues(const std::vector<double>& v)
+    {
+        for (double x : v) {
+            valueSum += x;
+            valueSq += x * x;
+        }
+        values += double(v.size());
+    }
+    double meanValue() const { return values > 0 ? valueSum / values : NAN; }
+    double stdValue() const
+    {
+        return values > 0 ? std::sqrt(std::max(0.0, valueSq / values - meanValue() * meanValue())) : NAN;
+    }
+    void add(double a, double p, double s)
+    {
+        ++utterances;
+        seconds += s;
+        if (std::isfinite(a)) {
+            auc += a;
+            ++n;
+        }
+        if (std::isfinite(p)) {
+            ap += p;
+            ++nAp;
+        }
+    }
+    void addFaithfulness(double d, double i)
+    {
+        deletion += d;
+        insertion += i;
+        ++nFaith;
+    }
+    double meanAuc() const { return n ? auc / n : NAN; }
+    nlohmann::json toJson() const
+    {
+        nlohmann::json j{{"frame_auc", num(meanAuc())}, {"frame_ap", num(nAp ? ap / nAp : NAN)},
+                         {"utterances", n}, {"seconds_per_utterance", num(utterances ? seconds / utterances : NAN)}};
+        if (nFaith) {
+            j["deletion_auc"] = deletion / nFaith;
+            j["insertion_auc"] = insertion / nFaith;
+        }
+        return j;
+    }
+};
+
 bool buildHasObjectiveKey()
 {
     try {
@@ -83,7 +150,7 @@ DemoReport buildDemo(const DemoOptions& o)
     manifest["spooflens_demo"] = 2;
     manifest["small"] = o.small;
     manifest["seed"] = o.seed;
-    manifest["variants"] = {{"train_ssl", o.trainSsl}, {"partial_training", o.partialTraining}};
+    manifest["variants"] = {{"partial_training", o.partialTraining}};
     nlohmann::json timing;
 
     // 1. Corpus.
@@ -156,20 +223,33 @@ DemoReport buildDemo(const DemoOptions& o)
         j["spoof_segments_s"] = nlohmann::json::array();
         for (const auto& [a, b] : shown->segments)
             j["spoof_segments_s"].push_back({a, b});
-        j["detector"] = "detector_tiny.pth: tiny preset, random SSL, back-end trained on the demo corpus";
+        j["detector"] = fs::path(o.detectorSource).filename().string() + ": the AASIST authors' pretrained weights";
         std::ofstream(dir / "demo_utterance.json") << j.dump(2) << "\n";
     }
 
+    // The demo detector: a pretrained AASIST model shipped with SpoofLens
+    // (resources/detectors/aasist, MIT, the authors' weights as they are).
+    r.detector = (dir / fs::path(o.detectorSource).filename()).string();
+    fs::copy_file(o.detectorSource, r.detector, fs::copy_options::overwrite_existing);
+    for (const char* extra : {"LICENSE"}) {
+        const fs::path src = fs::path(o.detectorSource).parent_path() / extra;
+        if (fs::is_regular_file(src))
+            fs::copy_file(src, dir / (fs::path(o.detectorSource).stem().string() + "." + extra),
+                          fs::copy_options::overwrite_existing);
+    }
+    DetectorOptions dopt;
+    dopt.checkpointPath = r.detector;
+    dopt.device = "cpu";
+
     // The Stage 2 configuration (reference keys; smaller batch, faster lr for a tiny set).
-    r.detector = (dir / "detector_tiny.pth").string();
     r.config = (dir / "demo.yaml").string();
     {
         std::ofstream y(r.config, std::ios::trunc);
-        y << "# SpoofLens demo: Stage 2 on the demo detector (tiny preset, back-end trained on the demo corpus)\n"
+        y << "# SpoofLens demo: Stage 2 on the demo detector's frame embeddings (AASIST e_T, docs/demo.md)\n"
           << "model:\n  name: xai_stage2_demo\n  pretrained_checkpoint: " << r.detector
-          << "\n  prototype_mode: ema\n  importance_hidden_dim: 256\n  temperature: 0.07\n"
-          // Per-utterance normalisation of h(t): on the demo's random features the
-          // speaker and channel offsets swamp the synthetic-speech cue (docs/demo.md).
+          << "\n  prototype_mode: ema\n  importance_hidden_dim: 64\n  temperature: 0.07\n"
+          // Per-utterance normalisation of the frame embeddings: speaker and
+          // channel offsets otherwise swamp the synthetic-speech cue (docs/demo.md).
           << "  feature_norm: utterance\n"
           << "  lambda_bonafide_reg: 0.1\n  lambda_temporal_smooth: 0.1\n  lambda_sparsity: 0.01\n"
           << "  ema_momentum: 0.9\n"
@@ -191,8 +271,6 @@ DemoReport buildDemo(const DemoOptions& o)
         fs::rename(r.manifest + ".tmp", r.manifest);
     };
     if (!o.train) {
-        // Corpus only: the untrained tiny preset stands in as the detector.
-        fs::copy_file(o.detectorSource, r.detector, fs::copy_options::overwrite_existing);
         for (const auto& it : corpus.items)
             files.push_back({{"id", it.id}, {"path", "data/" + it.path}, {"split", it.split},
                              {"label", it.spoof ? "spoof" : "bonafide"}, {"method", it.method}});
@@ -201,47 +279,20 @@ DemoReport buildDemo(const DemoOptions& o)
         return r;
     }
 
-    // 2. The demo detector.
+    // 2. Scores of the demo detector on every corpus file (the whole file,
+    // as the viewer shows it), by the product's own loader.
     t0 = Clock::now();
-    DemoDetectorOptions dd;
-    dd.sourceCheckpoint = o.detectorSource;
-    dd.outCheckpoint = r.detector;
-    for (const auto& it : corpus.items) {
-        if (it.split == "train") {
-            dd.trainFiles.push_back((data / it.path).string());
-            dd.trainSpoof.push_back(it.spoof);
-        } else if (it.split == "dev") {
-            dd.devFiles.push_back((data / it.path).string());
-            dd.devSpoof.push_back(it.spoof);
-        }
-    }
-    dd.steps = o.small ? std::min<int64_t>(o.detectorSteps, 150) : o.detectorSteps;
-    dd.steps = std::max<int64_t>(dd.steps, 0);
-    dd.augmentCopies = o.small ? 1 : 2;
-    dd.trainSsl = o.trainSsl;
-    dd.seed = o.seed;
-    dd.log = [&](const std::string& m) {
-        if (!o.quiet)
-            log(m);
-    };
-    // detectorSteps 0 (the CI fixture: docs/demo.md): no back-end training, the
-    // tiny preset's seeded random weights stand in; the manifest says so.
-    DemoDetectorReport dr;
-    if (dd.steps > 0)
-        dr = trainDemoDetector(dd);
-    else
-        fs::copy_file(o.detectorSource, r.detector, fs::copy_options::overwrite_existing);
-    timing["detector_s"] = secondsSince(t0);
-
-    // Scores by the product's own loader on the written checkpoint.
-    t0 = Clock::now();
-    DetectorOptions dopt;
-    dopt.checkpointPath = r.detector;
-    dopt.device = "cpu";
     const Detector detector(dopt);
     std::vector<double> devScores, evalScores, unseenScores;
     std::vector<bool> devBona, evalBona, unseenBona;
     for (const auto& it : corpus.items) {
+        // --small (the test fixture) scores only what the EERs need.
+        if (o.small && it.split == "train") {
+            files.push_back({{"id", it.id}, {"path", "data/" + it.path}, {"split", it.split},
+                             {"label", it.spoof ? "spoof" : "bonafide"}, {"method", it.method}, {"source", it.source},
+                             {"package", it.package}, {"narrowband", it.narrowband}, {"seconds", it.seconds}});
+            continue;
+        }
         const double s = detector.run(loadAudio((data / it.path).string()).samples).score;
         if (it.split == "dev") {
             devScores.push_back(s);
@@ -264,41 +315,50 @@ DemoReport buildDemo(const DemoOptions& o)
     r.devEer = utteranceEer(devScores, devBona);
     r.evalEer = utteranceEer(evalScores, evalBona);
     const double unseenEer = utteranceEer(unseenScores, unseenBona);
+    const DetectorInfo& info = detector.info();
+    r.detectorName = info.preset;
     manifest["detector"] = {
-        {"file", "detector_tiny.pth"},
-        {"what", dr.steps == 0 ? "tiny preset with the fixture's seeded random weights (not trained: --detector-steps 0)"
-                 : dr.sslTrained ? "tiny preset (2-layer 64-d SSL + ConformerTCM back-end) trained end to end by SpoofLens "
-                                   "on the demo train split from the fixture's seeded random weights (positional conv frozen)"
-                                 : "tiny preset (2-layer 64-d SSL with the fixture's seeded random weights, frozen) + "
-                                   "ConformerTCM back-end trained by SpoofLens on the demo train split"},
-        {"ssl_trained", dr.sslTrained},
-        {"base", fs::path(o.detectorSource).filename().string()},
+        {"file", fs::path(r.detector).filename().string()},
+        {"family", info.family},
+        {"preset", info.preset},
+        {"sha256", info.sha256},
+        {"what", info.preset + " (Jung et al., ICASSP 2022): the authors' pretrained weights (clovaai/aasist, MIT), "
+                 "trained on ASVspoof 2019 LA train; not trained or changed by SpoofLens"},
+        {"licence", "MIT, Copyright (c) 2021-present NAVER Corp. (" + fs::path(o.detectorSource).stem().string()
+                    + ".LICENSE)"},
         {"score", "logit[1] (bona fide)"},
-        {"steps", dr.steps}, {"best_step", dr.bestStep}, {"train_sequences", dr.trainPool},
-        {"trained_parameters", dr.trainedParameters}, {"final_train_loss", dr.finalTrainLoss},
-        {"dev_eer", num(r.devEer)}, {"eval_eer", num(r.evalEer)}, {"eval_eer_held_out_methods", num(unseenEer)},
-        {"feature_seconds", dr.featureSeconds}, {"train_seconds", dr.trainSeconds}};
+        {"frame_grid", {{"hop_samples", info.grid.hop}, {"window_samples", info.grid.window},
+                        {"offset_samples", info.grid.offset}}},
+        {"dev_eer", num(r.devEer)}, {"eval_eer", num(r.evalEer)}, {"eval_eer_held_out_methods", num(unseenEer)}};
     timing["scoring_s"] = secondsSince(t0);
-    log("demo detector: dev EER " + std::to_string(100 * r.devEer) + " %, eval EER " + std::to_string(100 * r.evalEer)
-        + " % (held-out methods " + std::to_string(100 * unseenEer) + " %)");
+    log("demo detector " + info.preset + ": dev EER " + std::to_string(100 * r.devEer) + " %, eval EER "
+        + std::to_string(100 * r.evalEer) + " % (held-out methods " + std::to_string(100 * unseenEer) + " %)");
 
-    // 3. Stage 2: one module per prototype mode (default objective) + one seed-objective module.
+    // 3. Stage 2: one module per prototype mode (default objective) + one
+    // seed-objective module; the full build trains each default module with
+    // 3 seeds (seed, seed+1, seed+2) and ships the first.
     struct Module {
-        std::string name, mode;
+        std::string name, mode, objective;
         std::vector<std::string> overrides;
-        std::string objective;
+        uint64_t seed;
+        bool shipped;
     };
     std::vector<Module> modules;
+    const int seeds = o.small ? 1 : 3;
     for (const auto& mode : o.modes)
-        modules.push_back({"xai_" + mode, mode, {"model.prototype_mode=" + mode}, "default"});
+        for (int k = 0; k < seeds; ++k)
+            modules.push_back({k == 0 ? "xai_" + mode : "xai_" + mode + "_seed" + std::to_string(o.seed + uint64_t(k)),
+                               mode, "default", {"model.prototype_mode=" + mode}, o.seed + uint64_t(k), k == 0});
     if (o.seedModule && buildHasObjectiveKey())
-        modules.push_back({"xai_seed", "ema", {"model.prototype_mode=ema", "model.objective=seed"}, "seed"});
+        modules.push_back({"xai_seed", "ema", "seed", {"model.prototype_mode=ema", "model.objective=seed"}, o.seed, true});
     nlohmann::json stage2 = nlohmann::json::array();
+    std::vector<std::string> modulePaths;
     t0 = Clock::now();
     for (const auto& m : modules) {
         const auto tm = Clock::now();
         TrainOptions to;
         std::vector<std::string> ov = m.overrides;
+        ov.push_back("training.seed=" + std::to_string(m.seed));
         if (o.small)
             ov.push_back("training.num_epochs=" + std::to_string(std::min<int64_t>(o.epochs, 4)));
         to.config = TrainConfig::load(r.config, ov);
@@ -311,40 +371,60 @@ DemoReport buildDemo(const DemoOptions& o)
         };
         fs::remove_all(to.runDir);
         const TrainResult tr = trainStage2(to);
-        const std::string xai = (dir / (m.name + ".pth")).string();
-        fs::copy_file(fs::path(to.runDir) / "best.pth", xai, fs::copy_options::overwrite_existing);
-        r.xai.push_back(xai);
-        r.trainSeconds.push_back(secondsSince(tm));
-        stage2.push_back({{"file", m.name + ".pth"}, {"prototype_mode", m.mode}, {"objective", m.objective},
-                          {"feature_norm", to.config.featureNorm},
-                          {"epochs", tr.epochsDone}, {"best_epoch", tr.bestEpoch},
-                          {"train_seconds", r.trainSeconds.back()}});
+        const std::string xai = (dir / (m.shipped ? m.name + ".pth" : "runs/" + m.name + "/best.pth")).string();
+        if (m.shipped) {
+            fs::copy_file(fs::path(to.runDir) / "best.pth", xai, fs::copy_options::overwrite_existing);
+            r.xai.push_back(xai);
+            r.trainSeconds.push_back(secondsSince(tm));
+        }
+        modulePaths.push_back(xai);
+        stage2.push_back({{"file", fs::relative(xai, dir).string()}, {"prototype_mode", m.mode},
+                          {"objective", m.objective}, {"seed", m.seed}, {"shipped", m.shipped},
+                          {"feature_norm", to.config.featureNorm}, {"epochs", tr.epochsDone},
+                          {"best_epoch", tr.bestEpoch}, {"train_seconds", secondsSince(tm)}});
         log("demo " + m.name + ": " + std::to_string(tr.epochsDone) + " epochs, best epoch "
-            + std::to_string(tr.bestEpoch) + ", " + std::to_string(r.trainSeconds.back()) + " s");
+            + std::to_string(tr.bestEpoch) + ", " + std::to_string(secondsSince(tm)) + " s");
     }
     timing["stage2_s"] = secondsSince(t0);
 
-    // 4. Localisation on the held-out partial-spoof utterances (frames pooled).
+    // 4. Localisation on the held-out partial-spoof utterances: every Stage 2
+    // module and the baseline explainers, frame ROC-AUC / AP per utterance
+    // (mean over utterances), deletion / insertion AUC.
     t0 = Clock::now();
     Explainer explainer(dopt);
-    for (const auto& x : r.xai)
+    for (const auto& x : modulePaths)
         explainer.addStage2(x);
-    std::vector<std::vector<double>> w(r.xai.size());
-    std::vector<double> random;
-    std::vector<uint8_t> labels;
-    std::mt19937_64 rng(o.seed);
-    std::uniform_real_distribution<double> uni(0.0, 1.0);
+    ExplainRequest req;
+    // Every method but wave-occlusion (one whole-detector pass per frame); the
+    // window explainer scores 1 s windows every 4 frames (0.55 s: about twice
+    // one whole-file pass).
+    req.methods = {AttributionMethod::Stage2,    AttributionMethod::Window,     AttributionMethod::Occlusion,
+                   AttributionMethod::GradXInput, AttributionMethod::IntegratedGradients, AttributionMethod::Rollout,
+                   AttributionMethod::Gatr,      AttributionMethod::WaveGradXInput, AttributionMethod::Random};
+    if (o.small)
+        req.methods = {AttributionMethod::Stage2, AttributionMethod::Window, AttributionMethod::Random};
+    req.faithfulness = !o.small;
+    req.options.occlusionWindow = 1;
+    req.options.windowHopSamples = 4 * detector.info().grid.hop;
+    req.options.randomSeed = o.seed;
+    std::map<std::string, DemoScoreSums> sums;  // by attribution key: method or module file
     nlohmann::json partials = nlohmann::json::array();
     for (const auto& p : corpus.partials) {
         const AudioData a = loadAudio((data / p.path).string());
-        const Explanation e = explainer.explain(a);
-        const std::vector<uint8_t> lab = demoFrameLabels(p.segments, int64_t(a.samples.size()));
-        const size_t T = std::min(lab.size(), e.tracks.empty() ? lab.size() : e.tracks[0].importance.size());
-        for (size_t t = 0; t < T; ++t) {
-            labels.push_back(lab[t]);
-            random.push_back(uni(rng));
-            for (size_t k = 0; k < e.tracks.size(); ++k)
-                w[k].push_back(e.tracks[k].importance[t]);
+        const Explanation e = explainer.explain(a, req);
+        const std::vector<uint8_t> lab = demoFrameLabels(p.segments, int64_t(a.samples.size()), e.grid);
+        nlohmann::json perMethod;
+        for (size_t i = 0; i < e.attributions.size(); ++i) {
+            const Attribution& at = e.attributions[i];
+            const std::string key = at.method == "stage2" ? fs::relative(at.source, dir).string() : at.method;
+            const std::vector<double> v(at.values.begin(), at.values.end());
+            DemoScoreSums& s = sums[key];
+            s.add(rocAuc(v, lab), averagePrecision(v, lab), at.seconds);
+            s.addValues(v);
+            if (i < e.faithfulness.size())
+                s.addFaithfulness(e.faithfulness[i].deletionAuc, e.faithfulness[i].insertionAuc);
+            if (at.method != "stage2" || key == fs::relative(modulePaths.front(), dir).string())
+                perMethod[key] = num(rocAuc(v, lab));
         }
         nlohmann::json segs = nlohmann::json::array();
         for (size_t k = 0; k < p.segments.size(); ++k)
@@ -352,30 +432,37 @@ DemoReport buildDemo(const DemoOptions& o)
                             {"method", p.methods[k]}});
         partials.push_back({{"id", p.id}, {"path", "data/" + p.path}, {"labels", "data/" + p.labels},
                             {"host", p.host}, {"seconds", p.seconds}, {"spoof_segments", segs},
-                            {"score", e.score}});
+                            {"score", e.score}, {"frame_auc", perMethod}});
     }
     manifest["partials"] = partials;
-    double spoofFrames = 0;
-    for (uint8_t v : labels)
-        spoofFrames += v;
-    manifest["localisation"] = {{"frames", labels.size()},
-                                {"spoof_frame_fraction", labels.empty() ? 0.0 : spoofFrames / double(labels.size())},
-                                {"frame_label_rule", "frame t is spoof when > 200 of its 400 samples lie in a spoof segment"},
-                                {"random_attribution", {{"frame_auc", num(rocAuc(random, labels))},
-                                                        {"frame_ap", num(averagePrecision(random, labels))},
-                                                        {"seed", o.seed}}}};
-    for (size_t k = 0; k < w.size(); ++k) {
-        double mean = 0, sq = 0;
-        for (double v : w[k])
-            mean += v;
-        mean /= std::max<size_t>(1, w[k].size());
-        for (double v : w[k])
-            sq += (v - mean) * (v - mean);
-        stage2[k]["frame_auc"] = num(rocAuc(w[k], labels));
-        stage2[k]["frame_ap"] = num(averagePrecision(w[k], labels));
-        stage2[k]["mean_w"] = mean;
-        stage2[k]["std_w"] = std::sqrt(sq / double(std::max<size_t>(1, w[k].size())));
+    nlohmann::json methods;
+    for (const auto& [key, s] : sums)
+        if (key.find(".pth") == std::string::npos)
+            methods[key] = s.toJson();
+    for (size_t k = 0; k < modules.size(); ++k) {
+        const DemoScoreSums& s = sums[fs::relative(modulePaths[k], dir).string()];
+        stage2[k]["localisation"] = s.toJson();
+        // w over every frame of the partials: a collapsed module has std ~0 (docs/stage2.md).
+        stage2[k]["mean_w"] = num(s.meanValue());
+        stage2[k]["std_w"] = num(s.stdValue());
     }
+    // Per prototype mode: mean and spread over the seeds.
+    nlohmann::json modes;
+    for (const auto& mode : o.modes) {
+        std::vector<double> aucs;
+        for (size_t k = 0; k < modules.size(); ++k)
+            if (modules[k].mode == mode && modules[k].objective == "default")
+                aucs.push_back(sums[fs::relative(modulePaths[k], dir).string()].meanAuc());
+        modes[mode] = spreadJson(aucs);
+    }
+    manifest["localisation"] = {
+        {"utterances", corpus.partials.size()},
+        {"frame_label_rule", "frame t of the detector's grid is spoof when more than half of its window lies in a "
+                             "spoof segment"},
+        {"statistic", "frame ROC-AUC and average precision per utterance, mean over the held-out partial-spoof "
+                      "utterances; deletion/insertion AUC of the spoof probability"},
+        {"explainers", methods},
+        {"stage2_default_objective_by_mode", modes}};
     manifest["stage2"] = stage2;
     timing["localisation_s"] = secondsSince(t0);
     writeManifest();

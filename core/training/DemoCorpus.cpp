@@ -1,5 +1,7 @@
 #include "core/training/DemoCorpus.h"
 
+#include "core/explain/GroundTruth.h"
+
 #include "core/Error.h"
 #include "core/audio/AudioFile.h"
 #include "core/audio/Resampler.h"
@@ -448,20 +450,17 @@ std::vector<float> spliceSegments(const std::vector<float>& host, const std::vec
     return out;
 }
 
-std::vector<uint8_t> demoFrameLabels(const std::vector<std::pair<double, double>>& segments, int64_t samples)
+std::vector<uint8_t> demoFrameLabels(const std::vector<std::pair<double, double>>& segments, int64_t samples,
+                                     const FrameGrid& grid)
 {
-    const int64_t frames = frameCount(samples);
-    std::vector<uint8_t> labels(size_t(std::max<int64_t>(frames, 0)), 0);
-    for (int64_t t = 0; t < frames; ++t) {
-        const int64_t a = 320 * t, b = a + 400;
-        int64_t inside = 0;
-        for (const auto& [s, e] : segments) {
-            const int64_t sa = int64_t(std::llround(s * kSampleRate)), sb = int64_t(std::llround(e * kSampleRate));
-            inside += std::max<int64_t>(0, std::min(b, sb) - std::max(a, sa));
-        }
-        labels[size_t(t)] = inside > 200 ? 1 : 0;
+    UtteranceLabels labels;
+    for (const auto& [start, end] : segments) {
+        LabelSegment seg;
+        seg.start = start;
+        seg.end = end;
+        labels.segments.push_back(seg);
     }
-    return labels;
+    return frameLabels(labels, samples, grid);
 }
 
 std::vector<float> readRawPcm16(const std::string& path, int rate)

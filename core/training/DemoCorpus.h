@@ -9,6 +9,8 @@
 // never seen in training, and partial-spoof utterances (human speech with 1-2
 // synthetic segments spliced in) with Audacity labels next to them.
 // Torch-free. Thread-safety: stateless functions.
+#include "core/audio/FrameGrid.h"
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -99,9 +101,11 @@ std::vector<float> spliceSegments(const std::vector<float>& host, const std::vec
                                   const std::vector<int64_t>& at, double crossfadeSeconds,
                                   std::vector<std::pair<double, double>>* segments);
 
-/// Frame labels for `samples` 16 kHz samples: frame t (samples [320t, 320t+400))
-/// is 1 (spoof) when more than 200 of its samples lie in a segment (docs/demo.md).
-std::vector<uint8_t> demoFrameLabels(const std::vector<std::pair<double, double>>& segments, int64_t samples);
+/// Frame labels on the detector's `grid` for `samples` 16 kHz samples: the rule
+/// of core/explain/GroundTruth.h (frame t is 1 when more than half of its window
+/// lies in a segment), applied to spoof `segments` in seconds.
+std::vector<uint8_t> demoFrameLabels(const std::vector<std::pair<double, double>>& segments, int64_t samples,
+                                     const FrameGrid& grid);
 
 /// Reads a headerless 16-bit little-endian mono file at `rate` Hz, resampled to 16 kHz.
 std::vector<float> readRawPcm16(const std::string& path, int rate);

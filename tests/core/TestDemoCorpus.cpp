@@ -108,8 +108,8 @@ private slots:
     void frameLabelsFollowTheHalfFrameRule()
     {
         // Segment [0.1, 0.2) s = samples [1600, 3200).
-        const auto lab = demoFrameLabels({{0.1, 0.2}}, 16000);
-        QCOMPARE(int64_t(lab.size()), frameCount(16000));
+        const auto lab = demoFrameLabels({{0.1, 0.2}}, 16000, FrameGrid::xlsr());
+        QCOMPARE(int64_t(lab.size()), FrameGrid::xlsr().count(16000));
         for (int64_t t = 0; t < int64_t(lab.size()); ++t) {
             const int64_t a = 320 * t, b = a + 400;
             const int64_t inside = std::max<int64_t>(0, std::min<int64_t>(b, 3200) - std::max<int64_t>(a, 1600));

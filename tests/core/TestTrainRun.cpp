@@ -119,7 +119,7 @@ private slots:
         m_demo = path("demo");
         const Run r = cli({"demo", "--small", "--out", m_demo, "--data", QString::fromStdString(dataPath("")), "--no-train"});
         QVERIFY2(r.code == 0, qPrintable(r.err));
-        for (const char* f : {"detector_tiny.pth", "demo_utterance.wav", "demo_utterance.json", "demo.yaml", "data/protocol.txt"})
+        for (const char* f : {"AASIST-L.pth", "demo_utterance.wav", "demo_utterance.json", "demo.yaml", "data/protocol.txt"})
             QVERIFY2(QFile::exists(m_demo + "/" + f), f);
         // The demo corpus: train and dev files of both classes (counts in manifest.json).
         QVERIFY(lineCount(m_demo + "/data/protocol.txt") >= 32);
@@ -299,12 +299,12 @@ torch.save(ck, out + '/none.pth')
 print('ok')
 )PY";
         QProcess p;
-        p.start(py, {"-c", script, m_runFull, m_demo + "/detector_tiny.pth", m_tmp.path()});
+        p.start(py, {"-c", script, m_runFull, m_demo + "/AASIST-L.pth", m_tmp.path()});
         QVERIFY(p.waitForFinished(120000));
         QVERIFY2(p.exitCode() == 0, qPrintable(QString::fromUtf8(p.readAllStandardError())));
         // The same module through four files gives the same explanation.
         auto importance = [&](const QString& xai, const QString& detector = QString()) {
-            const Run r = cli({"explain", "--detector", detector.isEmpty() ? m_demo + "/detector_tiny.pth" : detector,
+            const Run r = cli({"explain", "--detector", detector.isEmpty() ? m_demo + "/AASIST-L.pth" : detector,
                                "--xai", xai, "--json", m_demo + "/demo_utterance.wav"});
             if (r.code != 0)
                 qWarning() << r.err;
@@ -316,7 +316,7 @@ print('ok')
         QVERIFY(!a.isEmpty());
         QVERIFY(importance(m_runFull + "/best.pth") != a);  // the demo's utterance normalisation is applied
         auto featureNorm = [&](const QString& xai) {
-            const Run r = cli({"explain", "--detector", m_demo + "/detector_tiny.pth", "--xai", xai, "--json",
+            const Run r = cli({"explain", "--detector", m_demo + "/AASIST-L.pth", "--xai", xai, "--json",
                                m_demo + "/demo_utterance.wav"});
             const QJsonObject o = QJsonDocument::fromJson(r.out.toUtf8()).object();
             const QString top = o["xai"].toObject()["feature_norm"].toString();
@@ -333,16 +333,21 @@ print('ok')
     void explainContract()
     {
         const QString xai = m_runFull + "/best.pth";
-        const Run r = cli({"explain", "--detector", m_demo + "/detector_tiny.pth", "--xai", xai, "--json",
+        const Run r = cli({"explain", "--detector", m_demo + "/AASIST-L.pth", "--xai", xai, "--json",
                            m_demo + "/demo_utterance.wav"});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
-        const int T = int(spooflens::core::loadAudio((m_demo + "/demo_utterance.wav").toStdString()).frames());
+        // The demo explains AASIST-L: frames of its e_T grid (hop 2187, window 2315 samples).
+        const int T = int(spooflens::core::loadAudio((m_demo + "/demo_utterance.wav").toStdString())
+                              .frames(spooflens::core::FrameGrid::aasist()));
+        QCOMPARE(j["hop_samples"].toInt(), 2187);
+        QCOMPARE(j["window_samples"].toInt(), 2315);
+        QCOMPARE(j["offset_samples"].toInt(), 0);
         QCOMPARE(j["path"].toString(), m_demo + "/demo_utterance.wav");
         for (const char* k : {"time_s", "importance", "sim_spoof", "sim_bonafide"})
             QCOMPARE(j[k].toArray().size(), T);
         for (int t = 0; t < T; ++t) {
-            QVERIFY(std::abs(j["time_s"].toArray()[t].toDouble() - (320.0 * t + 200) / 16000) < 1e-12);
+            QVERIFY(std::abs(j["time_s"].toArray()[t].toDouble() - (2187.0 * t + 1157.5) / 16000) < 1e-12);
             const double w = j["importance"].toArray()[t].toDouble();
             QVERIFY(w >= 0 && w <= 1);
             QVERIFY(std::abs(j["sim_spoof"].toArray()[t].toDouble()) <= 1 + 1e-6);
@@ -352,7 +357,7 @@ print('ok')
         QCOMPARE(det["logits"].toArray().size(), 2);
         QCOMPARE(det["score"].toDouble(), det["logits"].toArray()[1].toDouble());
 
-        const Run c = cli({"explain", "--detector", m_demo + "/detector_tiny.pth", "--xai", xai, "--csv",
+        const Run c = cli({"explain", "--detector", m_demo + "/AASIST-L.pth", "--xai", xai, "--csv",
                            m_demo + "/demo_utterance.wav"});
         QVERIFY2(c.code == 0, qPrintable(c.err));
         const QStringList lines = c.out.split('\n', Qt::SkipEmptyParts);
@@ -360,12 +365,14 @@ print('ok')
         QCOMPARE(lines[0], QString("time_s,importance,sim_spoof,sim_bonafide"));
         QCOMPARE(lines[1].split(',').size(), 4);
 
-        // The fixture (plain PyTorch state dict) works as a Stage 2 file too.
-        const Run f = cli({"explain", "--detector", m_demo + "/detector_tiny.pth", "--xai",
+        // The fixture (plain PyTorch state dict) is a Stage 2 file of another width
+        // (the tiny XLS-R preset's D = 64; AASIST-L's e_T has C = 24): a clear error.
+        const Run f = cli({"explain", "--detector", m_demo + "/AASIST-L.pth", "--xai",
                            QString::fromStdString(dataPath("fixtures/xai_tiny.pth")), "--json", m_demo + "/demo_utterance.wav"});
-        QVERIFY2(f.code == 0, qPrintable(f.err));
+        QCOMPARE(f.code, 1);
+        QVERIFY2(f.err.contains("64") && f.err.contains("24"), qPrintable(f.err));
         // A detector file is not a Stage 2 file: a clear error.
-        const Run bad = cli({"explain", "--detector", m_demo + "/detector_tiny.pth", "--xai", m_demo + "/detector_tiny.pth",
+        const Run bad = cli({"explain", "--detector", m_demo + "/AASIST-L.pth", "--xai", m_demo + "/AASIST-L.pth",
                              m_demo + "/demo_utterance.wav"});
         QCOMPARE(bad.code, 1);
         QVERIFY2(bad.err.contains("Stage 2"), qPrintable(bad.err));
@@ -375,7 +382,7 @@ print('ok')
     {
         const QString a = m_runFull + "/best.pth";
         const QString b = QString::fromStdString(dataPath("fixtures/xai_tiny.pth"));
-        const Run r = cli({"compare", "--detector", m_demo + "/detector_tiny.pth", "--xai", a, "--xai", b, "--xai", a,
+        const Run r = cli({"compare", "--detector", m_demo + "/AASIST-L.pth", "--xai", a, "--xai", b, "--xai", a,
                            "--json", m_demo + "/demo_utterance.wav"});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         const QJsonObject j = QJsonDocument::fromJson(r.out.toUtf8()).object();
@@ -393,7 +400,7 @@ print('ok')
         const QJsonObject row = j["rows"].toArray()[0].toObject();
         QCOMPARE(row["prototype_mode"].toString(), QString("ema"));
         QVERIFY(row["predicted_class"].toString() == "spoof" || row["predicted_class"].toString() == "bonafide");
-        const Run text = cli({"compare", "--detector", m_demo + "/detector_tiny.pth", "--xai", a, "--xai", b,
+        const Run text = cli({"compare", "--detector", m_demo + "/AASIST-L.pth", "--xai", a, "--xai", b,
                               m_demo + "/demo_utterance.wav"});
         QVERIFY2(text.code == 0 && text.out.contains("Spearman"), qPrintable(text.err));
     }

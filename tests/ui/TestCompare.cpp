@@ -76,16 +76,16 @@ private slots:
 
     void demoModesDisagreeMeasurably()
     {
-        const QString demo = QStringLiteral(SPOOFLENS_BINARY_DIR "/demo");
+        const QString demo = QStringLiteral(SPOOFLENS_BINARY_DIR "/test-demo");
         QStringList xai;
         for (const char* m : {"ema", "fixed", "learnable"})
             if (QFile::exists(demo + QStringLiteral("/xai_%1.pth").arg(QLatin1String(m))))
                 xai << demo + QStringLiteral("/xai_%1.pth").arg(QLatin1String(m));
-        if (xai.size() < 3 || !QFile::exists(demo + QStringLiteral("/detector_tiny.pth")))
+        if (xai.size() < 3 || !QFile::exists(demo + QStringLiteral("/AASIST-L.pth")))
             QSKIP("demo assets not built (build/app/spooflens demo --out build/demo)");
         ui::MainWindow w(false);
         w.show();
-        w.openModels(demo + QStringLiteral("/detector_tiny.pth"), QString(), xai);
+        w.openModels(demo + QStringLiteral("/AASIST-L.pth"), QString(), xai);
         w.openAudio(demo + QStringLiteral("/demo_utterance.wav"));
         QTRY_VERIFY_WITH_TIMEOUT(w.explanation() && w.isIdle() && w.explanation()->tracks.size() == 3, 120000);
         QCOMPARE(w.comparePanel()->agreementTable()->rowCount(), 3);
@@ -132,7 +132,7 @@ private slots:
     {
         // The demo's Stage 2 modules record the SHA-256 of detector_tiny.pth;
         // the DataParallel save of the same weights is another file.
-        const QString demo = QStringLiteral(SPOOFLENS_BINARY_DIR "/demo");
+        const QString demo = QStringLiteral(SPOOFLENS_BINARY_DIR "/test-demo");
         const QString xai = demo + QStringLiteral("/xai_ema.pth");
         if (!QFile::exists(xai))
             QSKIP("demo assets not built (build/app/spooflens demo --out build/demo)");
