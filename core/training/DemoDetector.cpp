@@ -25,7 +25,8 @@ double secondsSince(Clock::time_point t0)
     return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-const torch::Tensor& need(const std::map<std::string, torch::Tensor>& sd, const std::string& key,
+// A handle (no data copy), not a reference: see need() in core/detector/DetectorModel.cpp.
+torch::Tensor need(const std::map<std::string, torch::Tensor>& sd, const std::string& key,
                           const std::string& path)
 {
     const auto it = sd.find(key);
