@@ -140,7 +140,10 @@ Normalised normaliseKeys(TensorList list, const std::string& path)
     return out;
 }
 
-const torch::Tensor& need(const Normalised& n, const std::string& key, int64_t dims, const std::string& path)
+// Returns a tensor handle (a reference count, no data copy) rather than a
+// reference: callers pass temporary keys, and a reference bound to the result
+// would be reported by GCC 14's -Wdangling-reference although it points into n.
+torch::Tensor need(const Normalised& n, const std::string& key, int64_t dims, const std::string& path)
 {
     const auto it = n.entries.find(key);
     if (it == n.entries.end())
@@ -174,7 +177,7 @@ Wav2Vec2Options sslOptionsFromShapes(const Normalised& n, const std::string& pat
     int64_t in = 1;
     for (int64_t c = 0; has(n, fe + std::to_string(c) + ".0.weight"); ++c) {
         const std::string key = fe + std::to_string(c) + ".0.weight";
-        const auto& w = need(n, key, 3, path);
+        const torch::Tensor w = need(n, key, 3, path);
         if (w.size(1) != in)
             throw CheckpointError(path + ": tensor '" + n.entries.at(key).original + "' has " + std::to_string(w.size(1))
                                   + " input channels; the previous conv block has " + std::to_string(in));
@@ -191,7 +194,7 @@ Wav2Vec2Options sslOptionsFromShapes(const Normalised& n, const std::string& pat
     if (o.receptiveField() != FrameGrid::xlsr().window || o.hop() != FrameGrid::xlsr().hop)
         throw CheckpointError(path + ": the conv stack has a receptive field of " + std::to_string(o.receptiveField())
                               + " samples and a hop of " + std::to_string(o.hop()) + "; expected 400 and 320");
-    const auto& proj = need(n, kSslPrefix + "post_extract_proj.weight", 2, path);
+    const torch::Tensor proj = need(n, kSslPrefix + "post_extract_proj.weight", 2, path);
     o.embedDim = proj.size(0);
     int64_t layers = 0;
     while (has(n, kSslPrefix + "encoder.layers." + std::to_string(layers) + ".fc1.weight"))
@@ -200,7 +203,7 @@ Wav2Vec2Options sslOptionsFromShapes(const Normalised& n, const std::string& pat
         throw CheckpointError(path + ": missing tensor '" + kSslPrefix + "encoder.layers.0.fc1.weight'");
     o.layers = layers;
     o.ffnDim = need(n, kSslPrefix + "encoder.layers.0.fc1.weight", 2, path).size(0);
-    const auto& v = need(n, kSslPrefix + "encoder.pos_conv.0.weight_v", 3, path);
+    const torch::Tensor v = need(n, kSslPrefix + "encoder.pos_conv.0.weight_v", 3, path);
     o.posConvKernel = v.size(2);
     if (v.size(1) <= 0 || o.embedDim % v.size(1) != 0)
         throw CheckpointError(path + ": tensor '" + n.entries.at(kSslPrefix + "encoder.pos_conv.0.weight_v").original
@@ -213,7 +216,7 @@ Wav2Vec2Options sslOptionsFromShapes(const Normalised& n, const std::string& pat
 ConformerTcmOptions backendOptionsFromShapes(const Normalised& n, const std::string& path)
 {
     ConformerTcmOptions o;
-    const auto& ll = need(n, "LL.weight", 2, path);
+    const torch::Tensor ll = need(n, "LL.weight", 2, path);
     o.embDim = ll.size(0);
     o.inputDim = ll.size(1);
     const std::string k0 = "conformer.encoder_blocks.0.";
@@ -224,7 +227,7 @@ ConformerTcmOptions backendOptionsFromShapes(const Normalised& n, const std::str
                               + " heads x " + std::to_string(headDim) + " (from '" + k0 + "attn.fn.pos_embed' and '"
                               + k0 + "attn.fn.ht_proj.weight')");
     o.ffDim = need(n, k0 + "ff1.fn.fn.net.0.weight", 2, path).size(0);
-    const auto& dw = need(n, k0 + "conv.net.4.conv.weight", 3, path);
+    const torch::Tensor dw = need(n, k0 + "conv.net.4.conv.weight", 3, path);
     o.convInner = dw.size(0);
     o.kernel = dw.size(2);
     int64_t blocks = 0;
@@ -295,7 +298,7 @@ AasistOptions aasistOptionsFromShapes(const Normalised& n, const DetectorConfig&
     int64_t in = 1;
     for (int i = 0; has(n, "encoder." + std::to_string(i) + ".0.conv1.weight"); ++i) {
         const std::string key = "encoder." + std::to_string(i) + ".0.conv1.weight";
-        const auto& w = need(n, key, 4, path);
+        const torch::Tensor w = need(n, key, 4, path);
         if (w.size(1) != in)
             throw CheckpointError(path + ": tensor '" + n.entries.at(key).original + "' takes " + std::to_string(w.size(1))
                                   + " channels; the previous residual block gives " + std::to_string(in));
@@ -305,7 +308,7 @@ AasistOptions aasistOptionsFromShapes(const Normalised& n, const DetectorConfig&
     if (o.blocks.size() != 6)
         throw CheckpointError(path + ": AASIST has 6 residual blocks (encoder.0 .. encoder.5); found "
                               + std::to_string(o.blocks.size()));
-    const auto& pos = need(n, "pos_S", 3, path);
+    const torch::Tensor pos = need(n, "pos_S", 3, path);
     o.spectralNodes = pos.size(1);
     if (pos.size(2) != o.channels())
         throw CheckpointError(path + ": tensor 'pos_S' has width " + std::to_string(pos.size(2))

@@ -36,16 +36,24 @@ constexpr AllowedGlobal kAllowedGlobals[] = {
     {"torch._utils", "_rebuild_parameter", Global::RebuildParameter},
     // torch.<Type>Storage (Global::StorageType): the storage table of core/format/PickleValue.cpp.
 };
+// NumpyArrays mode: the whole list. NumPy 2 moved numpy.core to numpy._core;
+// both spellings name the same symbol (and nothing else is added with them).
+constexpr AllowedGlobal kNumpyGlobals[] = {
+    {"numpy.core.multiarray", "_reconstruct", Global::NpReconstruct},
+    {"numpy._core.multiarray", "_reconstruct", Global::NpReconstruct},
+    {"numpy", "ndarray", Global::NpNdarray},
+    {"numpy", "dtype", Global::NpDtype},
+};
 
 struct Node {
     enum class Kind { None, Bool, Int, Float, String, Tuple, List, Dict, Tensor, Global, Storage,
-                      Bytes, NpArray, NpDtype };
+                      Bytes, NpArray, NpDtype, Set };
     Kind kind = Kind::None;
     bool b = false;
     int64_t i = 0;
     double f = 0.0;
     std::string s;                                  // String; Global: display name
-    std::vector<Node*> items;
+    std::vector<Node*> items;                       // Tuple, List, NpArray; Set: in stream order
     std::vector<std::pair<Node*, Node*>> entries;
     std::unordered_map<std::string, size_t> keyIndex;  // Dict: key -> index in entries
     std::vector<std::pair<Node*, Node*>> attributes;
@@ -105,6 +113,25 @@ private:
             v |= uint32_t(m_data[m_pos + k]) << (8 * k);
         m_pos += n;
         return v;
+    }
+    uint64_t readLe64()
+    {
+        need(8);
+        uint64_t v = 0;
+        for (size_t k = 0; k < 8; ++k)
+            v |= uint64_t(m_data[m_pos + k]) << (8 * k);
+        m_pos += 8;
+        return v;
+    }
+    // A string or bytes argument of `len` bytes (lengths come from the data: checked first).
+    Node* readBlob(Node::Kind kind, uint64_t len)
+    {
+        if (len > m_size - m_pos)
+            corrupt("unexpected end of data");
+        Node* n = make(kind);
+        n->s.assign(reinterpret_cast<const char*>(m_data + m_pos), size_t(len));
+        m_pos += size_t(len);
+        return n;
     }
     std::string readLine()
     {
@@ -198,13 +225,11 @@ private:
         Node* g = make(Node::Kind::Global);
         g->s = module + "." + name;
         if (m_globals == PickleGlobals::NumpyArrays) {
-            if ((module == "numpy.core.multiarray" || module == "numpy._core.multiarray") && name == "_reconstruct")
-                g->global = Global::NpReconstruct;
-            else if (module == "numpy" && name == "ndarray")
-                g->global = Global::NpNdarray;
-            else if (module == "numpy" && name == "dtype")
-                g->global = Global::NpDtype;
-            else
+            for (const AllowedGlobal& a : kNumpyGlobals) {
+                if (module == a.module && name == a.name)
+                    g->global = a.global;
+            }
+            if (g->global == Global::None)
                 forbidden(module, name);
             return g;
         }
@@ -579,6 +604,13 @@ private:
             break;
         case Node::Kind::NpDtype:
             corrupt("the result contains a bare numpy dtype");
+        case Node::Kind::Set:
+            // set / frozenset (protocol 4): a list of its members in stream order.
+            v.kind = PickleValue::Kind::List;
+            v.items.reserve(n->items.size());
+            for (const Node* c : n->items)
+                v.items.push_back(convert(c, depth + 1));
+            break;
         }
         return v;
     }
@@ -603,11 +635,19 @@ PickleValue Machine::run()
 {
     if (m_size < 2 || m_data[0] != PROTO)
         corrupt("not a protocol-2 pickle (no PROTO opcode at the start)");
-    const unsigned maxProtocol = m_globals == PickleGlobals::NumpyArrays ? 3 : 2;
+    // np.save writes protocol 3 with NumPy 1.x and protocol 4 with NumPy 2.x.
+    const unsigned maxProtocol = m_globals == PickleGlobals::NumpyArrays ? 4 : 2;
     if (m_data[1] < 2 || m_data[1] > maxProtocol)
         corrupt("pickle protocol " + std::to_string(int(m_data[1])) + " is not supported (" +
-                (m_globals == PickleGlobals::NumpyArrays ? "np.save writes protocol 3" : "torch.save writes protocol 2") + ")");
+                (m_globals == PickleGlobals::NumpyArrays ? "np.save writes protocol 3 (NumPy 1) or 4 (NumPy 2)"
+                                                         : "torch.save writes protocol 2") + ")");
     const unsigned protocol = m_data[1];
+    // The protocol-4 opcodes are accepted only in a protocol-4 stream (so only in NumpyArrays mode).
+    auto protocol4 = [&](const char* name) {
+        if (protocol < 4)
+            corrupt(std::string("opcode ") + name + " is not allowed in a protocol-" + std::to_string(protocol) +
+                    " pickle");
+    };
     m_pos = 2;
     while (m_pos < m_size) {
         m_op = m_pos;
@@ -636,6 +676,16 @@ PickleValue Machine::run()
             break;
         }
         case STACK_GLOBAL:
+            if (protocol >= 4) {
+                // The same closed allow-list as GLOBAL: anything else is refused by name here.
+                Node* name = pop();
+                Node* module = pop();
+                if (name->kind != Node::Kind::String || module->kind != Node::Kind::String)
+                    corrupt("STACK_GLOBAL expects two strings (module, name)");
+                push(resolveGlobal(module->s, name->s));
+                break;
+            }
+            [[fallthrough]];
         case INST: {
             // Not protocol 2, but name the global so the message is useful.
             if (op == INST) {
@@ -654,6 +704,20 @@ PickleValue Machine::run()
         case BINPUT:
             memoPut(readLe(1));
             break;
+        case MEMOIZE:
+            protocol4("MEMOIZE");
+            if (m_memo.size() >= std::numeric_limits<uint32_t>::max())
+                corrupt("memo too large");
+            memoPut(uint32_t(m_memo.size()));
+            break;
+        case FRAME: {
+            // A length prefix for buffered reading; the whole pickle is in memory, so only checked.
+            protocol4("FRAME");
+            const uint64_t len = readLe64();
+            if (len > m_size - m_pos)
+                corrupt("frame of " + std::to_string(len) + " bytes runs past the end of the data");
+            break;
+        }
         case LONG_BINPUT:
             memoPut(readLe(4));
             break;
@@ -720,14 +784,49 @@ PickleValue Machine::run()
                 setItem(dict, items[k], items[k + 1]);
             break;
         }
-        case BINUNICODE: {
-            const uint32_t len = readLe(4);
-            need(len);
-            Node* s = make(Node::Kind::String);
-            s->s.assign(reinterpret_cast<const char*>(m_data + m_pos), len);
-            m_pos += len;
-            push(s);
+        case BINUNICODE:
+            push(readBlob(Node::Kind::String, readLe(4)));
             break;
+        case SHORT_BINUNICODE:
+            protocol4("SHORT_BINUNICODE");
+            push(readBlob(Node::Kind::String, readLe(1)));
+            break;
+        case BINUNICODE8:
+            protocol4("BINUNICODE8");
+            push(readBlob(Node::Kind::String, readLe64()));
+            break;
+        case BINBYTES8:
+            protocol4("BINBYTES8");
+            push(readBlob(Node::Kind::Bytes, readLe64()));
+            break;
+        case EMPTY_SET:
+            protocol4("EMPTY_SET");
+            push(make(Node::Kind::Set));
+            break;
+        case ADDITEMS: {
+            protocol4("ADDITEMS");
+            std::vector<Node*> items = popMark();
+            Node* set = top();
+            if (set->kind != Node::Kind::Set)
+                corrupt("ADDITEMS to a non-set");
+            set->items.insert(set->items.end(), items.begin(), items.end());
+            break;
+        }
+        case FROZENSET: {
+            protocol4("FROZENSET");
+            Node* set = make(Node::Kind::Set);
+            set->items = popMark();
+            push(set);
+            break;
+        }
+        case NEWOBJ_EX: {
+            // cls.__new__(cls, *args, **kwargs): none of the allowed globals is made this way.
+            protocol4("NEWOBJ_EX");
+            pop();
+            pop();
+            const Node* cls = pop();
+            corrupt("NEWOBJ_EX (creating " + (cls->kind == Node::Kind::Global ? printable(cls->s) : std::string("an object")) +
+                    ") is not allowed in a " + kindName());
         }
         case BININT: {
             Node* n = make(Node::Kind::Int);
@@ -788,12 +887,7 @@ PickleValue Machine::run()
         case BINBYTES: {
             if (m_globals != PickleGlobals::NumpyArrays)
                 corrupt("opcode BINBYTES is not allowed in a state-dict checkpoint");
-            const uint32_t len = readLe(op == SHORT_BINBYTES ? 1 : 4);
-            need(len);
-            Node* b = make(Node::Kind::Bytes);
-            b->s.assign(reinterpret_cast<const char*>(m_data + m_pos), len);
-            m_pos += len;
-            push(b);
+            push(readBlob(Node::Kind::Bytes, readLe(op == SHORT_BINBYTES ? 1 : 4)));
             break;
         }
         case REDUCE: {

@@ -29,10 +29,12 @@ struct UnpicklerLimits {
 /// Which closed whitelist of globals a pickle may name.
 ///  - StateDict: torch.save's data.pkl (protocol 2; docs/detector.md §5.3).
 ///  - NumpyArrays: what `np.save(path, obj, allow_pickle=True)` writes for
-///    dicts, lists and strings holding NumPy arrays (protocol 2 or 3): exactly
+///    dicts, lists and strings holding NumPy arrays (protocol 2 or 3 with
+///    NumPy 1, protocol 4 with NumPy 2): exactly
 ///    numpy.core.multiarray._reconstruct (numpy._core.multiarray in NumPy 2),
 ///    numpy.ndarray and numpy.dtype, nothing else (no torch globals, no
-///    persistent ids). An array (bool, int, uint, float, 'U', 'S' or object
+///    persistent ids; STACK_GLOBAL is resolved like GLOBAL, NEWOBJ_EX is
+///    refused; a set or frozenset comes out as a List). An array (bool, int, uint, float, 'U', 'S' or object
 ///    dtype, C order) comes out as a List of its elements in C order; a 0-d
 ///    array as a List of one element. Used for PartialSpoof labels (docs/metrics.md).
 enum class PickleGlobals { StateDict, NumpyArrays };

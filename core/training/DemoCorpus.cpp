@@ -266,9 +266,16 @@ struct HumanSource {
     std::string split;
 };
 
-std::vector<HumanSource> humanSources()
+// Debian 13 no longer packages codec2-examples. Where its folder is missing,
+// its train and dev recordings are replaced by prompts of
+// asterisk-core-sounds-en-wav (Allison Smith, 8 kHz, CC-BY-SA-3.0; Debian 12
+// and 13); one voice, so none in eval (eval voices are never seen in training).
+constexpr const char* kCodec2 = "codec2-examples";
+constexpr const char* kAsterisk = "asterisk-core-sounds-en-wav";
+
+std::vector<HumanSource> humanSources(bool codec2)
 {
-    return {
+    std::vector<HumanSource> all = {
         // train
         {"pocketsphinx-testdata", "librivox/sense_and_sensibility_01_austen_64kb-0870.wav", 0, "train"},
         {"pocketsphinx-testdata", "librivox/sense_and_sensibility_01_austen_64kb-0890.wav", 0, "train"},
@@ -297,7 +304,19 @@ std::vector<HumanSource> humanSources()
         {"codec2-examples", "raw/kristoff.raw", 8000, "eval"},
         {"codec2-examples", "raw/speech_orig_16k.wav", 0, "eval"},
         {"tests/data", "asvspoof_bonafide_sample.flac", 0, "eval"},
+        // instead of codec2-examples (Debian 13)
+        {kAsterisk, "agent-alreadyon.wav", 0, "train"},
+        {kAsterisk, "demo-thanks.wav", 0, "train"},
+        {kAsterisk, "vm-rec-temp.wav", 0, "train"},
+        {kAsterisk, "queue-youarenext.wav", 0, "train"},
+        {kAsterisk, "ss-noservice.wav", 0, "train"},
+        {kAsterisk, "vm-intro.wav", 0, "dev"},
+        {kAsterisk, "pbx-invalidpark.wav", 0, "dev"},
     };
+    const std::string skip = codec2 ? kAsterisk : kCodec2;
+    all.erase(std::remove_if(all.begin(), all.end(), [&](const HumanSource& h) { return h.package == skip; }),
+              all.end());
+    return all;
 }
 
 // Splits long recordings into crops of about `target` seconds (at least 2 s each).
@@ -516,12 +535,19 @@ DemoCorpus buildDemoCorpus(const DemoCorpusOptions& o)
     c.dir = dir.string();
     fs::create_directories(dir / "audio");
 
+    if (!fs::is_directory(o.pocketsphinxDir))
+        throw ConfigError("spooflens demo: " + o.pocketsphinxDir + " is missing: install the Debian package "
+                          "pocketsphinx-testdata (tools/install-deps.sh installs it)");
+    const bool codec2 = fs::is_directory(o.codec2Dir);
+    if (!codec2 && !fs::is_directory(o.asteriskDir))
+        throw ConfigError("spooflens demo: " + o.codec2Dir + " and " + o.asteriskDir + " are missing: install the "
+                          "Debian package " + kCodec2 + " (Debian 12) or " + kAsterisk
+                          + " (tools/install-deps.sh installs the one of this release)");
+    if (!codec2)
+        log("demo corpus: " + o.codec2Dir + " is missing (" + kCodec2 + ", not in Debian 13): using " + kAsterisk
+            + " in train and dev instead, and no 8 kHz voice in eval");
     const std::map<std::string, std::string> packageDir = {{"pocketsphinx-testdata", o.pocketsphinxDir},
-                                                           {"codec2-examples", o.codec2Dir}};
-    for (const auto& [pkg, d] : packageDir)
-        if (!fs::is_directory(d))
-            throw ConfigError("spooflens demo: " + d + " is missing: install the Debian package " + pkg
-                              + " (tools/install-deps.sh installs it)");
+                                                           {kCodec2, o.codec2Dir}, {kAsterisk, o.asteriskDir}};
 
     Synthesiser tts(dir / ".tts");
     tts.requireAll(kVoices);
@@ -536,7 +562,7 @@ DemoCorpus buildDemoCorpus(const DemoCorpusOptions& o)
     // Bona fide: whole recordings (long ones cropped), conditioned.
     std::map<std::string, std::vector<float>> evalHosts;  // id -> conditioned audio (partial hosts)
     std::map<std::string, std::vector<float>> trainDevHosts;  // the same for the train/dev partials
-    for (const auto& h : humanSources()) {
+    for (const auto& h : humanSources(codec2)) {
         const std::string full = h.package == "tests/data" ? o.asvspoofBonafide
                                                            : (fs::path(packageDir.at(h.package)) / h.relPath).string();
         if (!fs::is_regular_file(full))
@@ -727,8 +753,12 @@ DemoCorpus buildDemoCorpus(const DemoCorpusOptions& o)
     c.licences = {
         {"pocketsphinx-testdata", "librivox/*.wav (LibriVox reading, public domain), cards/*.wav, *.raw, tidigits/*.raw",
          "BSD-2-Clause (Carnegie Mellon University)"},
-        {"codec2-examples", "wav/{big_dog,cross,hts1a,hts2a,mmt1,david4,forig,morig}.wav, raw/kristoff.raw, "
-                            "raw/speech_orig_16k.wav", "LGPL-2.1 (David Rowe)"},
+        codec2 ? SourceLicence{kCodec2, "wav/{big_dog,cross,hts1a,hts2a,mmt1,david4,forig,morig}.wav, raw/kristoff.raw, "
+                                        "raw/speech_orig_16k.wav", "LGPL-2.1 (David Rowe)"}
+               : SourceLicence{kAsterisk, "en_US_f_Allison/{agent-alreadyon,demo-thanks,vm-rec-temp,queue-youarenext,"
+                                          "ss-noservice,vm-intro,pbx-invalidpark}.wav (recorded by Allison Smith; "
+                                          "replaces codec2-examples, which Debian 13 does not ship)",
+                               "CC-BY-SA-3.0 (Allison Smith / Digium)"},
         {"tests/data", "asvspoof_bonafide_sample.flac (example file of the tcm_add repository, from ASVspoof 2019 LA)",
          "MIT (tcm_add repository); ASVspoof 2019: ODC Attribution License"},
         {"espeak-ng", "synthesiser and voices (run at build time)", "GPL-3.0-or-later"},

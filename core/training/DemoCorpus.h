@@ -1,6 +1,7 @@
 #pragma once
 // The demo corpus (docs/demo.md): bona fide = human recordings that Debian
-// ships (pocketsphinx-testdata, codec2-examples) plus the ASVspoof bona fide
+// ships (pocketsphinx-testdata, codec2-examples; on Debian 13, which has no
+// codec2-examples, asterisk-core-sounds-en-wav instead) plus the ASVspoof bona fide
 // utterance of tests/data; spoof = sentences of our own synthesised at build
 // time by espeak-ng, flite and festival (called as subprocesses). Both classes
 // go through the same conditioning (16 kHz mono, silence trim, active-speech
@@ -53,6 +54,8 @@ struct DemoCorpusOptions {
     std::string asvspoofBonafide;       ///< tests/data/asvspoof_bonafide_sample.flac
     std::string pocketsphinxDir = "/usr/share/pocketsphinx/test/data";
     std::string codec2Dir = "/usr/share/codec2";
+    /// Used instead of codec2Dir where that folder is missing (Debian 13 has no codec2-examples).
+    std::string asteriskDir = "/usr/share/asterisk/sounds/en_US_f_Allison";
     bool small = false;                 ///< fewer voices and sentences (CI fixture)
     /// Also splice partial-spoof utterances for train and dev (docs/demo.md,
     /// "Partial-spoof training utterances"): labelled spoof, each next to its

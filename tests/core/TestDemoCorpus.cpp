@@ -150,6 +150,16 @@ private slots:
             QVERIFY2(QString::fromUtf8(e.what()).contains(QLatin1String("pocketsphinx-testdata")), e.what());
         }
         o.pocketsphinxDir = tmp.path().toStdString();
+        // Neither codec2-examples (Debian 12) nor its Debian 13 replacement: both are named.
+        o.codec2Dir = tmp.filePath(QStringLiteral("no-codec2")).toStdString();
+        o.asteriskDir = tmp.filePath(QStringLiteral("no-asterisk")).toStdString();
+        try {
+            buildDemoCorpus(o);
+            QFAIL("no error without codec2-examples and asterisk-core-sounds-en-wav");
+        } catch (const ConfigError& e) {
+            for (const char* pkg : {"codec2-examples", "asterisk-core-sounds-en-wav"})
+                QVERIFY2(QString::fromUtf8(e.what()).contains(QLatin1String(pkg)), e.what());
+        }
         o.codec2Dir = tmp.path().toStdString();
         const QByteArray path = qgetenv("PATH");
         qputenv("PATH", tmp.path().toLocal8Bit());  // no espeak-ng, flite or text2wave here

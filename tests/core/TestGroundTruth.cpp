@@ -4,6 +4,7 @@
 // rule (frame t is spoof when more than 200 of its 400 samples are spoofed).
 #include "core/Error.h"
 #include "core/explain/GroundTruth.h"
+#include "core/format/PickleReader.h"
 #include "tests/support/TestData.h"
 
 #include <QFile>
@@ -55,6 +56,28 @@ std::string errorOf(const std::function<void()>& f)
     } while (0)
 
 std::string s(const QString& q) { return q.toStdString(); }
+
+// Bytes of a string literal (which may hold NULs).
+template <size_t N>
+std::string bytes(const char (&text)[N])
+{
+    return std::string(text, N - 1);
+}
+
+// A protocol-4 pickle: PROTO 4, FRAME with the body's length, the body.
+std::string protocol4(const std::string& body)
+{
+    std::string out("\x80\x04\x95", 3);
+    for (int k = 0; k < 8; ++k)
+        out.push_back(char((uint64_t(body.size()) >> (8 * k)) & 0xff));
+    return out + body;
+}
+
+PickleValue unpickleNumpy(const std::string& bytes)
+{
+    return unpickle(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), "x.npy", "the pickled array",
+                    UnpicklerLimits{}, PickleGlobals::NumpyArrays);
+}
 
 } // namespace
 
@@ -211,6 +234,72 @@ private slots:
         EXPECT_ERROR(readLabels(s(plain)), "plain_seglab_0.02.npy", "0-d object array");
     }
 
+    // NumPy 2 (Debian 13) pickles object arrays with protocol 4 and numpy._core names;
+    // tests/support/make_numpy2_pickles.py made these files (no python needed here).
+    void numpy2ProtocolFour()
+    {
+        for (const char* name : {"numpy2/np2_seglab_0.02.npy", "numpy2/p4core_seglab_0.02.npy"}) {
+            const LabelSet set = readLabels(spooflens::test::dataPath(name));
+            QCOMPARE(set.size(), size_t(4));
+            const UtteranceLabels& u = set.at("CON_E_0000001");
+            QCOMPARE(u.resolution, 0.02);
+            QCOMPARE(u.segments.size(), size_t(2));
+            QVERIFY(qAbs(u.segments[0].start - 0.04) < 1e-12);
+            QVERIFY(qAbs(u.segments[1].end - 0.12) < 1e-12);
+            QVERIFY(set.at("CON_E_0000002").segments.empty());
+            QCOMPARE(set.at("CON_E_0000003").segments.size(), size_t(1));
+            QCOMPARE(set.at("CON_E_0000004").segments.size(), size_t(1));
+        }
+        // numpy._core is only another spelling of the same three globals: a NumPy scalar is still refused.
+        EXPECT_ERROR(readLabels(spooflens::test::dataPath("numpy2/np2scalar_seglab_0.02.npy")),
+                     "pickle global 'numpy._core.multiarray.scalar' is not allowed in a NumPy array file");
+        // STACK_GLOBAL goes through the same list: os.system is refused by name, before any effect.
+        EXPECT_ERROR(readLabels(spooflens::test::dataPath("numpy2/evil_p4_seglab_0.02.npy")),
+                     "pickle global 'os.system' is not allowed in a NumPy array file");
+    }
+
+    void protocolFourOpcodes()
+    {
+        // [set(1, 2), frozenset('a'), 'bc' (BINUNICODE8), b'd' (BINBYTES8), the set again (MEMOIZE'd)]
+        const std::string body = bytes("]\x94(\x8f\x94(K\x01K\x02\x90(\x8c\x01" "a\x91"
+                                       "\x8d\x02\x00\x00\x00\x00\x00\x00\x00" "bc"
+                                       "\x8e\x01\x00\x00\x00\x00\x00\x00\x00" "d"
+                                       "h\x01" "e.");
+        const PickleValue v = unpickleNumpy(protocol4(body));
+        QCOMPARE(int(v.kind), int(PickleValue::Kind::List));
+        QCOMPARE(v.items.size(), size_t(5));
+        QCOMPARE(int(v.items[0].kind), int(PickleValue::Kind::List));
+        QCOMPARE(v.items[0].items.size(), size_t(2));
+        QCOMPARE(v.items[0].items[1].i, int64_t(2));
+        QCOMPARE(v.items[1].items.size(), size_t(1));
+        QCOMPARE(QString::fromStdString(v.items[1].items[0].s), QStringLiteral("a"));
+        QCOMPARE(QString::fromStdString(v.items[2].s), QStringLiteral("bc"));
+        QCOMPARE(QString::fromStdString(v.items[3].s), QStringLiteral("d"));
+        QCOMPARE(v.items[4].items.size(), size_t(2));
+
+        // STACK_GLOBAL names are checked like GLOBAL's, also when they come from the memo.
+        EXPECT_ERROR(unpickleNumpy(protocol4(bytes("\x8c\x02os\x94\x8c\x06system\x94\x93\x8c\x02id\x85R."))),
+                     "pickle global 'os.system' is not allowed in a NumPy array file");
+        EXPECT_ERROR(unpickleNumpy(protocol4(bytes("\x8c\x08" "builtins\x94\x8c\x04" "eval\x94h\x00h\x01\x93."))),
+                     "pickle global 'builtins.eval' is not allowed");
+        EXPECT_ERROR(unpickleNumpy(protocol4(bytes("K\x01\x8c\x01x\x93."))), "STACK_GLOBAL expects two strings");
+        // NEWOBJ_EX creates an object without REDUCE's checks: refused, even for an allowed class.
+        EXPECT_ERROR(unpickleNumpy(protocol4(bytes("\x8c\x05numpy\x8c\x07ndarray\x93)}\x92."))),
+                     "NEWOBJ_EX (creating numpy.ndarray) is not allowed");
+        // Framing, lengths and protocol numbers are checked.
+        EXPECT_ERROR(unpickleNumpy(bytes("\x80\x04\x95\xff\x00\x00\x00\x00\x00\x00\x00N.")),
+                     "frame of 255 bytes runs past the end");
+        EXPECT_ERROR(unpickleNumpy(protocol4(bytes("\x8d\xff\xff\xff\xff\xff\xff\xff\xff"))),
+                     "unexpected end of data");
+        EXPECT_ERROR(unpickleNumpy(bytes("\x80\x05N.")), "pickle protocol 5 is not supported");
+        EXPECT_ERROR(unpickleNumpy(bytes("\x80\x03\x8c\x01" "a.")),
+                     "opcode SHORT_BINUNICODE is not allowed in a protocol-3 pickle");
+        // A state-dict checkpoint stays at protocol 2 (torch.save writes 2).
+        const std::string p4 = protocol4(bytes("N."));
+        EXPECT_ERROR(unpickle(reinterpret_cast<const unsigned char*>(p4.data()), p4.size(), "x.pth"),
+                     "pickle protocol 4 is not supported");
+    }
+
     void maliciousPickleRejected()
     {
         if (spooflens::test::pythonWithTorch().isEmpty())
@@ -225,10 +314,16 @@ private slots:
                                        "d = {'CON_E_1': np.array(['0','1'])}\n"
                                        "with open('%1', 'wb') as f:\n"
                                        "    np.lib.format.write_array_header_1_0(f, {'descr': '|O', 'fortran_order': False, 'shape': ()})\n"
-                                       "    pickle.dump(Evil(), f, protocol=3)\n")
-                         .arg(evil, marker)),
+                                       "    pickle.dump(Evil(), f, protocol=3)\n"
+                                       "with open('%3', 'wb') as f:\n"
+                                       "    np.lib.format.write_array_header_1_0(f, {'descr': '|O', 'fortran_order': False, 'shape': ()})\n"
+                                       "    pickle.dump(Evil(), f, protocol=4)\n")
+                         .arg(evil, marker, path("evil4_seglab_0.02.npy"))),
                  0);
         EXPECT_ERROR(readLabels(s(evil)), "evil_seglab_0.02.npy", "system", "is not allowed in a NumPy array file");
+        // Protocol 4 (NumPy 2's np.save): the same global, named by STACK_GLOBAL.
+        EXPECT_ERROR(readLabels(s(path("evil4_seglab_0.02.npy"))), "evil4_seglab_0.02.npy", "'posix.system'",
+                     "is not allowed in a NumPy array file");
         QVERIFY(!QFile::exists(marker));
         // A torch global is not on the NumPy list either.
         const QString torchy = path("torch_seglab_0.02.npy");
