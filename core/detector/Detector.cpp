@@ -117,6 +117,15 @@ std::vector<WindowPlan> planWindows(int64_t samples, int64_t windowSamples)
     return plan;
 }
 
+void requireFiniteLogits(const float logits[2], const std::string& what)
+{
+    if (std::isfinite(logits[0]) && std::isfinite(logits[1]))
+        return;
+    throw Error(what + ": the detector's output is not finite (logits " + std::to_string(logits[0]) + ", "
+                + std::to_string(logits[1]) + "): no score (its weights overflow on this input: a damaged or "
+                "incompatible checkpoint?)");
+}
+
 DetectorResult Detector::run(const std::vector<float>& samples16k, const DetectorRequest& request) const
 {
     const auto start = std::chrono::steady_clock::now();
@@ -198,6 +207,7 @@ DetectorResult Detector::run(const std::vector<float>& samples16k, const Detecto
         result.logits[0] = static_cast<float>(sum0 / static_cast<double>(plan.size()));
         result.logits[1] = static_cast<float>(sum1 / static_cast<double>(plan.size()));
     }
+    requireFiniteLogits(result.logits, m_impl->options.checkpointPath);
     result.score = result.logits[1];
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
