@@ -7,7 +7,9 @@
 #include "core/audio/AudioFile.h"
 #include "core/format/Npy.h"
 #include "core/detector/Detector.h"
+#include "core/util/FileCheck.h"
 
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -22,6 +24,11 @@ struct EmbedArgs {
 
 int runEmbed(const EmbedArgs& args)
 {
+    // Outputs are regular files: a device node, FIFO or folder at --out is refused, never replaced.
+    std::error_code ec;
+    if (std::filesystem::exists(std::filesystem::status(args.out, ec)))
+        if (const std::string why = core::whyNotRegularFile(args.out, "file to write the features to"); !why.empty())
+            throw core::ConfigError("--out " + args.out + ": " + why);
     core::DetectorRequest request;
     request.cut = args.detector.cutMode();
     const core::Detector detector(args.detector.options());

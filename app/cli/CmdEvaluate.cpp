@@ -3,7 +3,9 @@
 // and `spooflens evaluate --merge OUT1 OUT2 ... --out OUT [--json]`:
 // faithfulness and localisation of every explainer over a protocol
 // (docs/metrics.md). Resumable (utterances already in OUT/utterances.jsonl
-// are skipped; a torn last line is dropped), shardable, mergeable. The
+// are skipped; a torn last line is dropped), shardable, mergeable; OUT/run.json
+// records what determines the results, and a resume or merge of another
+// configuration is refused (docs/reliability.md, "Evaluate folders"). The
 // detector runs on --batch equal-length utterances at once while the next ones
 // are decoded (docs/speed.md); the explainers then run per utterance.
 #include "app/cli/AudioWarning.h"
@@ -12,11 +14,13 @@
 #include "core/Error.h"
 #include "core/audio/AudioFile.h"
 #include "core/detector/BatchRun.h"
+#include "core/explain/EvalRun.h"
 #include "core/explain/Evaluation.h"
 #include "core/explain/Explainer.h"
 #include "core/explain/GroundTruth.h"
 #include "core/training/FeatureCache.h"
 #include "core/training/Protocol.h"
+#include "core/util/Sha256.h"
 
 #include <nlohmann/json.hpp>
 
@@ -27,9 +31,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <set>
+#include <sstream>
 
 namespace fs = std::filesystem;
 
@@ -92,18 +99,20 @@ private:
     int m_fd = -1;
 };
 
-core::EvalSummaryOptions summaryOptions(const EvaluateArgs& a, const std::string& detector)
+core::EvalSummaryOptions summaryOptions(const EvaluateArgs& a, const std::string& detector, int64_t labelsIgnored)
 {
     core::EvalSummaryOptions o;
     o.seed = a.seed;
     o.resamples = a.resamples;
     o.detector = detector;
+    o.labelsIgnored = labelsIgnored;
     return o;
 }
 
-int finish(const EvaluateArgs& a, const std::vector<core::EvalRecord>& records, const std::string& detector)
+int finish(const EvaluateArgs& a, const std::vector<core::EvalRecord>& records, const std::string& detector,
+           int64_t labelsIgnored)
 {
-    const std::string summary = core::writeEvalSummary(records, a.out, summaryOptions(a, detector));
+    const std::string summary = core::writeEvalSummary(records, a.out, summaryOptions(a, detector, labelsIgnored));
     if (a.json)
         std::cout << summary << "\n";
     else if (!a.quiet)
@@ -112,29 +121,79 @@ int finish(const EvaluateArgs& a, const std::vector<core::EvalRecord>& records, 
     return kExitOk;
 }
 
+std::string shardName(int64_t k, int64_t n) { return std::to_string(k) + "/" + std::to_string(n); }
+
+/// The shards of one run, each once (docs/reliability.md, "Evaluate folders"):
+/// the same fingerprint, the same N, every K of N present. Throws ConfigError naming the difference.
+std::vector<core::EvalRunConfig> checkShardsBelongTogether(const std::vector<std::string>& dirs)
+{
+    std::vector<core::EvalRunConfig> runs;
+    for (const std::string& dir : dirs) {
+        std::optional<core::EvalRunConfig> c = core::readEvalRunConfig(dir);
+        if (!c)
+            throw core::ConfigError(dir + ": no " + core::kEvalRunFile + " (written by an older SpoofLens?): cannot "
+                                    "check that it belongs with the other folders; evaluate it again into a new folder");
+        runs.push_back(*c);
+    }
+    std::map<int64_t, std::string> byIndex;
+    for (size_t i = 0; i < runs.size(); ++i) {
+        const std::vector<std::string> diff = core::evalRunDifferences(runs[0], dirs[0], runs[i], "in " + dirs[i]);
+        if (!diff.empty()) {
+            std::string msg = "cannot merge " + dirs[i] + " with " + dirs[0] + ": they were made by different runs:";
+            for (const std::string& d : diff)
+                msg += "\n  " + d;
+            throw core::ConfigError(msg);
+        }
+        if (runs[i].shardCount != runs[0].shardCount)
+            throw core::ConfigError("cannot merge " + dirs[i] + " (shard " + shardName(runs[i].shardIndex, runs[i].shardCount)
+                                    + ") with " + dirs[0] + " (shard " + shardName(runs[0].shardIndex, runs[0].shardCount)
+                                    + "): different shard schemes");
+        const auto [it, inserted] = byIndex.emplace(runs[i].shardIndex, dirs[i]);
+        if (!inserted)
+            throw core::ConfigError("shard " + shardName(runs[i].shardIndex, runs[i].shardCount) + " is given twice: "
+                                    + it->second + " and " + dirs[i]);
+    }
+    std::string missing;
+    for (int64_t k = 0; k < runs[0].shardCount; ++k)
+        if (!byIndex.count(k))
+            missing += (missing.empty() ? "" : ", ") + shardName(k, runs[0].shardCount);
+    if (!missing.empty())
+        throw core::ConfigError("cannot merge: shard(s) " + missing + " missing (given: " + std::to_string(dirs.size())
+                                + " of " + std::to_string(runs[0].shardCount) + ")");
+    return runs;
+}
+
 int runMerge(const EvaluateArgs& a)
 {
+    const std::vector<core::EvalRunConfig> runs = checkShardsBelongTogether(a.merge);
     std::vector<core::EvalRecord> all;
-    std::map<std::string, std::string> seen;  // utterance -> its JSON line
+    std::map<std::string, std::pair<std::string, std::string>> seen;  // utterance -> its JSON line, its folder
     std::string detector;
-    for (const std::string& dir : a.merge) {
+    bool incomplete = false;
+    for (size_t i = 0; i < a.merge.size(); ++i) {
+        const std::string& dir = a.merge[i];
         const std::string file = (fs::path(dir) / "utterances.jsonl").string();
         if (!fs::is_regular_file(file))
             throw core::ConfigError(dir + ": no utterances.jsonl (not an evaluate output folder)");
         bool torn = false;
+        int64_t count = 0;
         for (core::EvalRecord& r : core::readEvalRecords(file, false, &torn)) {
-            const std::string line = core::evalRecordToJson(r);
-            const auto [it, inserted] = seen.emplace(r.utterance, line);
-            if (!inserted) {
-                if (it->second != line)
-                    throw core::ConfigError(file + ": utterance '" + r.utterance +
-                                            "' is also in an earlier folder with different results");
-                continue;
-            }
+            const auto [it, inserted] = seen.emplace(r.utterance, std::make_pair(core::evalRecordToJson(r), dir));
+            // Each utterance belongs to one shard: a second copy means the folders do not fit together.
+            if (!inserted)
+                throw core::ConfigError("utterance '" + r.utterance + "' is in two shards: " + it->second.second
+                                        + " and " + dir + " (nothing merged)");
+            ++count;
             all.push_back(std::move(r));
         }
         if (torn)
             std::cerr << "spooflens evaluate: " << file << ": dropped a torn last line\n";
+        if (count != runs[i].utterances) {
+            std::cerr << "spooflens evaluate: " << dir << " (shard " << shardName(runs[i].shardIndex, runs[i].shardCount)
+                      << ") holds " << count << " of its " << runs[i].utterances
+                      << " utterances (failed or not finished: run its evaluate command again)\n";
+            incomplete = true;
+        }
         if (detector.empty()) {
             std::ifstream s(fs::path(dir) / "summary.json");
             if (s) {
@@ -149,12 +208,47 @@ int runMerge(const EvaluateArgs& a)
     const std::string outFile = (fs::path(a.out) / "utterances.jsonl").string();
     {
         std::ofstream f(outFile, std::ios::trunc);
-        for (const auto& [utt, line] : seen)
-            f << line << "\n";
+        for (const auto& [utt, entry] : seen)
+            f << entry.first << "\n";
         if (!f)
             throw core::ConfigError(outFile + ": write failed");
     }
-    return finish(a, all, detector);
+    // The merged folder is the whole run: shard 0/1 of the same fingerprint.
+    core::EvalRunConfig merged = runs[0];
+    merged.shardIndex = 0;
+    merged.shardCount = 1;
+    merged.utterances = 0;
+    for (const core::EvalRunConfig& r : runs)
+        merged.utterances += r.utterances;
+    core::writeEvalRunConfig(merged, a.out);
+    const int rc = finish(a, all, detector, runs[0].labelsIgnored);
+    return incomplete ? kExitFailure : rc;
+}
+
+std::string absolute(const std::string& path)
+{
+    if (path.empty())
+        return path;
+    std::error_code ec;
+    const fs::path p = fs::weakly_canonical(path, ec);
+    return ec ? fs::absolute(path).string() : p.string();
+}
+
+/// SHA-256 of the labels of `ids` as read (times, classes, resolution): the
+/// ground truth this run uses, whatever else the label source holds.
+std::string labelsDigest(const core::LabelSet& labels, const std::vector<std::string>& ids)
+{
+    std::ostringstream s;
+    s << std::setprecision(17);
+    for (const std::string& id : std::set<std::string>(ids.begin(), ids.end())) {
+        const auto it = labels.find(id);
+        if (it == labels.end())
+            continue;
+        s << id << " " << it->second.resolution << "\n";
+        for (const core::LabelSegment& seg : it->second.segments)
+            s << seg.start << " " << seg.end << " " << seg.spoof << "\n";
+    }
+    return core::sha256Bytes(s.str());
 }
 
 int runEvaluate(const EvaluateArgs& a)
@@ -187,55 +281,155 @@ int runEvaluate(const EvaluateArgs& a)
 
     // Protocol, subset, shard.
     const core::Protocol protocol = core::readProtocol(a.protocol);
-    std::set<std::string> protocolIds;
-    for (const auto& e : protocol.entries)
-        protocolIds.insert(stemOf(e.file));
     std::vector<const core::ProtocolEntry*> entries;
     core::Protocol selected;  // the rows of the subset, all shards: a duplicate may straddle two
     std::vector<std::string> selectedIds;
+    std::map<std::string, const core::ProtocolEntry*> firstOfId;
     int64_t index = 0;
     for (const auto& e : protocol.entries) {
         if (!a.subset.empty() && e.subset != a.subset)
             continue;
         selected.entries.push_back(e);
         selectedIds.push_back(stemOf(e.file));
+        // Results are keyed by utterance id: an id listed again is evaluated and counted once, in
+        // the shard of its first row; two different rows with one id cannot both be kept.
+        const auto [first, isNew] = firstOfId.emplace(selectedIds.back(), &e);
+        if (!isNew) {
+            if (first->second->file != e.file || first->second->label != e.label)
+                throw core::ConfigError(a.protocol + ": lines " + std::to_string(first->second->line) + " and "
+                                        + std::to_string(e.line) + " are different rows with the utterance id '"
+                                        + selectedIds.back() + "' (results are kept per id: rename one)");
+            continue;
+        }
         if (index++ % shardN == shardK)
             entries.push_back(&e);
     }
-    // Results are keyed by utterance id: the same id twice weighs double in the summary (docs/reliability.md).
-    for (const std::string& w : core::enforceProtocolChecks(core::checkProtocol(selected, selectedIds, ""), a.protocol,
-                                                            false, a.strict))
-        std::cerr << "warning: " << escapeControl(w) << "\n";
+    // docs/reliability.md ("Suspicious protocols"): a warning, or an error with --strict.
+    const core::ProtocolChecks checks = core::checkProtocol(selected, selectedIds, "");
+    core::enforceProtocolChecks(checks, a.protocol, false, a.strict);
+    if (checks.duplicates > 0)
+        std::cerr << "warning: " << escapeControl(a.protocol) << ": " << checks.duplicates
+                  << " duplicated utterance(s), each evaluated and counted once; first: "
+                  << escapeControl(checks.firstDuplicate) << "\n";
 
-    // Ground truth given for the whole set: every labelled utterance must exist.
+    // Ground truth: labels of utterances this run does not evaluate (a PartialSpoof label
+    // folder, a subset protocol) are ignored and counted.
     core::LabelSet labelSet;
+    int64_t labelsIgnored = -1;
     if (!a.labels.empty()) {
         labelSet = core::readLabels(a.labels);
-        for (const auto& [id, u] : labelSet)
-            if (!protocolIds.count(id))
-                throw core::ConfigError((u.segments.empty() ? u.source : u.segments.front().origin) +
-                                        ": labels for utterance '" + id + "', which is not in the protocol " + a.protocol);
+        labelsIgnored = 0;
+        for (auto it = labelSet.begin(); it != labelSet.end();) {
+            if (firstOfId.count(it->first)) {
+                ++it;
+            } else {
+                it = labelSet.erase(it);
+                ++labelsIgnored;
+            }
+        }
+        if (labelsIgnored > 0 && !a.quiet)
+            std::cerr << "evaluate: " << labelsIgnored << " labelled utterance(s) in " << a.labels
+                      << " are not evaluated by this run (ignored)\n";
     }
 
-    fs::create_directories(a.out);
-    const std::string jsonl = (fs::path(a.out) / "utterances.jsonl").string();
-    bool torn = false;
-    std::set<std::string> done;
-    for (const auto& r : core::readEvalRecords(jsonl, true, &torn))
-        done.insert(r.utterance);
-    if (torn)
-        std::cerr << "spooflens evaluate: " << jsonl << ": dropped a torn last line (resuming)\n";
-
     core::Explainer explainer(a.detector.options());
+    std::vector<std::string> stage2;
     for (const std::string& x : a.xai) {
         const core::Stage2Info info = explainer.addStage2(x);
         if (info.detectorMismatch)
             std::cerr << "warning: " << x << " was trained on another detector\n";
+        stage2.push_back(absolute(x) + " (sha256 " + core::sha256File(x) + ")");
     }
     core::ExplainRequest request;
     request.cut = a.detector.cutMode();
     request.methods = methods;
     request.faithfulness = true;
+
+    // What determines the records (docs/reliability.md, "Evaluate folders"). The bootstrap
+    // --seed and --resamples are not in it: the summary is recomputed from all records each time.
+    core::EvalRunConfig run;
+    {
+        const core::DetectorInfo& det = explainer.detectorInfo();
+        auto& f = run.fingerprint;
+        f["detector_sha256"] = det.sha256;
+        f["detector_config"] = a.detector.config.empty() ? std::string("none")
+                                                         : "sha256 " + core::sha256File(a.detector.config);
+        f["device"] = det.device;
+        f["precision"] = det.precision;
+        f["cut"] = a.detector.cut;
+        std::ostringstream limit;
+        limit << a.detector.singlePassLimit;
+        f["single_pass_limit"] = limit.str();
+        f["batch"] = std::to_string(a.batch);
+        std::string list;
+        for (const std::string& m : stage2)
+            list += (list.empty() ? "" : "; ") + m;
+        f["stage2"] = list.empty() ? std::string("none") : list;
+        list.clear();
+        for (core::AttributionMethod m : methods)
+            list += (list.empty() ? "" : ",") + std::string(core::methodName(m));
+        f["methods"] = list;
+        const core::AttributionOptions& eo = request.options;
+        f["explainer_options"] = "occlusion_window=" + std::to_string(eo.occlusionWindow) + " occlusion_stride="
+                                 + std::to_string(eo.occlusionStride) + " ig_steps=" + std::to_string(eo.igSteps)
+                                 + " ig_baseline=" + (eo.igZeroBaseline ? "zero" : "mean")
+                                 + " random_seed=" + std::to_string(eo.randomSeed);
+        f["protocol"] = "sha256 " + core::sha256File(a.protocol);
+        f["subset"] = a.subset.empty() ? std::string("all") : a.subset;
+        f["database_path"] = absolute(a.databasePath);
+        f["labels"] = a.labels.empty() ? std::string("label files next to the audio")
+                                       : absolute(a.labels) + " (sha256 of the labels used "
+                                             + labelsDigest(labelSet, selectedIds) + ")";
+    }
+    run.shardIndex = shardK;
+    run.shardCount = shardN;
+    run.utterances = int64_t(entries.size());
+    run.labelsIgnored = labelsIgnored;
+
+    // Resume only what this configuration made; refuse anything else.
+    fs::create_directories(a.out);
+    const std::string jsonl = (fs::path(a.out) / "utterances.jsonl").string();
+    const std::string ways = "use another --out, or delete " + a.out + " to evaluate from scratch";
+    const std::optional<core::EvalRunConfig> before = core::readEvalRunConfig(a.out);
+    if (before) {
+        std::vector<std::string> diff = core::evalRunDifferences(*before, a.out, run, "this run");
+        if (before->shardIndex != shardK || before->shardCount != shardN)
+            diff.push_back("shard: " + shardName(before->shardIndex, before->shardCount) + " (in " + a.out + ") vs "
+                           + shardName(shardK, shardN) + " (this run)");
+        if (!diff.empty()) {
+            std::string msg = a.out + " holds the results of another configuration:";
+            for (const std::string& d : diff)
+                msg += "\n  " + d;
+            throw core::ConfigError(msg + "\n" + ways);
+        }
+    }
+    bool torn = false;
+    std::set<std::string> done;
+    {
+        std::set<std::string> shardIds;
+        for (const auto* e : entries)
+            shardIds.insert(stemOf(e->file));
+        const std::vector<core::EvalRecord> previous = core::readEvalRecords(jsonl, false, &torn);
+        if (!before && !previous.empty())
+            throw core::ConfigError(a.out + " holds " + std::to_string(previous.size()) + " results but no "
+                                    + core::kEvalRunFile + " (made by an older SpoofLens?): its configuration "
+                                    "cannot be checked; " + ways);
+        for (const auto& r : previous) {
+            if (!shardIds.count(r.utterance))
+                throw core::ConfigError(jsonl + ": utterance '" + r.utterance + "' is not among the "
+                                        + std::to_string(shardIds.size()) + " utterances of this run (" + a.protocol
+                                        + (a.subset.empty() ? "" : ", subset " + a.subset) + ", shard "
+                                        + shardName(shardK, shardN) + "); " + ways);
+            if (!done.insert(r.utterance).second)
+                throw core::ConfigError(jsonl + ": utterance '" + r.utterance + "' is recorded twice; " + ways);
+        }
+    }
+    if (torn) {
+        core::readEvalRecords(jsonl, true);
+        std::cerr << "spooflens evaluate: " << jsonl << ": dropped a torn last line (resuming)\n";
+    }
+    if (!before)
+        core::writeEvalRunConfig(run, a.out);
 
     LineAppender appender(jsonl);
     int64_t todo = 0;
@@ -326,7 +520,7 @@ int runEvaluate(const EvaluateArgs& a)
         },
         batchOptions);
     const std::vector<core::EvalRecord> records = core::readEvalRecords(jsonl, false);
-    const int rc = finish(a, records, a.detector.checkpoint);
+    const int rc = finish(a, records, a.detector.checkpoint, labelsIgnored);
     if (failed > 0) {
         std::cerr << "spooflens evaluate: " << failed << " utterance(s) failed and were skipped\n";
         return kExitFailure;

@@ -6,6 +6,7 @@
 #include "core/Error.h"
 #include "core/training/RunControl.h"
 #include "core/training/RunFolder.h"
+#include "core/training/RunRecords.h"
 #include "core/training/TrainConfig.h"
 #include "core/training/Trainer.h"
 
@@ -30,6 +31,7 @@ struct TrainArgs {
     std::string out, resume;
     bool quiet = false;
     bool strict = false;
+    bool overwrite = false;
     std::string progress = "bar";
     int64_t stopAfter = 0;
 };
@@ -41,9 +43,9 @@ int runTrain(const TrainArgs& a)
     o.progress = line.progressFn();
     o.log = line.logFn();
     if (!a.resume.empty()) {
-        if (!a.cfg.config.empty() || !a.cfg.sets.empty() || !a.out.empty())
+        if (!a.cfg.config.empty() || !a.cfg.sets.empty() || !a.out.empty() || a.overwrite)
             throw core::ConfigError("--resume takes the configuration from RUN_DIR/config.yaml; "
-                                    "do not combine it with --config, --set or --out");
+                                    "do not combine it with --config, --set, --out or --overwrite");
         o.resume = true;
         o.runDir = a.resume;
     } else {
@@ -51,6 +53,9 @@ int runTrain(const TrainArgs& a)
             throw core::ConfigError("--out RUN_DIR is required (or --resume RUN_DIR)");
         o.config = a.cfg.load();
         o.runDir = a.out;
+        std::error_code ec;
+        o.configInRunDir = !a.cfg.config.empty()
+                           && std::filesystem::equivalent(a.cfg.config, std::filesystem::path(a.out) / core::kRunConfigFile, ec);
     }
     if (a.strict)
         checkTrainProtocol(o.resume ? core::TrainConfig::load((std::filesystem::path(o.runDir) / "config.yaml").string())
@@ -65,6 +70,14 @@ int runTrain(const TrainArgs& a)
     std::atomic<bool> pause{false};
     o.pause = &pause;
     std::filesystem::create_directories(o.runDir);
+    if (a.overwrite && !core::describeRunIn(o.runDir, !o.configInRunDir).empty()) {
+        // Never while another trainer writes it (its lock), and nothing deleted: the old run moves aside.
+        const core::FolderLock old(o.runDir, core::kRunLockFile, "spooflens train --overwrite");
+        const std::string found = core::describeRunIn(o.runDir, !o.configInRunDir);
+        const std::string aside = core::moveRunAside(o.runDir);
+        std::cerr << "moved " << found << " from " << o.runDir << " aside to " << aside << "\n";
+        std::filesystem::create_directories(o.runDir);
+    }
     // One writer per run folder: the lock comes before the control watcher,
     // which clears a stale control file that may belong to a live run.
     const core::FolderLock lock(o.runDir, core::kRunLockFile, "spooflens train");
@@ -86,6 +99,9 @@ const bool kRegistered = registerCommand("train", [](CLI::App& app) -> std::func
     addTrainConfigOptions(sub, a->cfg);
     sub->add_option("--out", a->out, "Run folder: best.pth, last.pth, metrics.jsonl, steps.jsonl, config.yaml");
     sub->add_option("--resume", a->resume, "Continue the run in RUN_DIR where it stopped");
+    sub->add_flag("--overwrite", a->overwrite,
+                  "With --out: a run already in RUN_DIR is first moved aside to RUN_DIR.old-<time> (nothing deleted); "
+                  "without it such a folder is refused");
     sub->add_option("--stop-after", a->stopAfter, "Stop (resumably) after this many epochs of this call");
     sub->add_flag("--quiet", a->quiet, "No progress line (as --progress none)");
     sub->add_option("--progress", a->progress,

@@ -5,6 +5,9 @@
 #include "core/Error.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <exception>
 #include <iostream>
 #include <map>
@@ -48,7 +51,18 @@ int main(int argc, char** argv)
         if (it == runners.end())
             continue;
         try {
-            return it->second();
+            const int rc = it->second();
+            // Output that did not reach stdout (a full disk, a closed pipe) is a failure, not a result.
+            errno = 0;
+            std::cout.flush();
+            const bool flushed = std::fflush(stdout) == 0;
+            if (!std::cout || !flushed || std::ferror(stdout)) {
+                const int e = errno;
+                std::cerr << "spooflens " << sub->get_name() << ": the output could not be written to stdout"
+                          << (e ? std::string(": ") + std::strerror(e) : std::string()) << "\n";
+                return kExitFailure;
+            }
+            return rc;
         } catch (const spooflens::core::Error& e) {
             std::cerr << "spooflens " << sub->get_name() << ": " << escapeControl(e.what()) << "\n";
             return kExitFailure;

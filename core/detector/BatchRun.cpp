@@ -177,6 +177,8 @@ BatchRunStats runDetectorBatched(const Detector& detector, size_t count,
                 }
                 r.logits[0] = logits[k][0].item<float>();
                 r.logits[1] = logits[k][1].item<float>();
+                // Non-finite: thrown here, each utterance then runs alone and gets its own error.
+                requireFiniteLogits(r.logits, "the detector");
                 r.score = r.logits[1];
                 r.seconds = share;
             }

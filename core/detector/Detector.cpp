@@ -125,6 +125,15 @@ std::vector<WindowPlan> planWindows(int64_t samples, int64_t windowSamples, cons
     return plan;
 }
 
+void requireFiniteLogits(const float logits[2], const std::string& what)
+{
+    if (std::isfinite(logits[0]) && std::isfinite(logits[1]))
+        return;
+    throw Error(what + ": the detector's output is not finite (logits " + std::to_string(logits[0]) + ", "
+                + std::to_string(logits[1]) + "): no score (its weights overflow on this input: a damaged or "
+                "incompatible checkpoint?)");
+}
+
 DetectorResult Detector::run(const std::vector<float>& samples16k, const DetectorRequest& request) const
 {
     const auto start = std::chrono::steady_clock::now();
@@ -220,6 +229,7 @@ DetectorResult Detector::run(const std::vector<float>& samples16k, const Detecto
             result.spectralRows = spectralMax.size(0);
         }
     }
+    requireFiniteLogits(result.logits, m_impl->options.checkpointPath);
     result.score = result.logits[1];
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;

@@ -15,4 +15,8 @@ struct Detector::Impl {
     std::shared_ptr<DetectorModel> model;  ///< shared: an explainer may keep it beyond the facade
 };
 
+/// NaN is not an answer (docs/reliability.md): throws Error naming `what` (the
+/// checkpoint) when a logit is NaN or infinite (finite but extreme weights overflow).
+void requireFiniteLogits(const float logits[2], const std::string& what);
+
 } // namespace spooflens::core

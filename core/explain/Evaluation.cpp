@@ -302,6 +302,8 @@ std::string writeEvalSummary(std::vector<EvalRecord> records, const std::string&
     json summary;
     summary["utterances"] = records.size();
     summary["labelled"] = labelled;
+    if (o.labelsIgnored >= 0)
+        summary["labels_ignored"] = o.labelsIgnored;
     summary["bonafide"] = bona.size();
     summary["spoof"] = spoof.size();
     summary["detector"] = {{"path", o.detector},

@@ -64,6 +64,9 @@ struct EvalSummaryOptions {
     int resamples = 1000;              ///< bootstrap resamples
     DcfParameters dcf;                 ///< ASVspoof 5 defaults
     std::string detector;              ///< recorded in the summary
+    /// Entries of --labels for utterances the run does not evaluate (ignored);
+    /// -1: no --labels (the key `labels_ignored` is then absent).
+    int64_t labelsIgnored = -1;
 };
 
 /// Aggregates `records` (any order; duplicates by utterance id must not occur)

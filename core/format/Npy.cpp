@@ -10,6 +10,8 @@
 #include <limits>
 #include <memory>
 
+#include <sys/stat.h>
+
 namespace spooflens::core {
 
 int64_t NpyArray::numel() const
@@ -210,6 +212,10 @@ void writeNpyF32(const std::string& path, const float* data, const std::vector<i
     prelude.push_back(char(dict.size() & 0xff));
     prelude.push_back(char(dict.size() >> 8));
 
+    // The rename below replaces what is at `path`: only ever a regular file (never a device node, FIFO or folder).
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+        throw CheckpointError(path + ": exists and is not a regular file; not replaced");
     const std::string tmp = path + ".tmp";
     std::FILE* f = std::fopen(tmp.c_str(), "wb");
     if (!f)

@@ -1,12 +1,14 @@
 #include "core/training/RunFolder.h"
 
 #include "core/Error.h"
+#include "core/training/RunRecords.h"
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -166,6 +168,52 @@ void faultPoint(const char* name)
     const char* want = std::getenv("SPOOFLENS_FAULT");
     if (want && std::strcmp(want, name) == 0)
         ::_exit(kFaultExitCode);
+}
+
+std::string describeRunIn(const std::string& dir, bool countConfig)
+{
+    std::string found;
+    int64_t epochs = -1;
+    for (const char* name : {kRunConfigFile, kLastCheckpointFile, kBestCheckpointFile, kMetricsFile, kStepsFile}) {
+        std::error_code ec;
+        const fs::path p = fs::path(dir) / name;
+        if ((!countConfig && std::string(name) == kRunConfigFile) || !fs::exists(fs::symlink_status(p, ec)))
+            continue;
+        found += (found.empty() ? "" : ", ") + std::string(name);
+        if (std::string(name) == kMetricsFile) {
+            std::ifstream in(p);
+            std::string line;
+            epochs = 0;
+            while (std::getline(in, line))
+                epochs += line.find_first_not_of(" \t\r") == std::string::npos ? 0 : 1;
+            found += ": " + std::to_string(epochs) + " epoch(s) logged";
+        }
+    }
+    if (found.empty())
+        return "";
+    return "a training run (" + found + ")";
+}
+
+std::string moveRunAside(const std::string& dir)
+{
+    fs::path from(dir);
+    if (!from.has_filename())
+        from = from.parent_path();  // "runs/a/" -> "runs/a"
+    char stamp[32];
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &utc);
+    const std::string base = from.string() + ".old-" + stamp;
+    std::string to = base;
+    std::error_code ec;
+    for (int k = 2; fs::exists(fs::symlink_status(to, ec)); ++k)
+        to = base + "-" + std::to_string(k);
+    fs::rename(from, to, ec);
+    if (ec)
+        throw Error("cannot move " + from.string() + " aside to " + to + ": " + ec.message());
+    syncFolder(fs::absolute(from).parent_path().string());
+    return to;
 }
 
 } // namespace spooflens::core

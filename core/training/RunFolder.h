@@ -48,6 +48,19 @@ private:
     int m_fd = -1;
 };
 
+/// What shows that `dir` holds a training run, finished or not: its
+/// config.yaml, checkpoints or logs (RunRecords.h). A sentence such as
+/// "a training run (config.yaml, last.pth, best.pth, metrics.jsonl: 6 epoch(s) logged)",
+/// or "" when `dir` holds none of them (or does not exist). `countConfig`
+/// false: config.yaml is the configuration given for the new run (the training
+/// panel writes it there), not evidence of an earlier one.
+std::string describeRunIn(const std::string& dir, bool countConfig = true);
+
+/// Renames `dir` to `dir.old-<UTC time>` (e.g. runs/a.old-20261201T204000Z;
+/// "-2", "-3", ... appended while that name is taken) so that nothing in it is
+/// lost. Returns the new path; Error naming both paths on failure.
+std::string moveRunAside(const std::string& dir);
+
 /// The lock file of a training run folder.
 inline constexpr const char* kRunLockFile = "train.lock";
 

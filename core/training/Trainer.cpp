@@ -150,29 +150,50 @@ void repairBestCheckpoint(const std::string& bestPath, const Stage2File& last, c
         + " (rebuilt from the copy in last.pth)");
 }
 
-/// Opens the run folder: takes its lock (unless the caller holds it), clears
-/// what a killed writer left, and either reads the configuration and
-/// last.pth of a run to resume or starts a fresh run (resolved config.yaml,
-/// no logs or checkpoints of an earlier run). Returns the configuration.
+/// Opens the run folder: takes its lock (unless the caller holds it), and
+/// either reads the configuration and last.pth of a run to resume (clearing
+/// what a killed writer left) or starts a fresh run (resolved config.yaml) in
+/// a folder that holds no run. A run killed before its first checkpoint is
+/// started again from its config.yaml. Returns the configuration; `resuming`
+/// says whether last.pth is to be restored.
 TrainConfig openRunFolder(const TrainOptions& options, const RunPaths& run, std::unique_ptr<FolderLock>& lock,
-                          Stage2File& resumeFile, const LogFn& log)
+                          Stage2File& resumeFile, bool& resuming, const LogFn& log)
 {
     TrainConfig cfg = options.config;
+    resuming = false;
     std::error_code ec;
     fs::create_directories(run.dir, ec);
     if (ec)
         throw Error("cannot create the run folder '" + run.dir + "': " + ec.message());
-    // One writer per run folder (docs/reliability.md), then clear what a killed
-    // writer left behind (temporary files of a checkpoint or log rewrite).
+    // One writer per run folder (docs/reliability.md).
     if (!options.runDirLocked)
         lock = std::make_unique<FolderLock>(run.dir, kRunLockFile, "spooflens train");
-    for (const std::string& name : removeStaleTemporaries(run.dir))
-        log("removed " + name + ", left over by an interrupted run");
-    fs::remove(run.paused, ec);  // a pause acknowledged by a killed run
+    if (!options.resume) {
+        // A new run never replaces a run (finished or not), and leaves the files of
+        // an ordinary folder alone (no clean-up of *.tmp there).
+        if (const std::string found = describeRunIn(run.dir, !options.configInRunDir); !found.empty())
+            throw ConfigError(run.dir + " holds " + found + "; a new run does not replace it. Continue it with "
+                              "`spooflens train --resume " + run.dir + "`, choose another --out, or add --overwrite "
+                              "to move it aside to " + run.dir + ".old-<time> first");
+    } else {
+        // Clear what a killed writer left behind (temporary files of a checkpoint or log rewrite).
+        for (const std::string& name : removeStaleTemporaries(run.dir))
+            log("removed " + name + ", left over by an interrupted run");
+        fs::remove(run.paused, ec);  // a pause acknowledged by a killed run
+    }
 
-    if (options.resume) {
-        if (!fs::is_regular_file(run.last))
-            throw ConfigError(run.dir + ": nothing to resume (no last.pth)");
+    if (options.resume && !fs::is_regular_file(run.last)) {
+        if (!fs::is_regular_file(run.config))
+            throw ConfigError(run.dir + ": nothing to resume (no last.pth and no config.yaml: not a run folder)");
+        if (fs::exists(run.best))
+            throw ConfigError(run.dir + ": cannot resume: it has best.pth but no last.pth (the checkpoint a "
+                              "resume continues from)");
+        // Killed before its first checkpoint: nothing to restore, the run starts from its saved configuration.
+        cfg = TrainConfig::load(run.config);
+        log(run.dir + " has no checkpoint yet (the run stopped before its first epoch ended): starting it "
+            "from its config.yaml");
+    } else if (options.resume) {
+        resuming = true;
         cfg = TrainConfig::load(run.config);
         {
             // Runs written before `model.objective` existed were trained with the seed objective.
@@ -231,13 +252,13 @@ void resumeRun(const RunPaths& run, const Stage2File& resumeFile, int64_t embedD
 
 /// Fills the cache (and computes fixed prototypes) before the first epoch.
 void prepareFeatures(const TrainOptions& options, const TrainConfig& cfg, const DataSplit& split, FeatureSource& source,
-                     Stage2Model& model, PrototypeMode mode, const LogFn& log)
+                     Stage2Model& model, PrototypeMode mode, bool resuming, const LogFn& log)
 {
     if (!source.usesCache() && mode != PrototypeMode::Fixed)
         return;
     const auto prepStart = Clock::now();
     const int64_t embedDim = source.info().embedDim;
-    const bool needFixed = mode == PrototypeMode::Fixed && !options.resume;
+    const bool needFixed = mode == PrototypeMode::Fixed && !resuming;
     torch::Tensor sums = torch::zeros({2, embedDim}, torch::kDouble);
     torch::Tensor counts = torch::zeros({2}, torch::kDouble);
     std::mt19937_64 prepRng(cfg.seed);
@@ -345,7 +366,8 @@ TrainResult trainStage2(const TrainOptions& options)
     const std::string& runDir = run.dir;
     std::unique_ptr<FolderLock> runLock;
     Stage2File resumeFile;
-    const TrainConfig cfg = openRunFolder(options, run, runLock, resumeFile, log);
+    bool resuming = false;
+    const TrainConfig cfg = openRunFolder(options, run, runLock, resumeFile, resuming, log);
     const auto report = [&](const TrainProgress& p) {
         if (!options.quiet && options.progress)
             options.progress(p);
@@ -385,10 +407,10 @@ TrainResult trainStage2(const TrainOptions& options)
     // The best epoch's weights and optimizer state, carried inside last.pth so
     // that best.pth can be rebuilt from it (last.pth is the commit point).
     Value bestBlob = Value::none();
-    if (options.resume)
+    if (resuming)
         resumeRun(run, resumeFile, det.embedDim, model, optimizer, state, bestBlob, rng, log);
 
-    prepareFeatures(options, cfg, split, source, model, so.mode, log);
+    prepareFeatures(options, cfg, split, source, model, so.mode, resuming, log);
 
     TrainResult result;
     result.runDir = runDir;
@@ -574,6 +596,7 @@ TrainResult trainStage2(const TrainOptions& options)
         if (m.best)
             bestBlob = makeBestBlob(model->stateDict(), optState, epoch, ts);
         state.pendingMetricsLine = m.json;
+        faultPoint("before-last-checkpoint");
         writeStage2File(run.last, model->stateDict(), optState, cfgValue, epoch, cfg.prototypeMode, det.sha256,
                         lastTrainerState(state, bestBlob));
         faultPoint("after-last-checkpoint");

@@ -34,6 +34,9 @@ struct TrainOptions {
     /// `spooflens train` takes it before its control watcher); otherwise
     /// trainStage2 takes it and a second writer gets an Error naming the holder.
     bool runDirLocked = false;
+    /// A fresh run's configuration was read from RUN_DIR/config.yaml (the
+    /// training panel writes it there): that file alone is not an earlier run.
+    bool configInRunDir = false;
 };
 
 struct TrainResult {

@@ -5,13 +5,18 @@
 #include "tests/support/Cli.h"
 #include "tests/support/TestData.h"
 
+#include <QDir>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <cmath>
+
+#include <sys/stat.h>
 
 using namespace spooflens::core;
 using spooflens::test::cliPath;
@@ -115,6 +120,45 @@ private slots:
         for (int64_t i = 0; i < a.numel(); ++i)
             maxDiff = std::max(maxDiff, double(std::abs(a.f32()[i] - want.f32()[i])));
         QVERIFY2(maxDiff <= 1e-4, qPrintable(QString::number(maxDiff)));
+    }
+
+    // Outputs are regular files: a FIFO or a folder at --out is refused and left as it was.
+    void embedRefusesNonRegularOut()
+    {
+        const QString fifo = m_dir.filePath("fifo.npy");
+        QCOMPARE(::mkfifo(fifo.toLocal8Bit().constData(), 0600), 0);
+        CliRun r = runCli(base("embed") << "--out" << fifo << data("asvspoof_bonafide_sample.flac"));
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("--out " + fifo) && r.err.contains("FIFO"), qPrintable(r.err));
+        struct stat st {};
+        QCOMPARE(::lstat(fifo.toLocal8Bit().constData(), &st), 0);
+        QVERIFY(S_ISFIFO(st.st_mode));
+        const QString dir = m_dir.filePath("folder.npy");
+        QVERIFY(QDir().mkpath(dir));
+        r = runCli(base("embed") << "--out" << dir << data("asvspoof_bonafide_sample.flac"));
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("is a directory"), qPrintable(r.err));
+        QVERIFY(QFileInfo(dir).isDir());
+    }
+
+    // Output that never reached stdout (a full device) makes the command fail.
+    void lostStdoutIsAFailure()
+    {
+        if (!QFileInfo::exists("/dev/full"))
+            QSKIP("no /dev/full on this system");
+        const QString flac = data("asvspoof_bonafide_sample.flac");
+        const QList<QStringList> commands = {base("score") << "--json" << flac, base("score") << flac,
+                                             QStringList{"info", flac}};
+        for (const QStringList& args : commands) {
+            QProcess p;
+            p.setStandardOutputFile("/dev/full");
+            p.start(cliPath(), args);
+            QVERIFY(p.waitForFinished(120000));
+            QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+            const QString err = QString::fromUtf8(p.readAllStandardError());
+            QVERIFY2(p.exitCode() == 1, qPrintable(args.join(' ') + ": " + err));
+            QVERIFY2(err.contains("could not be written to stdout"), qPrintable(err));
+        }
     }
 
     void exitCodes()

@@ -1,11 +1,14 @@
 // ctest-labels: fast
 // NaN is not an answer (docs/reliability.md): a detector or Stage 2 file with
 // one NaN or infinite weight is refused at load with an error naming the file
-// and the tensor, instead of producing NaN scores or a "spoof" verdict.
+// and the tensor, instead of producing NaN scores or a "spoof" verdict; finite
+// but extreme weights that overflow give an error, not a NaN score.
 #include "core/Error.h"
+#include "core/audio/AudioFile.h"
 #include "core/checkpoint/Checkpoint.h"
 #include "core/detector/Detector.h"
 #include "core/stage2/Stage2Checkpoint.h"
+#include "tests/support/Cli.h"
 #include "tests/support/TestData.h"
 
 #include <QTemporaryDir>
@@ -61,6 +64,39 @@ private slots:
         o.checkpointPath = spooflens::test::dataPath("fixtures/detector_tiny.pth");
         Detector ok(o);
         QVERIFY(ok.info().embedDim > 0);
+    }
+
+    // Finite weights (they load) whose products overflow float: an error naming the file, never "score nan".
+    void hugeFiniteWeightsGiveNoScore()
+    {
+        TensorList t = readStateDict(spooflens::test::dataPath("fixtures/detector_tiny.pth"));
+        int changed = 0;
+        for (auto& [name, tensor] : t)
+            if (tensor.is_floating_point() && name.find("LL.weight") != std::string::npos) {
+                tensor = tensor.clone().fill_(3e38f);
+                ++changed;
+            }
+        QVERIFY(changed > 0);
+        const std::string path = tmp("detector_huge.pth");
+        writeStateDict(path, t);
+        DetectorOptions o;
+        o.checkpointPath = path;
+        o.device = "cpu";
+        o.threads = 1;
+        const Detector d(o);  // every weight is finite: it loads
+        const std::string flac = spooflens::test::dataPath("asvspoof_bonafide_sample.flac");
+        try {
+            const DetectorResult r = d.run(loadAudio(flac).samples);
+            QFAIL(qPrintable(QString("a non-finite output was returned as a result: score %1").arg(r.score)));
+        } catch (const Error& e) {
+            const QString m = e.what();
+            QVERIFY2(m.contains(QString::fromStdString(path)) && m.contains("not finite") && m.contains("no score"), e.what());
+        }
+        const spooflens::test::CliRun r = spooflens::test::runCli(
+            {"score", "--json", "--detector", QString::fromStdString(path), "--threads", "1", QString::fromStdString(flac)});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.out.trimmed().isEmpty(), qPrintable(r.out));
+        QVERIFY2(r.err.contains("not finite"), qPrintable(r.err));
     }
 
     void stage2WithNan()

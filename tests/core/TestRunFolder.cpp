@@ -181,6 +181,83 @@ private slots:
         }
     }
 
+    void killBeforeFirstCheckpointResumesFromConfig()
+    {
+        // Killed in epoch 1 before any checkpoint: config.yaml and steps.jsonl, no last.pth.
+        const QString run = path("early");
+        Run r = cli(trainArgs(run, 1), "before-last-checkpoint");
+        QCOMPARE(r.code, core::kFaultExitCode);
+        QVERIFY(QFile::exists(run + "/config.yaml"));
+        QVERIFY(!QFile::exists(run + "/last.pth"));
+        r = cli({"train", "--resume", run, "--quiet"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("no checkpoint yet") && r.err.contains("starting it from its config.yaml"), qPrintable(r.err));
+        QCOMPARE(fileEpoch(run + "/last.pth"), int64_t(1));
+        QCOMPARE(jsonl(run + "/metrics.jsonl").size(), 1);
+        QCOMPARE(jsonl(run + "/steps.jsonl").size(), 2);  // the killed attempt's steps are not kept
+        // A folder that holds no run still has nothing to resume.
+        QVERIFY(QDir().mkpath(path("no-run")));
+        r = cli({"train", "--resume", path("no-run"), "--quiet"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("nothing to resume"), qPrintable(r.err));
+    }
+
+    void newRunNeverReplacesARun()
+    {
+        const QString run = path("kept");
+        Run r = cli(trainArgs(run, 1));
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QByteArray last = readAll(run + "/last.pth"), metrics = readAll(run + "/metrics.jsonl");
+        r = cli(trainArgs(run, 2));
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(run + " holds a training run (config.yaml, last.pth, best.pth, metrics.jsonl: 1 epoch(s) "
+                                      "logged, steps.jsonl)")
+                     && r.err.contains("spooflens train --resume " + run) && r.err.contains("another --out")
+                     && r.err.contains("--overwrite"),
+                 qPrintable(r.err));
+        QCOMPARE(fileEpoch(run + "/last.pth"), int64_t(1));
+        QCOMPARE(readAll(run + "/metrics.jsonl"), metrics);
+        // --overwrite moves the old run aside first: nothing is deleted.
+        r = cli(trainArgs(run, 2) << "--overwrite");
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("aside to " + run + ".old-"), qPrintable(r.err));
+        const QStringList aside = QDir(m_tmp.path()).entryList({"kept.old-*"}, QDir::Dirs);
+        QCOMPARE(aside.size(), 1);
+        QCOMPARE(readAll(path(aside[0]) + "/last.pth"), last);
+        QCOMPARE(readAll(path(aside[0]) + "/metrics.jsonl"), metrics);
+        QCOMPARE(fileEpoch(run + "/last.pth"), int64_t(2));
+        QCOMPARE(jsonl(run + "/metrics.jsonl").size(), 2);
+    }
+
+    void ordinaryFolderKeepsItsFiles()
+    {
+        // An ordinary folder (no run in it) may take a new run; its own *.tmp files stay.
+        const QString dir = path("ordinary");
+        QVERIFY(QDir().mkpath(dir));
+        for (const char* name : {"notes.tmp", "draft.tmp.1", "readme.txt"}) {
+            QFile f(dir + "/" + name);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(name);
+        }
+        const Run r = cli(trainArgs(dir, 1));
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        for (const char* name : {"notes.tmp", "draft.tmp.1", "readme.txt"})
+            QCOMPARE(readAll(dir + "/" + name), QByteArray(name));
+        QCOMPARE(fileEpoch(dir + "/last.pth"), int64_t(1));
+        // The training panel writes the configuration as RUN_DIR/config.yaml and passes it as --config:
+        // that file alone is the input, not an earlier run.
+        const QString panel = path("panel");
+        QVERIFY(QDir().mkpath(panel));
+        QVERIFY(QFile::copy(m_demo + "/demo.yaml", panel + "/config.yaml"));
+        QStringList args = trainArgs(panel, 1);
+        args[args.indexOf("--config") + 1] = panel + "/config.yaml";
+        const Run p = cli(args);
+        QVERIFY2(p.code == 0, qPrintable(p.err));
+        QCOMPARE(fileEpoch(panel + "/last.pth"), int64_t(1));
+        // ... but once it holds a run, the same command is refused.
+        QCOMPARE(cli(args).code, 1);
+    }
+
     void secondWriterIsRefused()
     {
         const QString run = path("locked");

@@ -10,7 +10,10 @@
 #include "tests/support/TrainingSet.h"
 
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -139,8 +142,26 @@ private Q_SLOTS:
         QCOMPARE(s.code, 1);
         QVERIFY2(s.err.contains("--strict") && s.err.contains("2 duplicated utterance(s)"), qPrintable(s.err));
         QVERIFY(!QFileInfo::exists(m_tmp.filePath("eval-strict/utterances.jsonl")));
+        // Without --strict: a warning; results are kept per utterance id, so each is evaluated and counted once.
         const CliRun w = runCli(QStringList(base) << "--out" << m_tmp.filePath("eval-warned"));
-        QVERIFY2(w.err.contains("warning: ") && w.err.contains("2 duplicated utterance(s)"), qPrintable(w.err));
+        QVERIFY2(w.code == 0, qPrintable(w.err));
+        QVERIFY2(w.err.contains("warning: ") && w.err.contains("2 duplicated utterance(s), each evaluated and counted once"),
+                 qPrintable(w.err));
+        QFile summary(m_tmp.filePath("eval-warned/summary.json"));
+        QVERIFY(summary.open(QIODevice::ReadOnly));
+        QCOMPARE(QJsonDocument::fromJson(summary.readAll()).object()["utterances"].toInt(), 4);
+        // Two different rows with one id cannot both be kept: refused up front, naming both lines.
+        const QString clash = m_set.dataDir + "/clash.txt";
+        QVERIFY(QDir().mkpath(m_set.dataDir + "/other"));
+        QVERIFY(QFile::copy(m_set.dataDir + "/" + m_set.bonafide[1], m_set.dataDir + "/other/bonafide_0.wav"));
+        QVERIFY(spooflens::test::writeProtocol(clash, {m_set.bonafide[0] + " train bonafide", m_set.spoof[0] + " train spoof",
+                                                       "other/bonafide_0.wav train bonafide"}));
+        QStringList clashArgs = base;
+        clashArgs[clashArgs.indexOf(m_dup)] = clash;
+        const CliRun c = runCli(clashArgs << "--out" << m_tmp.filePath("eval-clash"));
+        QCOMPARE(c.code, 1);
+        QVERIFY2(c.err.contains("lines 1 and 3") && c.err.contains("'bonafide_0'"), qPrintable(c.err));
+        QVERIFY(!QFileInfo::exists(m_tmp.filePath("eval-clash/utterances.jsonl")));
         // Only the dev rows: no duplicate there, no warning.
         QStringList dev = base;
         dev[dev.indexOf("train")] = "dev";
