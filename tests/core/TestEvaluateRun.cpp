@@ -76,12 +76,15 @@ private Q_SLOTS:
         QVERIFY2(first.code == 0, qPrintable(first.err));
         QVERIFY(QFileInfo::exists(out + "/run.json"));
         QCOMPARE(summaryOf(out)["utterances"].toInt(), 4);
-        const QByteArray summary = readAll(out + "/summary.json");
+        QByteArray summary = readAll(out + "/summary.json");
         const QByteArray records = readAll(out + "/utterances.jsonl");
         // The same configuration resumes (nothing to do) and may use another bootstrap seed.
         const CliRun same = runCli(QStringList(args(out)) << "--seed" << "99");
         QVERIFY2(same.code == 0, qPrintable(same.err));
         QCOMPARE(readAll(out + "/utterances.jsonl"), records);
+        // The summary is rebuilt from the records with that seed; the refused runs below leave it so.
+        summary = readAll(out + "/summary.json");
+        QVERIFY(summary.contains("\"seed\": 99"));
 
         struct Case {
             QStringList extra;
