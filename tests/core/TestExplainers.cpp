@@ -108,7 +108,10 @@ private slots:
         QCOMPARE(progress.back(), 1.0);
         const std::map<std::string, int64_t> passes = {
             {"stage2", 0}, {"stage2-contrast", 0}, {"occlusion", 1 + ((T - 5) / 4 + 1)}, {"gradxinput", 2},
-            {"ig", 2 * 8 + 2}, {"rollout", 1}, {"gatr", 2}, {"random", 0}};
+            {"ig", 2 * 8 + 2}, {"rollout", 1}, {"gatr", 2}, {"random", 0},
+            // whole-detector passes: 1 s windows every 1600 samples (31 + one flush with the end),
+            // 320-sample spans zeroed (201 + one flush) plus the unoccluded pass, one forward + backward
+            {"window", 32}, {"wave-occlusion", 203}, {"wave-gradxinput", 2}};
         for (size_t i = 0; i < e.attributions.size(); ++i) {
             const Attribution& a = e.attributions[i];
             QCOMPARE(a.method, methodName(allMethods()[i]));

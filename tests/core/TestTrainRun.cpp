@@ -75,13 +75,16 @@ class TestTrainRun : public QObject {
 
     QString path(const QString& rel) const { return m_tmp.path() + "/" + rel; }
 
-    // The resume tests use a 12-utterance subset (batch 4: 2 steps per epoch) so
-    // that the run with online features stays short.
+    // The resume tests use a 12-utterance subset (batch 4: 2 steps per epoch) and
+    // the tiny XLS-R fixture as detector (its features cost a fraction of
+    // AASIST-L's) so that the runs with online features stay short; the demo's
+    // own AASIST-L run is m_runFull.
     QStringList trainArgs(const QString& out, const QStringList& extra = {}) const
     {
         QStringList a{"train", "--config", m_demo + "/demo.yaml", "--out", out, "--quiet",
                       "--set", QString("training.num_epochs=%1").arg(kEpochs), "--set", "training.patience=50",
-                      "--set", "training.batch_size=4", "--set", "data.protocol_path=" + m_demo + "/data/small.txt"};
+                      "--set", "training.batch_size=4", "--set", "data.protocol_path=" + m_demo + "/data/small.txt",
+                      "--set", "model.pretrained_checkpoint=" + QString::fromStdString(dataPath("fixtures/detector_tiny.pth"))};
         for (const auto& e : extra)
             a << "--set" << e;
         return a;
@@ -290,7 +293,7 @@ assert len(opt.state) == 10 and all(int(v['step']) > 0 for v in opt.state.values
 assert abs(torch.linalg.norm(sd['prototype_manager.prototypes'], dim=1) - 1).max() < 1e-5
 torch.save(m.state_dict(), out + '/plain.pth')
 whole = {'module.' + k: v for k, v in m.state_dict().items()}
-for k, v in torch.load(det).items():
+for k, v in torch.load(det, map_location='cpu').items():  # the AASIST authors saved theirs from a GPU
     whole['module.frozen_detector.detector.' + k] = v
 torch.save(whole, out + '/seed_whole.pth')
 # The same file with the normalisation switched off, as the reference layouts imply.
@@ -381,7 +384,7 @@ print('ok')
     void compareModes()
     {
         const QString a = m_runFull + "/best.pth";
-        const QString b = QString::fromStdString(dataPath("fixtures/xai_tiny.pth"));
+        const QString b = m_runFull + "/last.pth";  // another module of the same width (AASIST-L's e_T)
         const Run r = cli({"compare", "--detector", m_demo + "/AASIST-L.pth", "--xai", a, "--xai", b, "--xai", a,
                            "--json", m_demo + "/demo_utterance.wav"});
         QVERIFY2(r.code == 0, qPrintable(r.err));

@@ -12,6 +12,7 @@
 #include "ui/tracks/SimilarityTrack.h"
 
 #include <QLabel>
+#include <QProcess>
 #include <QStandardPaths>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -130,15 +131,27 @@ private slots:
 
     void stage2FromAnotherDetectorIsAVisibleWarning()
     {
-        // The demo's Stage 2 modules record the SHA-256 of detector_tiny.pth;
-        // the DataParallel save of the same weights is another file.
+        // The demo's Stage 2 modules record the SHA-256 of its AASIST-L.pth; the
+        // DataParallel save of the same weights (written here by PyTorch) is another file.
         const QString demo = QStringLiteral(SPOOFLENS_BINARY_DIR "/test-demo");
         const QString xai = demo + QStringLiteral("/xai_ema.pth");
         if (!QFile::exists(xai))
             QSKIP("demo assets not built (build/app/spooflens demo --out build/demo)");
+        const QString py = test::pythonWithTorch();
+        if (py.isEmpty())
+            QFAIL("python3 with torch is needed (tools/install-deps.sh installs it)");
+        QTemporaryDir tmp;
+        const QString dp = tmp.filePath(QStringLiteral("aasist_l_dataparallel.pth"));
+        QProcess p;
+        p.start(py, {QStringLiteral("-c"),
+                     QStringLiteral("import sys, torch; sd = torch.load(sys.argv[1], map_location='cpu'); "
+                                    "torch.save({'module.' + k: v for k, v in sd.items()}, sys.argv[2])"),
+                     demo + QStringLiteral("/AASIST-L.pth"), dp});
+        QVERIFY(p.waitForFinished(120000));
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
         ui::MainWindow w(false);
         w.show();
-        w.openModels(QString::fromStdString(dataPath("fixtures/detector_tiny_dataparallel.pth")), QString(), {xai});
+        w.openModels(dp, QString(), {xai});
         w.openAudio(QString::fromStdString(dataPath("asvspoof_bonafide_sample.flac")));
         QTRY_VERIFY_WITH_TIMEOUT(w.explanation() && w.isIdle(), 120000);
         QCOMPARE(w.warningMessages().size(), 1);
