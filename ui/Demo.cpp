@@ -37,8 +37,15 @@ DemoAssets findDemoAssets()
         const QJsonObject loc = root.value(QStringLiteral("localisation")).toObject();
         d.windowAuc = loc.value(QStringLiteral("explainers")).toObject().value(QStringLiteral("window")).toObject()
                           .value(QStringLiteral("frame_auc")).toDouble(-1);
-        d.stage2Auc = loc.value(QStringLiteral("stage2_default_objective_by_mode")).toObject()
-                          .value(QStringLiteral("ema")).toObject().value(QStringLiteral("frame_auc_mean")).toDouble(-1);
+        // The best prototype mode (mean over its seeds).
+        const QJsonObject modes = loc.value(QStringLiteral("stage2_default_objective_by_mode")).toObject();
+        for (auto it = modes.begin(); it != modes.end(); ++it) {
+            const double auc = it.value().toObject().value(QStringLiteral("frame_auc_mean")).toDouble(-1);
+            if (auc > d.stage2Auc) {
+                d.stage2Auc = auc;
+                d.stage2BestMode = it.key();
+            }
+        }
     }
     d.complete = !d.detector.isEmpty() && !d.utterance.isEmpty() && !d.stage2.isEmpty();
     const QString fallback = QStringLiteral(SPOOFLENS_SOURCE_DIR "/tests/data/asvspoof_bonafide_sample.flac");
@@ -62,9 +69,11 @@ QString demoBannerText(const DemoAssets& demo)
         QString loc;
         if (demo.windowAuc >= 0 && demo.stage2Auc >= 0)
             loc = QStringLiteral(" On the held-out partial-spoof utterances the frame ROC-AUC is %1 for the "
-                                 "<i>window</i> explainer and %2 for Stage 2 (ema, mean of 3 seeds).")
+                                 "<i>window</i> explainer (the detector's score on sliding 1 s windows) and %2 for "
+                                 "Stage 2 at best (%3 prototypes, mean over seeds).")
                       .arg(demo.windowAuc, 0, 'f', 2)
-                      .arg(demo.stage2Auc, 0, 'f', 2);
+                      .arg(demo.stage2Auc, 0, 'f', 2)
+                      .arg(demo.stage2BestMode.toHtmlEscaped());
         return QStringLiteral("<b>Demo.</b> The detector is <b>%1</b> (Jung et al., ICASSP 2022), the authors' "
                               "pretrained weights (trained on ASVspoof 2019 LA, MIT licence), unchanged: %2. The "
                               "utterance is held-out human speech with synthetic segments spliced in (ground truth "

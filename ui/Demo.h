@@ -15,7 +15,8 @@ struct DemoAssets {
     QString utterance;      ///< demo_utterance.wav
     QStringList stage2;     ///< xai_{ema,fixed,learnable,seed}.pth that exist
     double devEer = -1, evalEer = -1;  ///< the demo detector's, from manifest.json (0..1; -1 unknown)
-    double windowAuc = -1, stage2Auc = -1;  ///< held-out partials: `window` and xai_ema frame ROC-AUC (manifest)
+    double windowAuc = -1, stage2Auc = -1;  ///< held-out partials: `window` and the best Stage 2 mode's frame ROC-AUC (manifest)
+    QString stage2BestMode;                 ///< that mode
     bool complete = false;  ///< detector, utterance and at least one Stage 2 file exist
     /// Audio shown when the demo is not built: the bona fide ASVspoof
     /// utterance from the source tree (empty if that is missing too).

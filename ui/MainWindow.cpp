@@ -397,8 +397,10 @@ void MainWindow::openDemo()
     if (demo.complete) {
         // The demo shows the classic localisation baseline beside Stage 2, with
         // the chance line, unless explainers were chosen already.
-        if (m_analysis->methods().empty())
+        if (m_analysis->methods().empty()) {
             m_analysis->setMethods({core::AttributionMethod::Window, core::AttributionMethod::Random});
+            m_demoWindowFirst = true;  // shown right under the ground truth (onExplanation)
+        }
         openModels(demo.detector, QString(), demo.stage2);
         openAudio(demo.utterance);
     } else if (!demo.fallbackAudio.isEmpty()) {
@@ -543,6 +545,11 @@ void MainWindow::onGroundTruth()
 void MainWindow::onModels(const ModelState& state)
 {
     m_models = state;
+    // Each family's own score threshold (XLS-R + TCM: tcm_add's -3.73; AASIST: the
+    // authors publish none), unless the user set one.
+    if (state.hasDetector && !state.detector.thresholdSource.empty()
+        && m_score->thresholdOrigin() != QLatin1String("set by the user"))
+        setScoreThreshold(state.detector.threshold, QString::fromStdString(state.detector.thresholdSource));
     m_doc->setStage2Modules(state.stage2);  // rows follow the loaded modules
     for (CompareRow* r : m_rows)
         if (r->kind() == RowKind::Stage2) {
@@ -624,6 +631,15 @@ void MainWindow::onExplanation()
     else
         m_score->clear();
     m_score->setVisible(e != nullptr);
+    if (e && m_demoWindowFirst) {
+        for (size_t i = 0; i < m_doc->rows().size(); ++i)
+            if (m_doc->rows()[i].method == QLatin1String("window")) {
+                m_demoWindowFirst = false;
+                if (i > 0)
+                    m_doc->moveRow(int(i), 0);
+                break;
+            }
+    }
     fillRows();
     updateInfoLine();
     updateBottomAxis();
@@ -1078,16 +1094,18 @@ void MainWindow::importanceThresholdDialog()
 void MainWindow::scoreThresholdDialog()
 {
     bool ok = false;
+    // The loaded detector family's default (XLS-R + TCM: tcm_add's -3.73).
+    const bool known = m_models.hasDetector && !m_models.detector.thresholdSource.empty();
+    const double def = known ? m_models.detector.threshold : kDefaultScoreThreshold;
+    const QString defOrigin =
+        known ? QString::fromStdString(m_models.detector.thresholdSource) : QString::fromUtf8(kDefaultThresholdOrigin);
     const double v = QInputDialog::getDouble(
         this, QStringLiteral("Detector score threshold"),
-        QStringLiteral("Bona fide when the score (bona fide logit) is at least:\n(default %1: %2)")
-            .arg(kDefaultScoreThreshold)
-            .arg(QString::fromUtf8(kDefaultThresholdOrigin)),
+        QStringLiteral("Bona fide when the score (bona fide logit) is at least:\n(default %1: %2)").arg(def).arg(defOrigin),
         m_score->threshold(), -1000, 1000, 3, &ok);
     if (!ok)
         return;
-    const QString origin = std::abs(v - kDefaultScoreThreshold) < 1e-9 ? QString::fromUtf8(kDefaultThresholdOrigin)
-                                                                       : QStringLiteral("set by the user");
+    const QString origin = std::abs(v - def) < 1e-9 ? defOrigin : QStringLiteral("set by the user");
     setScoreThreshold(v, origin);
 }
 

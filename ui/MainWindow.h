@@ -142,6 +142,7 @@ private:
     void showShortcuts();
 
     bool m_persist = true;
+    bool m_demoWindowFirst = false;  ///< the demo: move the `window` explainer row to the top once it exists
     Document* m_doc = nullptr;
     TimelineController* m_timeline = nullptr;
     AnalysisController* m_analysis = nullptr;

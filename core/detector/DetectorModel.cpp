@@ -523,7 +523,7 @@ std::shared_ptr<DetectorModel> DetectorModel::load(const DetectorOptions& option
         info.backendBlocks = m.backend.blocks;
         info.grid = FrameGrid::xlsr();
         info.threshold = -3.73;
-        info.thresholdSource = "tcm_add inference.py default (its DF evaluation)";
+        info.thresholdSource = "tcm_add inference.py default, DF EER";  // = ui kDefaultThresholdOrigin
     }
     info.keysUsed = used;
     info.keysIgnored = n.ignored;
