@@ -262,7 +262,9 @@ private slots:
     {
         const QString run = path("locked");
         QProcess first;
-        first.start(cliPath(), trainArgs(run, 200));
+        // A writer that is still running when the others try: on AASIST-L's cached
+        // features an epoch takes milliseconds, so no early stop and no last epoch.
+        first.start(cliPath(), QStringList(trainArgs(run, 100000)) << "--set" << "training.patience=100000");
         QVERIFY(first.waitForStarted());
         // Wait until the first writer holds the folder and has finished an epoch.
         QTRY_VERIFY_WITH_TIMEOUT(jsonl(run + "/metrics.jsonl").size() >= 1, 120000);
