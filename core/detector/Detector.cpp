@@ -146,8 +146,8 @@ DetectorResult Detector::run(const std::vector<float>& samples16k, const Detecto
 
     std::vector<float> padded;
     const std::vector<float>* wave = &samples16k;
-    if (request.cut == CutMode::Cut64600 || request.cut == CutMode::Cut66800) {
-        padded = repeatPad(samples16k, request.cut == CutMode::Cut64600 ? 64600 : 66800);
+    if (request.cut != CutMode::Full) {  // full: the caller's samples, no copy
+        padded = applyCut(samples16k, request.cut);
         wave = &padded;
     }
     const int64_t n = static_cast<int64_t>(wave->size());

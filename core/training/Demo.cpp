@@ -287,10 +287,12 @@ DemoReport buildDemo(const DemoOptions& o)
     std::vector<bool> devBona, evalBona, unseenBona;
     for (const auto& it : corpus.items) {
         // --small (the test fixture) scores only what the EERs need.
-        if (o.small && it.split == "train") {
-            files.push_back({{"id", it.id}, {"path", "data/" + it.path}, {"split", it.split},
+        nlohmann::json entry{{"id", it.id}, {"path", "data/" + it.path}, {"split", it.split},
                              {"label", it.spoof ? "spoof" : "bonafide"}, {"method", it.method}, {"source", it.source},
-                             {"package", it.package}, {"narrowband", it.narrowband}, {"seconds", it.seconds}});
+                             {"package", it.package}, {"narrowband", it.narrowband},
+                             {"unseen_method", it.unseenMethod}, {"seconds", it.seconds}};
+        if (o.small && it.split == "train") {
+            files.push_back(std::move(entry));
             continue;
         }
         const double s = detector.run(loadAudio((data / it.path).string()).samples).score;
@@ -307,10 +309,8 @@ DemoReport buildDemo(const DemoOptions& o)
                 unseenBona.push_back(!it.spoof);
             }
         }
-        files.push_back({{"id", it.id}, {"path", "data/" + it.path}, {"split", it.split},
-                         {"label", it.spoof ? "spoof" : "bonafide"}, {"method", it.method}, {"source", it.source},
-                         {"package", it.package}, {"narrowband", it.narrowband}, {"unseen_method", it.unseenMethod},
-                         {"seconds", it.seconds}, {"score", s}});
+        entry["score"] = s;
+        files.push_back(std::move(entry));
     }
     r.devEer = utteranceEer(devScores, devBona);
     r.evalEer = utteranceEer(evalScores, evalBona);
