@@ -68,9 +68,13 @@ int main(int argc, char** argv)
                                     QStringLiteral("Ground truth: an Audacity label track, or a PartialSpoof "
                                                    "*_seglab_*.npy / CSV file looked up by utterance id."),
                                     QStringLiteral("FILE"));
+    // The list comes from core's one table of explainers.
+    QStringList methodList;
+    for (const auto m : spooflens::core::allMethods())
+        methodList << QString::fromStdString(spooflens::core::methodName(m));
     const QCommandLineOption method(QStringLiteral("method"),
-                                    QStringLiteral("Explainer to show as a row (repeat for several): stage2, "
-                                                   "stage2-contrast, occlusion, gradxinput, ig, rollout, gatr, random."),
+                                    QStringLiteral("Explainer to show as a row (repeat for several): %1.")
+                                        .arg(methodList.join(QStringLiteral(", "))),
                                     QStringLiteral("M"));
     parser.addOptions({screenshot, detector, detectorConfig, xai, size, view, attach, precision, labels, method});
     parser.addPositionalArgument(QStringLiteral("FILE"),

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Remakes the README's screenshots of the demo detector (AASIST-L) from a built
+# tree and its demo folder (README command 1 makes both):
+#   docs/screenshots/demo.png            the demo window as it opens
+#   docs/screenshots/real.png            a real ASVspoof spoofed utterance, AASIST-L + the demo's fixed module
+#   docs/screenshots/explainers.png      a held-out demo partial with five explainers and the tables
+#   docs/screenshots/training-panel.png  the training panel on the demo's ema run
+# long.png and error.png show the XLS-R test fixture (windowing of a long file,
+# an error in the window) and are not made here. Look at every PNG it writes.
+set -euo pipefail
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="${SPOOFLENS_BUILD_DIR:-$root/build}"
+demo="${SPOOFLENS_DEMO_DIR:-$build/demo}"
+out="${1:-$root/docs/screenshots}"
+gui="$build/app/spooflens-gui"
+det="$demo/AASIST-L.pth"
+for f in "$gui" "$det" "$demo/manifest.json" "$demo/xai_fixed.pth"; do
+  [ -e "$f" ] || { echo "screenshots: $f is missing: run the README's first command" >&2; exit 2; }
+done
+mkdir -p "$out"
+
+SPOOFLENS_DEMO_DIR="$demo" "$gui" --screenshot "$out/demo.png"
+"$gui" --detector "$det" --xai "$demo/xai_fixed.pth" --method window --method gradxinput \
+  --screenshot "$out/real.png" "$root/tests/data/asvspoof_spoof_sample.flac"
+"$gui" --detector "$det" --xai "$demo/xai_fixed.pth" --method window --method gradxinput --method occlusion \
+  --method gatr --method random --labels "$demo/data/audio/partial_eval_005.txt" \
+  --screenshot "$out/explainers.png" "$demo/data/audio/partial_eval_005.wav"
+"$gui" --attach "$demo/runs/xai_ema" --screenshot "$out/training-panel.png"
+echo "screenshots: wrote demo.png real.png explainers.png training-panel.png in $out"
