@@ -1,6 +1,7 @@
 // spooflens-gui: wiring only. Parses the command line, opens the window on
 // the given files (or the embedded demo) and, with --screenshot, writes a PNG
 // of the window once every computation has finished.
+#include "QuietStart.h"
 #include "core/explain/Attribution.h"
 #include "core/util/FileCheck.h"
 #include "ui/MainWindow.h"
@@ -30,7 +31,9 @@ int main(int argc, char** argv)
     for (int i = 1; i < argc; ++i)
         if (QByteArray(argv[i]) == "--screenshot" && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
             qputenv("QT_QPA_PLATFORM", "offscreen");
+    prepareQuietStart();
     QApplication app(argc, argv);
+    installQuietMessageFilter();
     QApplication::setOrganizationName(QStringLiteral("SpoofLens"));
     QApplication::setApplicationName(QStringLiteral("spooflens-gui"));
     QApplication::setApplicationVersion(QStringLiteral(SPOOFLENS_VERSION));

@@ -31,10 +31,12 @@ class TestGui : public QObject {
         int code = -1;
         QString err;
     };
-    Result run(const QStringList& args, const QString& demoDir = QString())
+    Result run(const QStringList& args, const QString& demoDir = QString(), bool withRuntimeDir = true)
     {
         QProcess p;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        if (!withRuntimeDir)
+            env.remove(QStringLiteral("XDG_RUNTIME_DIR"));
         env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
         env.insert(QStringLiteral("HOME"), m_tmp.path());  // keep the user's settings out of it
         env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_tmp.filePath(QStringLiteral("config")));
@@ -60,6 +62,27 @@ private slots:
         QVERIFY(!img.isNull());
         QCOMPARE(img.size(), QSize(1400, 1200));
         QVERIFY(r.err.contains(QStringLiteral("wrote")));
+    }
+
+    // The README's first command, headless: the demo screenshot prints only
+    // SpoofLens' own lines. Before, libjack's probe of a JACK server ("Cannot
+    // connect to server socket", "JackShmReadWritePtr..."), the offscreen
+    // platform's "does not support propagateSizeHints()", QCustomPlot's
+    // zero-sized paint buffers ("QPainter::begin: Paint device returned engine
+    // == 0") and Qt's "XDG_RUNTIME_DIR not set" came with it.
+    void demoScreenshotPrintsOnlyItsOwnLines()
+    {
+        const QString demo = qEnvironmentVariable("SPOOFLENS_DEMO_DIR");
+        if (demo.isEmpty() || !QFile::exists(demo + QStringLiteral("/manifest.json")))
+            QFAIL("SPOOFLENS_DEMO_DIR names no demo: the BuildDemo fixture should have made one");
+        const QString out = m_tmp.filePath(QStringLiteral("quiet.png"));
+        const Result r = run({QStringLiteral("--screenshot"), out}, demo, /*withRuntimeDir=*/false);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY(!QImage(out).isNull());
+        const QStringList lines = r.err.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QVERIFY(!lines.isEmpty());
+        for (const QString& line : lines)
+            QVERIFY2(line.startsWith(QLatin1String("spooflens-gui: ")), qPrintable(QStringLiteral("not ours: ") + line));
     }
 
     void screenshotWithoutDemoFallsBack()

@@ -2,7 +2,7 @@
 
 #include "core/explain/Metrics.h"
 
-#include <qcustomplot.h>
+#include "ui/widgets/Plot.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -64,7 +64,7 @@ ExplainerSummary::ExplainerSummary(QWidget* parent) : QWidget(parent)
     v->addWidget(m_table);
     layout->addWidget(box, 3);
 
-    m_chart = new QCustomPlot(this);
+    m_chart = new Plot(this);
     m_chart->setMinimumWidth(260);
     m_chart->xAxis->setLabel(QStringLiteral("fraction of frames"));
     m_chart->yAxis->setLabel(QStringLiteral("p(spoof)"));

@@ -3,6 +3,8 @@
 #include "core/audio/Resampler.h"
 
 #include <portaudio.h>
+
+#include <dlfcn.h>
 #ifdef SPOOFLENS_HAVE_ALSA
 #include <alsa/asoundlib.h>
 #endif
@@ -146,20 +148,42 @@ DeviceChoice chooseDevice(int sourceRate, int forcedRate = 0)
 void quietAlsaError(const char*, int, const char*, int, const char*, ...) {}
 #endif
 
+void quietJackMessage(const char*) {}
+
+// Debian's PortAudio is linked against libjack, which prints its probe of a
+// JACK server that is not running ("Cannot connect to server socket",
+// "JackShmReadWritePtr::~JackShmReadWritePtr - Init not done") through its
+// error and info callbacks. The functions that replace those callbacks are
+// looked up at run time: SpoofLens does not link libjack itself, and a
+// PortAudio built without JACK simply has no such symbol.
+void quietJack()
+{
+    using SetFn = void (*)(void (*)(const char*));
+    for (const char* name : {"jack_set_error_function", "jack_set_info_function"})
+        if (auto* set = reinterpret_cast<SetFn>(dlsym(RTLD_DEFAULT, name)))
+            set(&quietJackMessage);
+    // No JACK server is started just to look for devices.
+    if (qEnvironmentVariableIsEmpty("JACK_NO_START_SERVER"))
+        qputenv("JACK_NO_START_SERVER", "1");
+}
+
 // PortAudio probes every ALSA PCM it can find, and on machines without a sound
 // card alsa-lib prints a screen of "snd_func_card_inum returned error" lines
-// to stderr for each probe. They are not errors of ours: the outcome is
-// reported through available()/errorString(). SPOOFLENS_ALSA_DEBUG=1 keeps them.
+// to stderr for each probe; its JACK back end likewise (quietJack). They are
+// not errors of ours: the outcome is reported through
+// available()/errorString(). SPOOFLENS_ALSA_DEBUG=1 keeps them.
 PaError initialisePortAudio()
 {
-#ifdef SPOOFLENS_HAVE_ALSA
     static const bool quiet = [] {
-        if (qEnvironmentVariableIsEmpty("SPOOFLENS_ALSA_DEBUG"))
+        if (qEnvironmentVariableIsEmpty("SPOOFLENS_ALSA_DEBUG")) {
+#ifdef SPOOFLENS_HAVE_ALSA
             snd_lib_error_set_handler(&quietAlsaError);
+#endif
+            quietJack();
+        }
         return true;
     }();
     (void)quiet;
-#endif
     return Pa_Initialize();
 }
 

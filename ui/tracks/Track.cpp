@@ -4,7 +4,7 @@
 
 namespace spooflens::ui {
 
-Track::Track(QWidget* parent) : QCustomPlot(parent)
+Track::Track(QWidget* parent) : Plot(parent)
 {
     setNoAntialiasingOnDrag(true);
     setPlottingHint(QCP::phCacheLabels, true);

@@ -5,7 +5,7 @@
 // GUI thread only.
 #include "core/audio/FrameGrid.h"
 
-#include <qcustomplot.h>
+#include "ui/widgets/Plot.h"
 
 #include <QString>
 
@@ -13,7 +13,7 @@
 
 namespace spooflens::ui {
 
-class Track : public QCustomPlot {
+class Track : public Plot {
     Q_OBJECT
 public:
     /// Left/right axis-rect margins in pixels, equal for all tracks so that

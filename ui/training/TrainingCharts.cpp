@@ -4,7 +4,7 @@
 
 #include <QGridLayout>
 #include <QTimer>
-#include <qcustomplot.h>
+#include "ui/widgets/Plot.h"
 
 #include <array>
 #include <cmath>
@@ -97,7 +97,7 @@ TrainingCharts::TrainingCharts(QWidget* parent) : QWidget(parent)
 
 QCustomPlot* TrainingCharts::makePlot(const QString& title, const QString& yLabel)
 {
-    auto* p = new QCustomPlot(this);
+    auto* p = new Plot(this);
     p->setMinimumSize(260, 180);
     p->plotLayout()->insertRow(0);
     auto* t = new QCPTextElement(p, title, QFont(font().family(), 9, QFont::Bold));
