@@ -16,6 +16,7 @@
 #include "ui/tracks/SimilarityTrack.h"
 #include "ui/tracks/SpectrogramTrack.h"
 #include "ui/tracks/WaveformTrack.h"
+#include "ui/widgets/ElidedLabel.h"
 
 #include "core/audio/FrameGrid.h"
 
@@ -30,6 +31,7 @@
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
+#include <QFontDatabase>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -120,9 +122,15 @@ MainWindow::MainWindow(bool persistSettings, QWidget* parent) : QMainWindow(pare
     m_info->setTextFormat(Qt::RichText);
     m_info->setWordWrap(true);
     v->addWidget(m_info);
-    m_readout = new QLabel(central);
-    m_readout->setTextFormat(Qt::PlainText);
-    m_readout->setStyleSheet(QStringLiteral("QLabel { color: #333; font-family: monospace; }"));
+    m_readout = new ElidedLabel(central);
+    m_readout->setObjectName(QStringLiteral("pointerReadout"));
+    {
+        QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+        m_readout->setFont(mono);
+        QPalette rp = m_readout->palette();
+        rp.setColor(QPalette::WindowText, QColor(0x33, 0x33, 0x33));
+        m_readout->setPalette(rp);
+    }
     v->addWidget(m_readout);
 
     m_panel = new QWidget;

@@ -22,6 +22,7 @@ class QAction;
 namespace spooflens::ui {
 
 class AnalysisController;
+class ElidedLabel;
 class AudioPlayer;
 class Document;
 class ComparePanel;
@@ -152,7 +153,7 @@ private:
     QLabel* m_message = nullptr;
     QPushButton* m_messageClose = nullptr;
     QLabel* m_info = nullptr;
-    QLabel* m_readout = nullptr;
+    ElidedLabel* m_readout = nullptr;
     QScrollArea* m_scroll = nullptr;
     QWidget* m_panel = nullptr;
     QVBoxLayout* m_rowsLayout = nullptr;

@@ -99,6 +99,31 @@ private slots:
         QVERIFY(sameRange(w.tracks(), 0.0, double(ref.samples.size()) / 16000.0));
     }
 
+    // Issue 26: the pointer readout (one part per row) raised the window's
+    // minimum width to its longest text, wider than the screen with four
+    // modules. It is elided to the width it is given; the whole text is its tooltip.
+    void readoutCannotWidenTheWindow()
+    {
+        ui::MainWindow w(false);
+        loadReal(w);
+        emit w.timeline()->crosshairMoved(1.0);
+        QApplication::processEvents();
+        const int before = w.minimumSizeHint().width();
+        auto* readout = w.findChild<QWidget*>(QStringLiteral("pointerReadout"));
+        QVERIFY(readout);
+        const QString full = readout->toolTip();
+        QVERIFY2(full.contains(QStringLiteral("t = 1.000 s")) && full.contains(QStringLiteral("w=")), qPrintable(full));
+        // A readout far longer than any screen (many rows' parts) changes no minimum.
+        QVERIFY(readout->fontMetrics().horizontalAdvance(full) > 100);
+        QMetaObject::invokeMethod(readout, "setText", Q_ARG(QString, full.repeated(20)));
+        QApplication::processEvents();
+        QCOMPARE(w.minimumSizeHint().width(), before);
+        QVERIFY(w.minimumSizeHint().width() < 1024);
+        w.resize(800, 700);
+        QTRY_COMPARE(w.width(), 800);
+        QVERIFY(readout->width() <= 800);
+    }
+
     void zoomAndPanKeepTracksInSync()
     {
         ui::MainWindow w(false);
