@@ -46,6 +46,7 @@
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTextDocument>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -112,9 +113,9 @@ MainWindow::MainWindow(bool persistSettings, QWidget* parent) : QMainWindow(pare
     m_messageClose->setFocusPolicy(Qt::NoFocus);
     mh->addWidget(m_messageClose);
     messageRow->setVisible(false);
-    connect(m_messageClose, &QPushButton::clicked, this, [this, messageRow] {
+    connect(m_messageClose, &QPushButton::clicked, this, [this] {
         m_messageLines.clear();
-        messageRow->setVisible(false);
+        showMessageLines();
     });
     v->addWidget(messageRow);
 
@@ -196,6 +197,14 @@ MainWindow::MainWindow(bool persistSettings, QWidget* parent) : QMainWindow(pare
     updateReadout(std::nan(""));
 
     connect(m_analysis, &AnalysisController::audioReady, m_doc, &Document::setAudio);
+    connect(m_analysis, &AnalysisController::audioReady, this, [this] {
+        const auto stale = std::remove_if(m_messageLines.begin(), m_messageLines.end(),
+                                          [this](const MessageLine& l) { return l.serial <= m_staleBefore; });
+        if (stale != m_messageLines.end()) {
+            m_messageLines.erase(stale, m_messageLines.end());
+            showMessageLines();
+        }
+    });
     connect(m_analysis, &AnalysisController::modelsChanged, this, &MainWindow::onModels);
     connect(m_analysis, &AnalysisController::explanationReady, m_doc, &Document::setExplanation);
     connect(m_doc, &Document::audioChanged, this, &MainWindow::onAudio);
@@ -252,6 +261,8 @@ void MainWindow::buildMenus()
     file->addSeparator();
     action(file, QStringLiteral("Open &detector checkpoint…"), QKeySequence(QStringLiteral("Ctrl+D")),
            [this] { openDetectorDialog(); });
+    action(file, QStringLiteral("Open detector with &configuration…"), QKeySequence(),
+           [this] { openDetectorWithConfigDialog(); });
     action(file, QStringLiteral("Add &Stage 2 checkpoints…"), QKeySequence(QStringLiteral("Ctrl+Shift+O")),
            [this] { addStage2Dialog(); });
     action(file, QStringLiteral("Remove all Stage 2 modules"), QKeySequence(), [this] {
@@ -280,8 +291,12 @@ void MainWindow::buildMenus()
 
     QMenu* view = menuBar()->addMenu(QStringLiteral("&View"));
     action(view, QStringLiteral("&Fit whole file"), QKeySequence(QStringLiteral("F")), [this] { m_timeline->fit(); });
-    action(view, QStringLiteral("Zoom &in"), QKeySequence(QStringLiteral("+")), [this] { m_timeline->zoomIn(); });
-    action(view, QStringLiteral("Zoom &out"), QKeySequence(QStringLiteral("-")), [this] { m_timeline->zoomOut(); });
+    // "+" is Shift+= on most layouts: "=" and the standard Ctrl++ / Ctrl+- work too,
+    // also while a table or a text field has the keyboard focus.
+    action(view, QStringLiteral("Zoom &in"), QKeySequence(QStringLiteral("+")), [this] { m_timeline->zoomIn(); })
+        ->setShortcuts({QKeySequence(QStringLiteral("+")), QKeySequence(QStringLiteral("=")), QKeySequence::ZoomIn});
+    action(view, QStringLiteral("Zoom &out"), QKeySequence(QStringLiteral("-")), [this] { m_timeline->zoomOut(); })
+        ->setShortcuts({QKeySequence(QStringLiteral("-")), QKeySequence::ZoomOut});
     action(view, QStringLiteral("Zoom to &selection"), QKeySequence(QStringLiteral("Z")),
            [this] { m_timeline->zoomToSelection(); });
     action(view, QStringLiteral("Pan left"), QKeySequence(Qt::Key_Left), [this] { m_timeline->pan(-0.25); });
@@ -375,6 +390,11 @@ void MainWindow::showShortcuts()
 
 void MainWindow::openAudio(const QString& path)
 {
+    // What was said about earlier files goes once this one's audio is in.
+    m_staleBefore = m_messageSerial;
+    // The demo's banner describes the demo utterance, not other files.
+    if (m_banner->isVisible() && QFileInfo(path).absoluteFilePath() != QFileInfo(m_demoUtterance).absoluteFilePath())
+        showBanner(QString());
     m_statusStage->setText(QStringLiteral("Loading %1").arg(QFileInfo(path).fileName()));
     m_analysis->openAudio(path);
 }
@@ -401,6 +421,7 @@ void MainWindow::addStage2(const QStringList& paths)
 void MainWindow::openDemo()
 {
     const DemoAssets demo = findDemoAssets();
+    m_demoUtterance = demo.complete ? demo.utterance : demo.fallbackAudio;
     showBanner(demoBannerText(demo));
     if (demo.complete) {
         // The demo shows the classic localisation baseline beside Stage 2, with
@@ -838,14 +859,45 @@ void MainWindow::showBanner(const QString& html)
     m_banner->setVisible(!html.isEmpty());
 }
 
+void MainWindow::addMessageLine(const QString& html)
+{
+    // The same line again (a key pressed again, a second attempt) is not
+    // stacked: it moves to the end as the newest.
+    for (int i = 0; i < m_messageLines.size(); ++i)
+        if (m_messageLines[i].html == html) {
+            m_messageLines.removeAt(i);
+            break;
+        }
+    m_messageLines.push_back({++m_messageSerial, html});
+    while (m_messageLines.size() > 4)
+        m_messageLines.removeFirst();
+    showMessageLines();
+}
+
+void MainWindow::showMessageLines()
+{
+    QStringList lines;
+    for (const MessageLine& l : m_messageLines)
+        lines << l.html;
+    m_message->setText(lines.join(QStringLiteral("<br>")));
+    m_message->parentWidget()->setVisible(!lines.isEmpty());
+}
+
+QStringList MainWindow::shownMessages() const
+{
+    QStringList out;
+    for (const MessageLine& l : m_messageLines) {
+        QTextDocument d;
+        d.setHtml(l.html);
+        out << d.toPlainText();
+    }
+    return out;
+}
+
 void MainWindow::showError(const QString& message)
 {
     m_errors << message;
-    m_messageLines << QStringLiteral("<span style='color:#b00000'><b>Error:</b> %1</span>").arg(message.toHtmlEscaped());
-    while (m_messageLines.size() > 4)
-        m_messageLines.removeFirst();
-    m_message->setText(m_messageLines.join(QStringLiteral("<br>")));
-    m_message->parentWidget()->setVisible(true);
+    addMessageLine(QStringLiteral("<span style='color:#b00000'><b>Error:</b> %1</span>").arg(message.toHtmlEscaped()));
     m_statusStage->setText(QStringLiteral("Error"));
     emit messageShown(message);
 }
@@ -853,11 +905,7 @@ void MainWindow::showError(const QString& message)
 void MainWindow::showWarning(const QString& message)
 {
     m_warnings << message;
-    m_messageLines << QStringLiteral("<span style='color:#a05000'><b>Warning:</b> %1</span>").arg(message.toHtmlEscaped());
-    while (m_messageLines.size() > 4)
-        m_messageLines.removeFirst();
-    m_message->setText(m_messageLines.join(QStringLiteral("<br>")));
-    m_message->parentWidget()->setVisible(true);
+    addMessageLine(QStringLiteral("<span style='color:#a05000'><b>Warning:</b> %1</span>").arg(message.toHtmlEscaped()));
     emit messageShown(message);
 }
 
@@ -983,22 +1031,36 @@ void MainWindow::explainersDialog()
     }
 }
 
-void MainWindow::openDetectorDialog()
+static QString askDetectorCheckpoint(QWidget* parent)
 {
     const QString ckpt = QFileDialog::getOpenFileName(
-        this, QStringLiteral("Open detector checkpoint (e.g. avg_5_best.pth)"), lastDir(),
+        parent, QStringLiteral("Open detector checkpoint (e.g. avg_5_best.pth)"), lastDir(),
         QStringLiteral("PyTorch checkpoints (*.pth *.pt);;All files (*)"));
+    if (!ckpt.isEmpty())
+        setLastDir(ckpt);
+    return ckpt;
+}
+
+void MainWindow::openDetectorWithConfigDialog()
+{
+    const QString ckpt = askDetectorCheckpoint(this);
     if (ckpt.isEmpty())
         return;
-    setLastDir(ckpt);
-    QString yaml;
-    if (QMessageBox::question(this, QStringLiteral("Detector configuration"),
-                              QStringLiteral("Does this detector need a YAML configuration (non-default "
-                                             "attention heads)? Most checkpoints do not."),
-                              QMessageBox::Yes | QMessageBox::No, QMessageBox::No) == QMessageBox::Yes)
-        yaml = QFileDialog::getOpenFileName(this, QStringLiteral("Detector configuration"), QFileInfo(ckpt).absolutePath(),
-                                            QStringLiteral("YAML (*.yaml *.yml);;All files (*)"));
-    openModels(ckpt, yaml, m_analysis->stage2Paths());
+    const QString config = QFileDialog::getOpenFileName(
+        this, QStringLiteral("Detector configuration (YAML with backend.attention_heads, or the AASIST authors' JSON)"),
+        QFileInfo(ckpt).absolutePath(), QStringLiteral("Configurations (*.yaml *.yml *.conf *.json);;All files (*)"));
+    if (!config.isEmpty())
+        openModels(ckpt, config, m_analysis->stage2Paths());
+}
+
+// No question about a configuration: the family and every shape come from the
+// checkpoint's key table; only non-default XLS-R attention heads need one
+// (File > Open detector with configuration...).
+void MainWindow::openDetectorDialog()
+{
+    const QString ckpt = askDetectorCheckpoint(this);
+    if (!ckpt.isEmpty())
+        openModels(ckpt, QString(), m_analysis->stage2Paths());
 }
 
 void MainWindow::addStage2Dialog()

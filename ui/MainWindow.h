@@ -69,6 +69,11 @@ public:
     QStringList errorMessages() const { return m_errors; }
     QStringList warningMessages() const { return m_warnings; }
     QString bannerText() const;
+    /// The lines in the message area now (plain text), oldest first.
+    QStringList shownMessages() const;
+    /// A line in the message area (red / orange); an identical line is not stacked.
+    void showError(const QString& message);
+    void showWarning(const QString& message);
 
     /// Writes the view (.png/.svg/.pdf) or the data (.csv frame tracks,
     /// .txt Audacity labels, .json) by suffix. Empty string on success.
@@ -119,8 +124,6 @@ private:
     void explainersDialog();
     void syncRowWidgets();
     void fillRows();
-    void showError(const QString& message);
-    void showWarning(const QString& message);
     void showBanner(const QString& html);
     void updateBottomAxis();
     void updateInfoLine();
@@ -132,6 +135,7 @@ private:
     void loadViewSettings();
     void openAudioDialog();
     void openDetectorDialog();
+    void openDetectorWithConfigDialog();
     void addStage2Dialog();
     void exportDialog(const QString& filter, const QString& suffix);
     void spectrogramDialog();
@@ -178,7 +182,19 @@ private:
     ModelState m_models;
     double m_importanceThreshold = 0.5;
     QStringList m_errors, m_warnings;
-    QStringList m_messageLines;
+    /// The message area: each line with its serial number (an open drops
+    /// the lines shown before it once its audio is in; identical lines are
+    /// shown once).
+    struct MessageLine {
+        quint64 serial = 0;
+        QString html;
+    };
+    QList<MessageLine> m_messageLines;
+    quint64 m_messageSerial = 0;
+    quint64 m_staleBefore = 0;  ///< lines with serial <= this predate the file being opened
+    QString m_demoUtterance;    ///< the banner belongs to this file only
+    void addMessageLine(const QString& html);
+    void showMessageLines();
 };
 
 } // namespace spooflens::ui

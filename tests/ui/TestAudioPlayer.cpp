@@ -327,6 +327,10 @@ private slots:
         QVERIFY(!player.play());
         QVERIFY(!player.playRegion(0.5, 1.0));
         QCOMPARE(err.count(), 2);
+        // Why there is no playback, not "empty region" (issue 26).
+        QVERIFY2(err.at(1).at(0).toString().contains(QLatin1String("unavailable")), qPrintable(err.at(1).at(0).toString()));
+        QVERIFY(!player.play());
+        QVERIFY2(player.errorString().contains(QLatin1String("unavailable")), qPrintable(player.errorString()));
         QCOMPARE(player.state(), AudioPlayer::State::Stopped);
         player.pause();
         player.seek(1.0);

@@ -224,6 +224,40 @@ private slots:
         QCOMPARE(w.explanation()->frames, core::FrameGrid::xlsr().count(101520));
         QCOMPARE(w.rows().size(), 1);
         QCOMPARE(w.rows().front()->importance()->pointCount(), int(w.explanation()->frames));
+        // Issue 26: the messages about the earlier files left with the
+        // successful open; the counts of what was said stay.
+        QCOMPARE(w.shownMessages(), QStringList());
+        QCOMPARE(w.errorMessages().size(), 3);
+    }
+
+    // The demo's banner describes the demo utterance: opening another file
+    // takes it away (issue 26: it stayed on any file).
+    void demoBannerLeavesWithTheDemoUtterance()
+    {
+        if (qEnvironmentVariableIsEmpty("SPOOFLENS_DEMO_DIR"))
+            QFAIL("SPOOFLENS_DEMO_DIR is not set: the BuildDemo fixture names the tests' demo");
+        ui::MainWindow w(false);
+        w.resize(1200, 900);
+        w.show();
+        w.openDemo();
+        QVERIFY2(w.bannerText().contains(QStringLiteral("AASIST")), qPrintable(w.bannerText()));
+        w.openAudio(qpath("asvspoof_spoof_sample.flac"));
+        QCOMPARE(w.bannerText(), QString());
+        QTRY_VERIFY_WITH_TIMEOUT(w.audio() && w.audio()->samples.size() == 101520, 60000);
+    }
+
+    // The same message again (a key pressed again) is shown once; playing a
+    // region without an output device says why, not "empty region".
+    void repeatedMessagesAreShownOnce()
+    {
+        ui::MainWindow w(false);
+        loadReal(w);
+        w.showWarning(QStringLiteral("Playback unavailable: no device"));
+        w.showWarning(QStringLiteral("something else"));
+        w.showWarning(QStringLiteral("Playback unavailable: no device"));
+        QCOMPARE(w.shownMessages(),
+                 QStringList({QStringLiteral("Warning: something else"), QStringLiteral("Warning: Playback unavailable: no device")}));
+        QCOMPARE(w.warningMessages().size(), 3);
     }
 
     void settingsPersist()

@@ -226,13 +226,13 @@ void AudioPlayer::init(int forcedRate)
 
     const PaError e = initialisePortAudio();
     if (e != paNoError) {
-        m_error = QStringLiteral("audio playback unavailable: PortAudio: %1").arg(paText(e));
+        m_error = m_deviceError = QStringLiteral("audio playback unavailable: PortAudio: %1").arg(paText(e));
         return;
     }
     m_paInitialised = true;
     const DeviceChoice c = chooseDevice(m_sourceRate, forcedRate);
     if (c.device == paNoDevice) {
-        m_error = QStringLiteral("audio playback unavailable: %1").arg(c.error);
+        m_error = m_deviceError = QStringLiteral("audio playback unavailable: %1").arg(c.error);
         return;
     }
     m_deviceIndex = c.device;
@@ -402,7 +402,7 @@ void AudioPlayer::haltStream()
 bool AudioPlayer::start()
 {
     if (!m_available) {
-        fail(m_error.isEmpty() ? QStringLiteral("audio playback unavailable") : m_error);
+        fail(m_deviceError.isEmpty() ? QStringLiteral("audio playback unavailable") : m_deviceError);
         return false;
     }
     Shared& sh = *m_shared;
@@ -443,6 +443,8 @@ bool AudioPlayer::play()
 
 bool AudioPlayer::playRegion(double startSeconds, double endSeconds)
 {
+    if (!m_available)
+        return start();  // says why there is no device, not that the region is empty
     haltStream();
     const int64_t a = toDevice(std::min(startSeconds, endSeconds));
     const int64_t b = toDevice(std::max(startSeconds, endSeconds));

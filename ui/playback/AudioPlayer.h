@@ -112,6 +112,7 @@ private:
     bool m_paInitialised = false;
     bool m_available = false;
     QString m_error;
+    QString m_deviceError;  ///< why there is no device (kept when a later call fails for another reason)
     QString m_deviceDescription;
     State m_state = State::Stopped;
     QTimer m_timer;
