@@ -7,27 +7,6 @@
 
 namespace spooflens::core {
 
-std::string prototypeModeName(PrototypeMode m)
-{
-    switch (m) {
-    case PrototypeMode::Ema: return "ema";
-    case PrototypeMode::Fixed: return "fixed";
-    case PrototypeMode::Learnable: return "learnable";
-    }
-    return "ema";
-}
-
-PrototypeMode parsePrototypeMode(const std::string& text)
-{
-    if (text == "ema")
-        return PrototypeMode::Ema;
-    if (text == "fixed")
-        return PrototypeMode::Fixed;
-    if (text == "learnable")
-        return PrototypeMode::Learnable;
-    throw ConfigError("unknown prototype mode '" + text + "' (expected ema, fixed or learnable)");
-}
-
 namespace {
 torch::Tensor normaliseRows(const torch::Tensor& x)
 {

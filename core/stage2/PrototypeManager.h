@@ -1,6 +1,8 @@
 #pragma once
 // Class prototypes of Stage 2 (docs/stage2.md §4): row 0 = spoof, row 1 = bona fide.
 // INTERNAL header (includes torch).
+#include "core/stage2/Stage2Objective.h"
+
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
 
@@ -9,9 +11,7 @@
 
 namespace spooflens::core {
 
-enum class PrototypeMode { Ema, Fixed, Learnable };
-std::string prototypeModeName(PrototypeMode m);              ///< "ema" | "fixed" | "learnable"
-PrototypeMode parsePrototypeMode(const std::string& text);   ///< throws ConfigError
+// PrototypeMode and its names: core/stage2/Stage2Objective.h (torch-free).
 
 struct PrototypeManagerOptions {
     int64_t embedDim = 1024;

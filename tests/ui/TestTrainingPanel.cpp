@@ -13,6 +13,7 @@
 #include "ui/training/TrainingPanel.h"
 #include "ui/training/TrainingRunner.h"
 
+#include <QComboBox>
 #include <QElapsedTimer>
 #include <QImage>
 #include <QProcess>
@@ -163,6 +164,10 @@ private Q_SLOTS:
         QVERIFY(panel.attachRun(run));
         QCOMPARE(panel.charts()->epochPointCount(), 3);
         QVERIFY(panel.charts()->stepPointCount() >= 3);
+        // The legend says what the slots hold under the run's (default) objective.
+        QCOMPARE(panel.monitor()->info().objective, QStringLiteral("weak_frame"));
+        QCOMPARE(panel.charts()->lossTermLegend(),
+                 QStringList({"gated contrastive", "bona fide w vs prior", "smoothness", "spoof w vs target q"}));
         QVERIFY(panel.statusText().contains("finished"));
         QVERIFY(!panel.resumeOffered());
         QVERIFY(panel.runList()->runs().contains(QFileInfo(run).absoluteFilePath()));
@@ -175,6 +180,34 @@ private Q_SLOTS:
         QVERIFY(open.first().at(1).toString().endsWith("detector_tiny.pth"));
         QCOMPARE(compare.size(), 1);
         QVERIFY(compare.first().at(1).toString().startsWith("ema"));
+    }
+
+    // The form greys the loss keys the chosen objective does not read (issue 26:
+    // under weak_frame the seed-only lambdas looked active).
+    void objectiveGreysKeysItDoesNotRead()
+    {
+        TrainConfigForm form;
+        QString err;
+        QVERIFY2(form.loadYamlFile(m_config, &err), qPrintable(err));
+        auto enabled = [&form](const char* key) {
+            auto* w = form.findChild<QWidget*>(QString::fromLatin1(key));
+            return w && w->isEnabled();
+        };
+        QVERIFY(form.setField("model.objective", "weak_frame"));
+        QVERIFY(!enabled("model.lambda_sparsity") && !enabled("model.lambda_bonafide_reg"));
+        QVERIFY(enabled("model.lambda_prior") && enabled("model.importance_prior_bonafide"));
+        QVERIFY(!enabled("model.importance_budget_spoof"));
+        QVERIFY(enabled("model.lambda_temporal_smooth") && enabled("model.temperature"));
+        QVERIFY(form.setField("model.objective", "seed"));
+        QVERIFY(enabled("model.lambda_sparsity") && enabled("model.lambda_bonafide_reg"));
+        QVERIFY(!enabled("model.lambda_prior") && !enabled("model.importance_budget_spoof"));
+        QVERIFY(form.setField("model.objective", "attention_mil"));
+        QVERIFY(enabled("model.importance_budget_spoof") && enabled("model.lambda_prior"));
+        // The choices are core's names, the default objective first.
+        auto* objective = form.findChild<QComboBox*>(QStringLiteral("model.objective"));
+        QVERIFY(objective);
+        QCOMPARE(objective->itemData(0).toString(), QStringLiteral("weak_frame"));
+        QCOMPARE(objective->count(), 3);
     }
 
     // One click queues the three prototype modes on the same data.

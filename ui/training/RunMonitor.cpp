@@ -205,6 +205,7 @@ void RunMonitor::readInfo()
         try {
             const core::TrainConfig c = core::TrainConfig::parse(f.readAll().toStdString(), path.toStdString());
             info.prototypeMode = QString::fromStdString(c.prototypeMode);
+            info.objective = QString::fromStdString(c.objective);
             info.numEpochs = c.numEpochs;
             info.batchSize = c.batchSize;
             info.patience = c.patience;

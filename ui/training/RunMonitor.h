@@ -47,6 +47,7 @@ struct EpochRecord {
 /// A few keys of RUN_DIR/config.yaml the monitor needs (read with core::TrainConfig::parse).
 struct RunInfo {
     QString prototypeMode;
+    QString objective;       ///< model.objective (what the four loss slots hold)
     qint64 numEpochs = 0, batchSize = 0, patience = 0;
     QString device;
     QString detector;        ///< model.pretrained_checkpoint (absolute in a resolved config)

@@ -1,6 +1,7 @@
 #include "ui/training/TrainConfigForm.h"
 
 #include "core/Error.h"
+#include "core/stage2/Stage2Objective.h"
 #include "core/training/TrainConfig.h"
 
 #include <QCheckBox>
@@ -67,6 +68,7 @@ struct TrainConfigForm::Field {
     QComboBox* combo = nullptr;
     QCheckBox* check = nullptr;
     QLabel* error = nullptr;
+    QLabel* labelWidget = nullptr;  ///< the form's label of the row (greyed with the field)
 
     QString value() const
     {
@@ -179,10 +181,22 @@ void TrainConfigForm::buildForm()
     add("data.train_subset", tr("Training subset"), Kind::Text, str(&C::trainSubset));
     add("data.val_subset", tr("Validation subset"), Kind::Text, str(&C::valSubset));
     add("data.val_fraction", tr("Validation fraction (no val rows)"), Kind::Double, dbl(&C::valFraction));
+    // Choices from core's one table of names; the default objective first.
+    auto names = [](const std::vector<std::string>& v, const std::string& first = std::string()) {
+        QStringList out;
+        if (!first.empty())
+            out << QString::fromStdString(first);
+        for (const auto& n : v)
+            if (n != first)
+                out << QString::fromStdString(n);
+        return out;
+    };
     add("model.prototype_mode", tr("Prototype mode"), Kind::Combo, str(&C::prototypeMode),
-        {"ema", "fixed", "learnable"});
-    add("model.objective", tr("Objective"), Kind::Combo, str(&C::objective), {"weak_frame", "attention_mil", "seed"});
-    add("model.feature_norm", tr("Feature normalisation"), Kind::Combo, str(&C::featureNorm), {"none", "utterance"});
+        names(core::prototypeModeNames()));
+    add("model.objective", tr("Objective"), Kind::Combo, str(&C::objective),
+        names(core::stage2ObjectiveNames(), core::stage2ObjectiveName(core::kDefaultStage2Objective)));
+    add("model.feature_norm", tr("Feature normalisation"), Kind::Combo, str(&C::featureNorm),
+        names(core::stage2FeatureNormNames()));
     add("model.importance_hidden_dim", tr("Hidden width"), Kind::Int, i64(&C::importanceHiddenDim));
     add("model.temperature", tr("Temperature \u03c4"), Kind::Double, dbl(&C::temperature));
     add("model.lambda_bonafide_reg", tr("\u03bb bona fide reg."), Kind::Double, dbl(&C::lambdaBonafideReg));
@@ -299,9 +313,35 @@ void TrainConfigForm::buildForm()
         w->setObjectName(f->key);
         w->setToolTip(f->key);
         form->addRow(f->label, cell);
+        f->labelWidget = qobject_cast<QLabel*>(form->labelForField(cell));
     }
     scroll->setWidget(page);
     m_tabs->addTab(scroll, tr("Form"));
+    if (Field* obj = fieldFor(QStringLiteral("model.objective")))
+        connect(obj->combo, &QComboBox::currentIndexChanged, this, &TrainConfigForm::showObjectiveFields);
+    showObjectiveFields();
+}
+
+void TrainConfigForm::showObjectiveFields()
+{
+    const Field* obj = fieldFor(QStringLiteral("model.objective"));
+    core::Stage2Objective o = core::kDefaultStage2Objective;
+    try {
+        o = core::parseStage2Objective(obj->value().toStdString());
+    } catch (const std::exception&) {
+        return;  // the form reports the bad value
+    }
+    for (const auto& f : m_fields) {
+        const bool used = core::stage2ObjectiveUsesKey(o, f->key.toStdString());
+        QWidget* w = f->edit ? static_cast<QWidget*>(f->edit)
+                             : f->combo ? static_cast<QWidget*>(f->combo) : static_cast<QWidget*>(f->check);
+        w->setEnabled(used);
+        if (f->labelWidget)
+            f->labelWidget->setEnabled(used);
+        w->setToolTip(used ? f->key
+                           : tr("%1: not used by the %2 objective (docs/stage2-objective.md)")
+                                 .arg(f->key, obj->value()));
+    }
 }
 
 TrainConfigForm::Field* TrainConfigForm::fieldFor(const QString& key) const

@@ -58,6 +58,8 @@ private:
     struct Field;
     void buildForm();
     void formEdited();
+    /// Greys the loss keys that the chosen objective does not read.
+    void showObjectiveFields();
     void yamlEdited();
     void applyYaml();
     bool readForm(core::TrainConfig& cfg, QStringList* errors);

@@ -2,6 +2,8 @@
 
 #include "ui/training/RunMonitor.h"
 
+#include "core/stage2/Stage2Objective.h"
+
 #include <QGridLayout>
 #include <QTimer>
 #include "ui/widgets/Plot.h"
@@ -16,7 +18,6 @@ namespace {
 // Order and colours of the four objective terms (docs/stage2.md §5: contrastive, bona fide
 // regulariser, temporal smoothness, sparsity).
 const std::array<const char*, 4> kTerms = {"contrastive", "bonafide_reg", "smooth", "sparsity"};
-const std::array<const char*, 4> kTermLabels = {"contrastive", "bona fide reg.", "smoothness", "sparsity"};
 const std::array<QColor, 4> kTermColours = {QColor(31, 119, 180), QColor(44, 160, 44), QColor(148, 103, 189),
                                             QColor(214, 39, 40)};
 const QColor kTrain(31, 119, 180);
@@ -60,7 +61,7 @@ TrainingCharts::TrainingCharts(QWidget* parent) : QWidget(parent)
     for (size_t i = 0; i < kTerms.size(); ++i) {
         m_stepTerms.push_back(addGraph(terms, QString(), faint(kTermColours[i]), Qt::SolidLine, false, 1.0));
         m_stepTerms.back()->removeFromLegend();
-        m_trainTerms.push_back(addGraph(terms, tr(kTermLabels[i]), kTermColours[i], Qt::SolidLine, true));
+        m_trainTerms.push_back(addGraph(terms, QString::fromLatin1(kTerms[i]), kTermColours[i], Qt::SolidLine, true));
         m_valTerms.push_back(addGraph(terms, QString(), kTermColours[i], Qt::DashLine, true));
         m_valTerms.back()->removeFromLegend();
     }
@@ -124,9 +125,36 @@ void TrainingCharts::setMonitor(RunMonitor* monitor)
         connect(m_monitor, &RunMonitor::reset, this, &TrainingCharts::rebuild);
         connect(m_monitor, &RunMonitor::stepsAppended, this, &TrainingCharts::addSteps);
         connect(m_monitor, &RunMonitor::epochsAppended, this, &TrainingCharts::addEpochs);
+        connect(m_monitor, &RunMonitor::infoChanged, this, &TrainingCharts::nameLossTerms);
         connect(m_monitor, &QObject::destroyed, this, [this] { m_monitor = nullptr; });
     }
+    nameLossTerms();
     rebuild();
+}
+
+QStringList TrainingCharts::lossTermLegend() const
+{
+    QStringList out;
+    for (const QCPGraph* g : m_trainTerms)
+        out << g->name();
+    return out;
+}
+
+void TrainingCharts::nameLossTerms()
+{
+    // The slots keep their metrics.jsonl names; the legend says what they hold
+    // under the run's objective (a run without one in its config is the default).
+    core::Stage2Objective o = core::kDefaultStage2Objective;
+    if (m_monitor && !m_monitor->info().objective.isEmpty()) {
+        try {
+            o = core::parseStage2Objective(m_monitor->info().objective.toStdString());
+        } catch (const std::exception&) {
+        }
+    }
+    for (size_t i = 0; i < kTerms.size(); ++i)
+        m_trainTerms[i]->setName(QString::fromStdString(core::stage2LossSlotLabel(o, kTerms[i])));
+    if (!m_plots.empty())
+        m_plots[1]->replot();
 }
 
 void TrainingCharts::setXAxis(XAxis axis)

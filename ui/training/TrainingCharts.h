@@ -29,6 +29,8 @@ public:
     XAxis xAxis() const { return m_xAxis; }
     /// Exponential smoothing of the per-step curves: 0 = off, up to 0.99.
     void setSmoothing(double factor);
+    /// The loss-term chart's legend (train curves), slot order of metrics.jsonl.
+    QStringList lossTermLegend() const;
     double smoothing() const { return m_smoothing; }
 
     /// Data points currently plotted per-step (train loss) and per-epoch (val loss).
@@ -44,6 +46,8 @@ Q_SIGNALS:
 
 private:
     void rebuild();
+    /// Legend of the loss-term chart for the monitored run's objective.
+    void nameLossTerms();
     void addSteps(int first);
     void addEpochs(int first);
     double stepX(qint64 step, qint64 epoch, qint64 batch, qint64 batches) const;
