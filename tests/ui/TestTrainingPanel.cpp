@@ -210,6 +210,24 @@ private Q_SLOTS:
         QCOMPARE(objective->count(), 3);
     }
 
+    // The queue's parent folder (OUTPUT/{ema,fixed,learnable}) can be
+    // attached: its runs are listed and the newest is followed.
+    void attachAFolderOfRuns()
+    {
+        QVERIFY2(!m_finishedRun.isEmpty(), "attachToFinishedRun runs first");
+        TrainingPanel panel;
+        QVERIFY(panel.attachRun(QFileInfo(m_finishedRun).absolutePath()));
+        QVERIFY(panel.runList()->runs().contains(QFileInfo(m_finishedRun).absoluteFilePath()));
+        QVERIFY(!panel.monitor()->runDir().isEmpty());
+        QVERIFY(RunMonitor::isRunFolder(panel.monitor()->runDir()));
+        // An empty folder is still refused, with the monitor's reason.
+        QTemporaryDir empty;
+        QString err;
+        TrainingPanel other;
+        QVERIFY(!other.attachRun(empty.path(), &err));
+        QVERIFY(!err.isEmpty());
+    }
+
     // One click queues the three prototype modes on the same data.
     void threeModesQueued()
     {

@@ -23,6 +23,7 @@
 #include <QSplitter>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace spooflens::ui {
@@ -70,7 +71,12 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent)
     connect(m_runner, &TrainingRunner::runEnded, this,
             [this](const QString&, TrainingRunner::State s, const QString& msg) {
                 m_monitor->refresh();
-                setMessage(msg, s == TrainingRunner::State::Failed);
+                // A stop that came as the last epoch ended leaves a finished
+                // run: nothing is left for Resume, so the message does not offer it.
+                if (s == TrainingRunner::State::Stopped && attachedRunFinished())
+                    setMessage(tr("stopped after the last epoch: the run is finished (best.pth, last.pth kept)"), false);
+                else
+                    setMessage(msg, s == TrainingRunner::State::Failed);
                 m_runs->scan(m_runs->root());
                 updateButtons();
             });
@@ -101,14 +107,15 @@ void TrainingPanel::buildUi()
     auto* load = new QPushButton(tr("Load YAML\u2026"), cfgBox);
     m_start = new QPushButton(tr("Start"), cfgBox);
     m_start->setObjectName("start");
-    m_startAll = new QPushButton(tr("Train ema + fixed + learnable"), cfgBox);
+    m_startAll = new QPushButton(tr("Queue all three modes\u2026"), cfgBox);
     m_startAll->setObjectName("startAll");
     m_startAll->setToolTip(tr("Queues three runs on the same data, one per prototype mode, into "
                               "OUTPUT/ema, OUTPUT/fixed and OUTPUT/learnable"));
+    // The batch action sits with Load, away from Start: one click on it queues three runs.
     launch->addWidget(load);
+    launch->addWidget(m_startAll);
     launch->addStretch();
     launch->addWidget(m_start);
-    launch->addWidget(m_startAll);
     cv->addLayout(launch);
     lv->addWidget(cfgBox, 3);
     connect(load, &QPushButton::clicked, this, [this] {
@@ -238,6 +245,27 @@ void TrainingPanel::buildUi()
 
 bool TrainingPanel::attachRun(const QString& runDir, QString* error)
 {
+    // A folder of runs (the three-mode queue's OUTPUT/{ema,fixed,learnable}):
+    // list them, follow the newest.
+    if (!RunMonitor::isRunFolder(runDir) && QFileInfo(runDir).isDir()) {
+        m_runs->scan(runDir);
+        QStringList runs = m_runs->runs();
+        runs.removeAll(QFileInfo(runDir).absoluteFilePath());
+        if (!runs.isEmpty()) {
+            std::sort(runs.begin(), runs.end(), [](const QString& a, const QString& b) {
+                return QFileInfo(QDir(a).filePath("metrics.jsonl")).lastModified()
+                       > QFileInfo(QDir(b).filePath("metrics.jsonl")).lastModified();
+            });
+            if (!attachRun(runs.front(), error))
+                return false;
+            setMessage(tr("%1 holds %2 runs: following %3, the newest (the others are under Past runs)")
+                           .arg(QDir::toNativeSeparators(runDir))
+                           .arg(runs.size())
+                           .arg(QFileInfo(runs.front()).fileName()),
+                       false);
+            return true;
+        }
+    }
     if (!m_monitor->attach(runDir)) {
         setMessage(m_monitor->error(), true);
         if (error)
