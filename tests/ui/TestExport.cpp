@@ -8,6 +8,7 @@
 #include "ui/tracks/FrameRegions.h"
 #include "ui/tracks/ImportanceTrack.h"
 
+#include <QAbstractButton>
 #include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -59,6 +60,36 @@ private slots:
             for (int x = 0; x < img.width(); x += 3)
                 coloured += img.pixelColor(x, y) != QColor(Qt::white);
         QVERIFY(coloured > img.width() * img.height() / 9 / 10);
+    }
+
+    // A figure has no UI controls (issue 26): where each row's Hide / ▲ / ▼ /
+    // × buttons are on screen, the exported PNG shows the header's background
+    // only; the buttons are back afterwards.
+    void exportedFigureHasNoButtons()
+    {
+        QWidget* panel = m_w->trackPanel();
+        const QList<QAbstractButton*> buttons = panel->findChildren<QAbstractButton*>();
+        QVERIFY(!buttons.isEmpty());
+        const QString p = m_tmp.filePath(QStringLiteral("nobuttons.png"));
+        QCOMPARE(m_w->exportTo(p), QString());
+        QImage img(p);
+        QVERIFY(!img.isNull());
+        int checked = 0;
+        for (QAbstractButton* b : buttons) {
+            if (!b->isVisible())
+                continue;
+            const QRect r(b->mapTo(panel, QPoint(0, 0)), b->size());
+            QVERIFY(img.rect().contains(r));
+            const QColor bg = img.pixelColor(r.topLeft());
+            for (int y = r.top(); y <= r.bottom(); ++y)
+                for (int x = r.left(); x <= r.right(); ++x)
+                    QVERIFY2(img.pixelColor(x, y) == bg,
+                             qPrintable(QStringLiteral("button '%1' drawn at %2,%3").arg(b->text()).arg(x).arg(y)));
+            ++checked;
+        }
+        QVERIFY(checked >= 4);  // one row: Hide, up, down, close
+        for (QAbstractButton* b : buttons)
+            QVERIFY(b->isVisibleTo(panel));
     }
 
     void svgAndPdfAreValid()

@@ -5,15 +5,19 @@
 
 #include <qcustomplot.h>
 
+#include <QAbstractButton>
 #include <QFile>
 #include <QFileInfo>
 #include <QPainter>
+#include <QPointer>
 #include <QObject>
 #include <QSaveFile>
 #include <QPdfWriter>
 #include <QSvgGenerator>
 
 #include <sstream>
+#include <utility>
+#include <vector>
 
 namespace spooflens::ui {
 namespace {
@@ -38,12 +42,48 @@ void paintPanel(QCPPainter& painter, QWidget* panel, const QList<Track*>& tracks
     }
 }
 
+/// While alive, the panel's buttons (each row's Hide / ▲ / ▼ / ×) are not
+/// drawn: a figure for a paper has no UI controls. Their space is kept, so
+/// nothing moves and the layout is the one on screen.
+class ControlsHidden {
+public:
+    explicit ControlsHidden(QWidget* panel)
+    {
+        for (QAbstractButton* b : panel->findChildren<QAbstractButton*>()) {
+            if (!b->isVisible())
+                continue;
+            QSizePolicy p = b->sizePolicy();
+            m_buttons.push_back({b, p.retainSizeWhenHidden()});
+            p.setRetainSizeWhenHidden(true);
+            b->setSizePolicy(p);
+            b->setVisible(false);
+        }
+    }
+    ~ControlsHidden()
+    {
+        for (const auto& [b, retain] : m_buttons) {
+            if (!b)
+                continue;
+            b->setVisible(true);
+            QSizePolicy p = b->sizePolicy();
+            p.setRetainSizeWhenHidden(retain);
+            b->setSizePolicy(p);
+        }
+    }
+    ControlsHidden(const ControlsHidden&) = delete;
+    ControlsHidden& operator=(const ControlsHidden&) = delete;
+
+private:
+    std::vector<std::pair<QPointer<QAbstractButton>, bool>> m_buttons;
+};
+
 } // namespace
 
 QString exportView(QWidget* panel, const QList<Track*>& tracks, const QString& path)
 {
     if (!panel)
         return QStringLiteral("Nothing to export.");
+    const ControlsHidden noControls(panel);
     const QString suffix = QFileInfo(path).suffix().toLower();
     const QSize size = panel->size();
     if (suffix == QLatin1String("png")) {
