@@ -1105,8 +1105,17 @@ QString MainWindow::exportTo(const QString& path)
                               "audio file are needed).");
     const core::Explanation& shown = *shownOpt;
     if (suffix == QLatin1String("csv") || suffix == QLatin1String("txt") || suffix == QLatin1String("labels")
-        || suffix == QLatin1String("json"))
-        return exportData(shown, m_importanceThreshold, path);
+        || suffix == QLatin1String("json")) {
+        // The ground truth shown, when it is on the explanation's grid.
+        std::optional<ExportTruth> truth;
+        if (const GroundTruthView* g = m_doc->groundTruth();
+            g && g->grid == shown.grid && int64_t(g->frameLabels.size()) == shown.frames) {
+            truth.emplace();
+            truth->frames.assign(g->frameLabels.begin(), g->frameLabels.end());
+            truth->source = g->source;
+        }
+        return exportData(shown, m_importanceThreshold, path, truth ? &*truth : nullptr);
+    }
     return tr("Unknown export format '.%1': use .png, .svg, .pdf, .csv, .txt (Audacity labels) or .json.")
         .arg(suffix);
 }

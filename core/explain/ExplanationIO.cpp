@@ -1,5 +1,6 @@
 #include "core/explain/ExplanationIO.h"
 
+#include "core/Error.h"
 #include "core/audio/AudioFile.h"
 
 #include <nlohmann/json.hpp>
@@ -7,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
 namespace spooflens::core {
 
@@ -161,27 +163,61 @@ std::string csvColumnName(const std::string& name)
     return quoted + "\"";
 }
 
-std::string attributionColumnName(const Attribution& a)
+std::vector<std::string> moduleNames(const Explanation& e)
 {
-    return csvColumnName(a.method + ":" + a.source);
+    // The file stem ("xai_ema"); where stems repeat (runs/a/best.pth,
+    // runs/b/best.pth) the parent folder joins it ("a/best"), and a name
+    // still taken gets "#k".
+    std::vector<std::string> names;
+    auto stem = [](const std::string& path, bool withParent) {
+        const std::filesystem::path p(path);
+        const std::string s = p.stem().string();
+        const std::string parent = p.parent_path().filename().string();
+        return withParent && !parent.empty() ? parent + "/" + s : s;
+    };
+    for (size_t k = 0; k < e.tracks.size(); ++k) {
+        bool repeated = false;
+        for (size_t j = 0; j < e.tracks.size(); ++j)
+            repeated |= j != k && stem(e.tracks[j].xaiPath, false) == stem(e.tracks[k].xaiPath, false);
+        std::string n = stem(e.tracks[k].xaiPath, repeated);
+        if (n.empty())
+            n = "module" + std::to_string(k + 1);
+        const std::string base = n;
+        for (int i = 2; std::find(names.begin(), names.end(), n) != names.end(); ++i)
+            n = base + "#" + std::to_string(i);
+        names.push_back(n);
+    }
+    return names;
 }
 
-void writeExplanationCsv(std::ostream& out, const Explanation& e)
+std::string attributionColumnName(const Attribution& a, const Explanation& e)
 {
-    const bool first = !e.tracks.empty();
-    out << "time_s";
-    if (first)
-        out << ",importance,sim_spoof,sim_bonafide";
-    // Every further module: the same three columns, suffixed with its source.
-    for (size_t m = 1; m < e.tracks.size(); ++m) {
-        const std::string& src = e.tracks[m].xaiPath;
+    std::string source = a.source;
+    const std::vector<std::string> names = moduleNames(e);
+    for (size_t k = 0; k < e.tracks.size(); ++k)
+        if (e.tracks[k].xaiPath == a.source)
+            source = names[k];
+    return csvColumnName(a.method + ":" + source);
+}
+
+void writeExplanationCsv(std::ostream& out, const Explanation& e, const CsvOptions& options)
+{
+    const std::vector<std::string> names = moduleNames(e);
+    const bool truth = options.groundTruth && !options.groundTruth->empty();
+    if (truth && int64_t(options.groundTruth->size()) != e.frames)
+        throw ConfigError("CSV export: " + std::to_string(options.groundTruth->size())
+                          + " ground-truth frame labels for " + std::to_string(e.frames) + " frames");
+    out << "frame,time_s,start_s,end_s";
+    for (const std::string& n : names)
         for (const char* col : {"importance:", "sim_spoof:", "sim_bonafide:"})
-            out << ',' << csvColumnName(col + src);
-    }
+            out << ',' << csvColumnName(col + n);
     for (const Attribution& a : e.attributions)
-        out << ',' << attributionColumnName(a);
+        out << ',' << attributionColumnName(a, e);
+    out << ",detector_score";
+    if (truth)
+        out << ",ground_truth";
     out << '\n';
-    char buf[48];
+    char buf[64];
     const auto value = [&](const std::vector<float>& v, int64_t t) {
         if (size_t(t) < v.size())
             std::snprintf(buf, sizeof buf, ",%.9g", double(v[size_t(t)]));
@@ -189,9 +225,12 @@ void writeExplanationCsv(std::ostream& out, const Explanation& e)
             std::snprintf(buf, sizeof buf, ",");
         out << buf;
     };
+    const double sr = double(kSampleRate);
     for (int64_t t = 0; t < e.frames; ++t) {
-        // XLS-R: 4 decimals are exact (centres 0.0125 + 0.02 t); other grids get 6.
-        std::snprintf(buf, sizeof buf, e.grid == FrameGrid::xlsr() ? "%.4f" : "%.6f", e.grid.centreSeconds(t));
+        // Times with 6 decimals: exact for every grid in samples at 16 kHz (1/16000 = 62.5 us).
+        const double start = double(e.grid.startSample(t)) / sr;
+        std::snprintf(buf, sizeof buf, "%lld,%.6f,%.6f,%.6f", static_cast<long long>(t), e.grid.centreSeconds(t), start,
+                      start + double(e.grid.window) / sr);
         out << buf;
         for (const Stage2Track& m : e.tracks) {
             value(m.importance, t);
@@ -200,6 +239,10 @@ void writeExplanationCsv(std::ostream& out, const Explanation& e)
         }
         for (const Attribution& a : e.attributions)
             value(a.values, t);
+        std::snprintf(buf, sizeof buf, ",%.9g", double(e.score));
+        out << buf;
+        if (truth)
+            out << ',' << int((*options.groundTruth)[size_t(t)] != 0);
         out << '\n';
     }
 }

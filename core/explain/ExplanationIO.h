@@ -5,7 +5,9 @@
 #include "core/explain/Explanation.h"
 
 #include <ostream>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace spooflens::core {
 
@@ -23,16 +25,30 @@ namespace spooflens::core {
 ///    method, source, fractions, deletion, insertion, deletion_auc, insertion_auc).
 std::string explanationToJson(const Explanation& e, int indent = -1);
 
-/// Header of the attribution column of `a` in the CSV: "METHOD:SOURCE"
-/// (quoted CSV-style when it holds a comma or a quote).
-std::string attributionColumnName(const Attribution& a);
+/// The name of each Stage 2 module in exported column names and labels:
+/// its file stem ("xai_ema"); where stems repeat, "parent/stem"; still
+/// taken, "#k" appended. Parallel to e.tracks.
+std::vector<std::string> moduleNames(const Explanation& e);
 
-/// CSV, one row per frame. Columns: time_s (frame centre, 4 decimals, exact);
-/// with a Stage 2 module, the first module's importance, sim_spoof,
-/// sim_bonafide; for every further module importance:SOURCE,
-/// sim_spoof:SOURCE, sim_bonafide:SOURCE (SOURCE = its xai path); then one
-/// column per attribution (attributionColumnName). Values %.9g.
-void writeExplanationCsv(std::ostream& out, const Explanation& e);
+/// Header of the attribution column of `a` in the CSV: "METHOD:SOURCE", SOURCE
+/// = "detector" or the module's name (moduleNames), quoted CSV-style when it
+/// holds a comma or a quote.
+std::string attributionColumnName(const Attribution& a, const Explanation& e);
+
+struct CsvOptions {
+    /// Frame labels on the explanation's grid (1 = spoof), length e.frames;
+    /// null or empty: no ground_truth column.
+    const std::vector<uint8_t>* groundTruth = nullptr;
+};
+
+/// CSV, one row per frame, every column named (docs/explainers.md, Output
+/// files): frame, time_s (centre), start_s, end_s (the frame's window on the
+/// detector's grid, 6 decimals, exact at 16 kHz); for every Stage 2 module
+/// importance:NAME, sim_spoof:NAME, sim_bonafide:NAME (NAME: moduleNames);
+/// one column per attribution (attributionColumnName); detector_score (the
+/// utterance's bona fide logit, on every row); ground_truth (0/1) when given.
+/// Values %.9g. Throws ConfigError when the labels' length is not e.frames.
+void writeExplanationCsv(std::ostream& out, const Explanation& e, const CsvOptions& options = {});
 
 struct LabelOptions {
     double importanceThreshold = 0.5;  ///< Stage 2 tracks: regions where w(t) > this

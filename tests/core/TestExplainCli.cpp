@@ -79,13 +79,15 @@ private slots:
         QVERIFY2(r.code == 0, qPrintable(r.err));
         const QStringList lines = r.out.split('\n', Qt::SkipEmptyParts);
         QCOMPARE(lines.size(), kFrames + 1);
-        QCOMPARE(lines[0], "time_s,importance,sim_spoof,sim_bonafide,stage2-contrast:" + xai + ",rollout:detector");
-        QCOMPARE(lines[1].split(',').size(), 6);
+        QCOMPARE(lines[0], QString("frame,time_s,start_s,end_s,importance:xai_tiny,sim_spoof:xai_tiny,sim_bonafide:xai_tiny,"
+                                   "stage2-contrast:xai_tiny,rollout:detector,detector_score"));
+        QCOMPARE(lines[1].split(',').size(), 10);
         // Without --xai: only the detector-side columns.
         const CliRun d = runCli(base() << "--method" << "occlusion" << "--occlusion-window" << "9" << "--csv"
                                     << data("asvspoof_spoof_sample.flac"));
         QVERIFY2(d.code == 0, qPrintable(d.err));
-        QCOMPARE(d.out.split('\n', Qt::SkipEmptyParts).at(0), QString("time_s,occlusion:detector"));
+        QCOMPARE(d.out.split('\n', Qt::SkipEmptyParts).at(0),
+                 QString("frame,time_s,start_s,end_s,occlusion:detector,detector_score"));
     }
 
     void usageErrors()

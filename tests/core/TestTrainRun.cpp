@@ -15,6 +15,7 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QThread>
+#include <QFileInfo>
 #include <QtTest>
 
 #include <cmath>
@@ -365,8 +366,10 @@ print('ok')
         QVERIFY2(c.code == 0, qPrintable(c.err));
         const QStringList lines = c.out.split('\n', Qt::SkipEmptyParts);
         QCOMPARE(lines.size(), T + 1);
-        QCOMPARE(lines[0], QString("time_s,importance,sim_spoof,sim_bonafide"));
-        QCOMPARE(lines[1].split(',').size(), 4);
+        const QString stem = QFileInfo(xai).completeBaseName();
+        QCOMPARE(lines[0], QString("frame,time_s,start_s,end_s,importance:%1,sim_spoof:%1,sim_bonafide:%1,detector_score")
+                               .arg(stem));
+        QCOMPARE(lines[1].split(',').size(), 8);
 
         // The fixture (plain PyTorch state dict) is a Stage 2 file of another width
         // (the tiny XLS-R preset's D = 64; AASIST-L's e_T has C = 24): a clear error.

@@ -3,6 +3,7 @@
 // the JSON has the `spooflens explain --json` keys.
 // ctest-labels: gui
 #include "tests/support/TestData.h"
+#include "ui/Document.h"
 #include "ui/MainWindow.h"
 #include "ui/compare/CompareRow.h"
 #include "ui/tracks/FrameRegions.h"
@@ -113,14 +114,66 @@ private slots:
         const QList<QByteArray> lines = read(p).trimmed().split('\n');
         const auto& e = *m_w->explanation();
         QCOMPARE(lines.size(), int(e.frames) + 1);
-        // The schema of `spooflens explain --csv` (docs/explainers.md "Files").
-        QCOMPARE(lines[0], QByteArray("time_s,importance,sim_spoof,sim_bonafide"));
+        // The schema of `spooflens explain --csv` (docs/explainers.md "Files"):
+        // every column named, the module by its file name, never a path.
+        QCOMPARE(lines[0], QByteArray("frame,time_s,start_s,end_s,importance:xai_tiny,sim_spoof:xai_tiny,"
+                                      "sim_bonafide:xai_tiny,detector_score"));
         const QList<QByteArray> row = lines[11].split(',');
-        QCOMPARE(row.size(), 4);
-        QCOMPARE(row[0].toDouble(), (3200.0 + 200.0) / 16000.0);
-        QVERIFY(std::abs(row[1].toDouble() - double(e.tracks[0].importance[10])) < 1e-6);
-        QVERIFY(std::abs(row[2].toDouble() - double(e.tracks[0].simSpoof[10])) < 1e-6);
-        QVERIFY(std::abs(row[3].toDouble() - double(e.tracks[0].simBonafide[10])) < 1e-6);
+        QCOMPARE(row.size(), 8);
+        QCOMPARE(row[0].toInt(), 10);
+        QCOMPARE(row[1].toDouble(), (3200.0 + 200.0) / 16000.0);
+        QCOMPARE(row[2].toDouble(), 3200.0 / 16000.0);
+        QCOMPARE(row[3].toDouble(), 3600.0 / 16000.0);
+        QVERIFY(std::abs(row[4].toDouble() - double(e.tracks[0].importance[10])) < 1e-6);
+        QVERIFY(std::abs(row[5].toDouble() - double(e.tracks[0].simSpoof[10])) < 1e-6);
+        QVERIFY(std::abs(row[6].toDouble() - double(e.tracks[0].simBonafide[10])) < 1e-6);
+        QVERIFY(std::abs(row[7].toDouble() - double(e.score)) < 1e-5);
+    }
+
+    // With ground truth in the window, the CSV gains its frame labels and the
+    // JSON the labels and every curve's localisation (issue 26).
+    void exportsCarryTheGroundTruth()
+    {
+        ui::MainWindow w(false);
+        w.resize(1200, 900);
+        w.show();
+        w.openModels(QString::fromStdString(dataPath("fixtures/detector_tiny.pth")), QString(),
+                     {QString::fromStdString(dataPath("fixtures/xai_tiny.pth"))});
+        const QString labels = m_tmp.filePath(QStringLiteral("truth.txt"));
+        QFile lf(labels);
+        QVERIFY(lf.open(QIODevice::WriteOnly));
+        lf.write("1.000000\t2.000000\tspoof\n");
+        lf.close();
+        w.openAudio(QString::fromStdString(dataPath("asvspoof_bonafide_sample.flac")));
+        QTRY_VERIFY_WITH_TIMEOUT(w.explanation() && w.isIdle(), 120000);
+        w.openLabels(labels);
+        QTRY_VERIFY(w.document()->groundTruth() != nullptr);
+        const QString csv = m_tmp.filePath(QStringLiteral("truth.csv"));
+        QCOMPARE(w.exportTo(csv), QString());
+        const QList<QByteArray> lines = read(csv).trimmed().split('\n');
+        QVERIFY(lines[0].endsWith(",detector_score,ground_truth"));
+        const core::FrameGrid g = w.explanation()->grid;
+        int spoofRows = 0;
+        for (int t = 0; t < int(w.explanation()->frames); ++t) {
+            const QList<QByteArray> row = lines[t + 1].split(',');
+            const int label = row.last().toInt();
+            const double centre = g.centreSeconds(t);
+            if (centre > 1.05 && centre < 1.95)
+                QCOMPARE(label, 1);
+            if (centre < 0.95 || centre > 2.05)
+                QCOMPARE(label, 0);
+            spoofRows += label;
+        }
+        QVERIFY(spoofRows >= 45 && spoofRows <= 51);  // 1 s of 20 ms frames
+        const QString json = m_tmp.filePath(QStringLiteral("truth.json"));
+        QCOMPARE(w.exportTo(json), QString());
+        const QJsonObject o = QJsonDocument::fromJson(read(json)).object();
+        QCOMPARE(o[QStringLiteral("ground_truth")].toObject()[QStringLiteral("frames")].toArray().size(),
+                 int(w.explanation()->frames));
+        const QJsonArray loc = o[QStringLiteral("localisation")].toArray();
+        QCOMPARE(loc.size(), 1);
+        QCOMPARE(loc[0].toObject()[QStringLiteral("curve")].toString(), QStringLiteral("importance:xai_tiny"));
+        QVERIFY(loc[0].toObject()[QStringLiteral("frame_auc")].isDouble());
     }
 
     void audacityLabelsParse()
@@ -180,10 +233,11 @@ private slots:
         const QString csv = m_tmp.filePath(QStringLiteral("with-random.csv"));
         QCOMPARE(m_w->exportTo(csv), QString());
         const QList<QByteArray> lines = read(csv).trimmed().split('\n');
-        QCOMPARE(lines[0], QByteArray("time_s,importance,sim_spoof,sim_bonafide,random:detector"));
+        QCOMPARE(lines[0], QByteArray("frame,time_s,start_s,end_s,importance:xai_tiny,sim_spoof:xai_tiny,"
+                                      "sim_bonafide:xai_tiny,random:detector,detector_score"));
         QCOMPARE(lines.size(), int(e.frames) + 1);
         const QList<QByteArray> row = lines[6].split(',');
-        QVERIFY(std::abs(row[4].toDouble() - double(e.attributions[0].values[5])) < 1e-6);
+        QVERIFY(std::abs(row[7].toDouble() - double(e.attributions[0].values[5])) < 1e-6);
 
         const QString json = m_tmp.filePath(QStringLiteral("with-random.json"));
         QCOMPARE(m_w->exportTo(json), QString());

@@ -1,6 +1,7 @@
 #include "ui/export/Exporter.h"
 
 #include "core/explain/ExplanationIO.h"
+#include "core/explain/Metrics.h"
 #include "ui/tracks/Track.h"
 
 #include <qcustomplot.h>
@@ -8,6 +9,9 @@
 #include <QAbstractButton>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QPainter>
 #include <QPointer>
 #include <QObject>
@@ -15,6 +19,7 @@
 #include <QPdfWriter>
 #include <QSvgGenerator>
 
+#include <cmath>
 #include <sstream>
 #include <utility>
 #include <vector>
@@ -120,18 +125,47 @@ QString exportView(QWidget* panel, const QList<Track*>& tracks, const QString& p
     return QStringLiteral("Unknown image format '%1': use .png, .svg or .pdf.").arg(suffix);
 }
 
-QString exportData(const core::Explanation& e, double importanceThreshold, const QString& path)
+QString exportData(const core::Explanation& e, double importanceThreshold, const QString& path,
+                   const ExportTruth* truth)
 {
     const QString suffix = QFileInfo(path).suffix().toLower();
     std::ostringstream text;
+    const bool withTruth = truth && int64_t(truth->frames.size()) == e.frames;
     if (suffix == QLatin1String("csv")) {
-        core::writeExplanationCsv(text, e);
+        core::CsvOptions options;
+        if (withTruth)
+            options.groundTruth = &truth->frames;
+        core::writeExplanationCsv(text, e, options);
     } else if (suffix == QLatin1String("txt") || suffix == QLatin1String("labels")) {
         core::LabelOptions options;
         options.importanceThreshold = importanceThreshold;
         core::writeExplanationLabels(text, e, options);
     } else if (suffix == QLatin1String("json")) {
-        text << core::explanationToJson(e, 1) << '\n';
+        QJsonObject o = QJsonDocument::fromJson(QByteArray::fromStdString(core::explanationToJson(e))).object();
+        if (withTruth) {
+            QJsonArray frames;
+            for (uint8_t v : truth->frames)
+                frames.append(int(v));
+            o[QStringLiteral("ground_truth")] =
+                QJsonObject{{QStringLiteral("source"), truth->source}, {QStringLiteral("frames"), frames}};
+            // The localisation of every curve against it (core's metrics, docs/metrics.md).
+            QJsonArray loc;
+            const std::vector<std::string> names = core::moduleNames(e);
+            auto add = [&](const QString& key, const std::vector<float>& values) {
+                const core::LocalisationMetrics m = core::localisationMetrics(values, truth->frames);
+                auto num = [](double v) { return std::isfinite(v) ? QJsonValue(v) : QJsonValue(); };
+                loc.append(QJsonObject{{QStringLiteral("curve"), key},
+                                       {QStringLiteral("frame_auc"), num(m.frameAuc)},
+                                       {QStringLiteral("frame_ap"), num(m.ap)},
+                                       {QStringLiteral("pointing_game"), num(m.pointingGame)}});
+            };
+            for (size_t k = 0; k < e.tracks.size(); ++k)
+                add(QStringLiteral("importance:%1").arg(QString::fromStdString(names[k])), e.tracks[k].importance);
+            for (const core::Attribution& a : e.attributions)
+                add(QString::fromStdString(core::attributionColumnName(a, e)), a.values);
+            o[QStringLiteral("localisation")] = loc;
+        }
+        text << QJsonDocument(o).toJson(QJsonDocument::Indented).toStdString();
     } else {
         return QObject::tr("Unknown data format '.%1': use .csv, .txt (Audacity labels) or .json.").arg(suffix);
     }

@@ -9,6 +9,9 @@
 #include <QString>
 #include <QWidget>
 
+#include <cstdint>
+#include <vector>
+
 namespace spooflens::ui {
 
 class Track;
@@ -24,6 +27,15 @@ QString exportView(QWidget* panel, const QList<Track*>& tracks, const QString& p
 /// labels: Stage 2 regions where w > `importanceThreshold`, attribution top
 /// 10 % regions) or .json (the keys of `spooflens explain --json`). Written
 /// atomically (QSaveFile): a failed export never leaves a half file.
-QString exportData(const core::Explanation& e, double importanceThreshold, const QString& path);
+/// With `truth` (frame labels on the explanation's grid, 1 = spoof, and the
+/// file they came from): the CSV gains a ground_truth column and the JSON a
+/// `ground_truth` object {source, frames} and `localisation` (frame AUC, AP,
+/// pointing game of every module and attribution, core's metrics).
+struct ExportTruth {
+    std::vector<uint8_t> frames;
+    QString source;
+};
+QString exportData(const core::Explanation& e, double importanceThreshold, const QString& path,
+                   const ExportTruth* truth = nullptr);
 
 } // namespace spooflens::ui
