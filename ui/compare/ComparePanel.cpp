@@ -42,8 +42,14 @@ ComparePanel::ComparePanel(QWidget* parent) : QWidget(parent)
     m_summary->setColumnCount(7);
     m_summary->setHorizontalHeaderLabels({QStringLiteral("module (mode · run)"), QStringLiteral("Σ w"),
                                           QStringLiteral("spread (std w)"), QStringLiteral("u_spoof"),
-                                          QStringLiteral("u_bonafide"), QStringLiteral("predicted"),
-                                          QStringLiteral("detector match")});
+                                          QStringLiteral("u_bonafide"), QStringLiteral("module says"),
+                                          QStringLiteral("trained on this detector")});
+    m_summary->horizontalHeaderItem(5)->setToolTip(
+        QStringLiteral("The class whose prototype is closer to the importance-pooled utterance (argmax u_c): the "
+                       "module's own reading, not the detector's decision"));
+    m_summary->horizontalHeaderItem(6)->setToolTip(
+        QStringLiteral("Whether the module was trained on the frame embeddings of the detector now open (the SHA-256 "
+                       "recorded in the module against the detector's); on another detector its w(t) means nothing"));
     m_agreement->setColumnCount(4);
     m_agreement->setHorizontalHeaderLabels({QStringLiteral("A"), QStringLiteral("B"),
                                             QStringLiteral("Spearman ρ of w"), QStringLiteral("top-k overlap")});
@@ -76,8 +82,8 @@ void ComparePanel::setRows(const std::vector<core::Stage2Track>& tracks, const Q
         m_summary->setItem(r, 4, num(t.uttSimBonafide, 3));
         m_summary->setItem(r, 5, new QTableWidgetItem(t.predictedClass == 1 ? QStringLiteral("bona fide")
                                                                             : QStringLiteral("spoof")));
-        m_summary->setItem(r, 6, new QTableWidgetItem(t.detectorMismatch ? QStringLiteral("⚠ other detector")
-                                                                         : QStringLiteral("ok")));
+        m_summary->setItem(r, 6, new QTableWidgetItem(t.detectorMismatch ? QStringLiteral("⚠ no: another detector")
+                                                                         : QStringLiteral("yes")));
     }
     const size_t frames = tracks.empty() ? 0 : tracks.front().importance.size();
     // Same k as `spooflens compare`: 10 % of the frames, at least 1.

@@ -97,7 +97,9 @@ void CompareRow::clearData()
 
 QString CompareRow::summaryText(const core::Stage2Track& t)
 {
-    return QStringLiteral("Σw = %1 · spread %2 · u_spoof %3 · u_bonafide %4 · predicts %5")
+    // "module says": the prototypes' class of the w-pooled utterance, not the
+    // detector's decision (which is on the info line and may differ).
+    return QStringLiteral("Σw = %1 · spread %2 · u_spoof %3 · u_bonafide %4 · module says %5")
         .arg(double(t.totalImportance), 0, 'f', 2)
         .arg(double(t.importanceSpread), 0, 'f', 3)
         .arg(double(t.uttSimSpoof), 0, 'f', 3)
