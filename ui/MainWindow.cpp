@@ -221,8 +221,12 @@ MainWindow::MainWindow(bool persistSettings, QWidget* parent) : QMainWindow(pare
     connect(m_analysis, &AnalysisController::busyChanged, this, [this](bool busy) {
         m_progress->setVisible(busy);
         m_cancel->setVisible(busy);
-        if (!busy)
-            m_statusStage->setText(m_doc->explanation() ? QStringLiteral("Ready") : QString());
+        if (!busy) {
+            m_statusStage->setText(!m_cancelNote.isEmpty() ? m_cancelNote
+                                   : m_doc->explanation()  ? QStringLiteral("Ready")
+                                                           : QString());
+            m_cancelNote.clear();
+        }
     });
 
     connect(m_timeline, &TimelineController::crosshairMoved, this, &MainWindow::updateReadout);
@@ -332,7 +336,12 @@ void MainWindow::buildMenus()
 
     QMenu* analysis = menuBar()->addMenu(QStringLiteral("&Analysis"));
     action(analysis, QStringLiteral("Cancel running analysis"), QKeySequence(Qt::Key_Escape),
-           [this] { m_analysis->cancel(); });
+           [this] { cancelAnalysis(); });
+    action(analysis, QStringLiteral("&Re-run analysis"), QKeySequence(QStringLiteral("Ctrl+R")),
+           [this] {
+               m_cancelNote.clear();
+               m_analysis->rerun();
+           });
     action(analysis, QStringLiteral("&Explainers…"), QKeySequence(QStringLiteral("Ctrl+Shift+E")),
            [this] { explainersDialog(); });
     action(analysis, QStringLiteral("Importance threshold…"), QKeySequence(QStringLiteral("T")),
@@ -367,7 +376,7 @@ void MainWindow::buildStatusBar()
     m_cancel = new QPushButton(QStringLiteral("Cancel"), this);
     m_cancel->setFocusPolicy(Qt::NoFocus);
     m_cancel->setVisible(false);
-    connect(m_cancel, &QPushButton::clicked, this, [this] { m_analysis->cancel(); });
+    connect(m_cancel, &QPushButton::clicked, this, [this] { cancelAnalysis(); });
     m_playbackStatus = new QLabel(this);
     statusBar()->addWidget(m_statusStage, 1);
     statusBar()->addWidget(m_progress);
@@ -388,8 +397,32 @@ void MainWindow::showShortcuts()
 
 // ---------------------------------------------------------------- loading
 
+void MainWindow::cancelAnalysis()
+{
+    if (!m_analysis->isBusy())
+        return;
+    m_analysis->cancel();
+    // What was shown stays (the explanation streams in: score and Stage 2
+    // first, then each explainer); the status says what is there.
+    const core::Explanation* e = m_doc->explanation();
+    const size_t wanted = m_analysis->methods().size();
+    size_t done = 0;
+    if (e)
+        for (const auto m : m_analysis->methods())
+            done += std::any_of(e->attributions.begin(), e->attributions.end(),
+                                [&](const core::Attribution& a) { return a.method == core::methodName(m); });
+    m_cancelNote = !e ? QStringLiteral("Cancelled before the detector finished: nothing to keep (Analysis \u25b8 "
+                                       "Re-run analysis, Ctrl+R)")
+                      : QStringLiteral("Cancelled: the detector score, the Stage 2 tracks and %1 of %2 explainers "
+                                       "are kept (Analysis \u25b8 Re-run analysis, Ctrl+R, computes the rest)")
+                            .arg(done)
+                            .arg(wanted);
+    m_statusStage->setText(m_cancelNote);
+}
+
 void MainWindow::openAudio(const QString& path)
 {
+    m_cancelNote.clear();  // a new analysis: the last cancel is history
     // What was said about earlier files goes once this one's audio is in.
     m_staleBefore = m_messageSerial;
     // The demo's banner describes the demo utterance, not other files.
@@ -401,6 +434,7 @@ void MainWindow::openAudio(const QString& path)
 
 void MainWindow::openModels(const QString& detector, const QString& detectorConfig, const QStringList& stage2)
 {
+    m_cancelNote.clear();
     m_analysis->openModels(detector, detectorConfig, stage2);
 }
 
@@ -883,6 +917,11 @@ void MainWindow::showMessageLines()
     m_message->parentWidget()->setVisible(!lines.isEmpty());
 }
 
+QString MainWindow::statusText() const
+{
+    return m_statusStage->text();
+}
+
 QStringList MainWindow::shownMessages() const
 {
     QStringList out;
@@ -974,6 +1013,7 @@ void MainWindow::openLabelsDialog()
 
 void MainWindow::setMethods(const QStringList& names)
 {
+    m_cancelNote.clear();
     std::vector<core::AttributionMethod> methods;
     for (const QString& n : names) {
         const core::AttributionMethod m = core::parseMethod(n.trimmed().toStdString());

@@ -71,6 +71,9 @@ public:
     QString bannerText() const;
     /// The lines in the message area now (plain text), oldest first.
     QStringList shownMessages() const;
+    QString statusText() const;
+    /// Esc / Cancel: stops the analysis, keeps what was computed and says what that is.
+    void cancelAnalysis();
     /// A line in the message area (red / orange); an identical line is not stacked.
     void showError(const QString& message);
     void showWarning(const QString& message);
@@ -192,7 +195,8 @@ private:
     QList<MessageLine> m_messageLines;
     quint64 m_messageSerial = 0;
     quint64 m_staleBefore = 0;  ///< lines with serial <= this predate the file being opened
-    QString m_demoUtterance;    ///< the banner belongs to this file only
+    QString m_demoUtterance;
+    QString m_cancelNote;       ///< the status line after a cancel (until the next analysis ends)    ///< the banner belongs to this file only
     void addMessageLine(const QString& html);
     void showMessageLines();
 };

@@ -30,7 +30,8 @@ struct Explainer::Impl {
                     const std::function<bool()>& cancelled, DetectorResult* keep,
                     DetectorResult* precomputed = nullptr);
     Explanation explain(const AudioData& audio, DetectorResult* precomputed, const ExplainRequest& request,
-                        const std::function<void(double)>& progress, const std::function<bool()>& cancelled);
+                        const std::function<void(double)>& progress, const std::function<bool()>& cancelled,
+                        const PartialExplanation& partial = {});
 };
 
 namespace {
@@ -198,6 +199,13 @@ Explanation Explainer::explain(const AudioData& audio, const ExplainRequest& req
     return m_impl->explain(audio, nullptr, request, progress, cancelled);
 }
 
+Explanation Explainer::explain(const AudioData& audio, const ExplainRequest& request, const PartialExplanation& partial,
+                               const std::function<void(double)>& progress,
+                               const std::function<bool()>& cancelled) const
+{
+    return m_impl->explain(audio, nullptr, request, progress, cancelled, partial);
+}
+
 Explanation Explainer::explain(const AudioData& audio, DetectorResult&& detected, const ExplainRequest& request,
                                const std::function<void(double)>& progress,
                                const std::function<bool()>& cancelled) const
@@ -215,7 +223,7 @@ const Detector& Explainer::detector() const
 
 Explanation Explainer::Impl::explain(const AudioData& audio, DetectorResult* precomputed, const ExplainRequest& request,
                                      const std::function<void(double)>& progress,
-                                     const std::function<bool()>& cancelled)
+                                     const std::function<bool()>& cancelled, const PartialExplanation& partial)
 {
     const auto checkCancel = [&] {
         if (cancelled && cancelled())
@@ -232,6 +240,8 @@ Explanation Explainer::Impl::explain(const AudioData& audio, DetectorResult* pre
     const double baseShare = request.methods.empty() ? 1.0 : 0.3;
     DetectorResult r;
     Explanation e = run(audio, request.cut, subProgress(progress, 0.0, baseShare), cancelled, &r, precomputed);
+    if (partial)
+        partial(e, 0);
     if (request.methods.empty())
         return e;
     if (needsBackend && e.windowed) {
@@ -269,6 +279,7 @@ Explanation Explainer::Impl::explain(const AudioData& audio, DetectorResult* pre
         if (progress)
             progress(baseShare + (1.0 - baseShare) * double(done) / double(units));
     };
+    size_t methodsDone = 0;
     for (AttributionMethod m : request.methods) {
         if (methodNeedsStage2(m)) {
             for (const Stage2Track& t : e.tracks) {
@@ -278,13 +289,15 @@ Explanation Explainer::Impl::explain(const AudioData& audio, DetectorResult* pre
                     e.faithfulness.push_back(backend->faithfulness(e.attributions.back().values));
                 step();
             }
-            continue;
+        } else {
+            checkCancel();
+            e.attributions.push_back(backend->run(m, request.options));
+            if (request.faithfulness)
+                e.faithfulness.push_back(backend->faithfulness(e.attributions.back().values));
+            step();
         }
-        checkCancel();
-        e.attributions.push_back(backend->run(m, request.options));
-        if (request.faithfulness)
-            e.faithfulness.push_back(backend->faithfulness(e.attributions.back().values));
-        step();
+        if (partial)
+            partial(e, ++methodsDone);
     }
     return e;
 }

@@ -59,6 +59,16 @@ public:
                         const std::function<void(double)>& progress = {},
                         const std::function<bool()>& cancelled = {}) const;
 
+    /// As above, handing out the explanation as it grows: `partial(soFar,
+    /// methodsDone)` is called once the detector and the Stage 2 modules have
+    /// run (methodsDone = 0), then after each method of request.methods
+    /// (methodsDone = how many are in soFar.attributions' methods). On
+    /// cancellation what was handed out stays valid; the call throws
+    /// CancelledError. The returned explanation equals the last partial.
+    using PartialExplanation = std::function<void(const Explanation& soFar, size_t methodsDone)>;
+    Explanation explain(const AudioData& audio, const ExplainRequest& request, const PartialExplanation& partial,
+                        const std::function<void(double)>& progress = {},
+                        const std::function<bool()>& cancelled = {}) const;
     /// As above, with the detector's result for `audio` (under request.cut)
     /// computed beforehand, e.g. batched by runDetectorBatched
     /// (core/detector/BatchRun.h); `audio.samples` is not read and may be empty.

@@ -5,6 +5,7 @@
 // ctest-labels: gui
 #include "core/audio/AudioFile.h"
 #include "tests/support/TestData.h"
+#include "ui/Document.h"
 #include "ui/MainWindow.h"
 #include "ui/TimelineController.h"
 #include "ui/analysis/AnalysisController.h"
@@ -17,6 +18,7 @@
 #include "ui/tracks/WaveformTrack.h"
 
 #include <QSettings>
+#include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -244,6 +246,45 @@ private slots:
         w.openAudio(qpath("asvspoof_spoof_sample.flac"));
         QCOMPARE(w.bannerText(), QString());
         QTRY_VERIFY_WITH_TIMEOUT(w.audio() && w.audio()->samples.size() == 101520, 60000);
+    }
+
+    // Issue 26: the explanation streams in (score and Stage 2 first, then
+    // each explainer), and a cancel keeps what was shown and says so.
+    void cancelKeepsWhatWasComputed()
+    {
+        ui::MainWindow w(false);
+        loadReal(w);
+        const float score = w.explanation()->score;
+        bool cancelled = false;
+        // Cancel as soon as the first explainer (random, instant) is shown,
+        // while wave-occlusion (one detector pass per frame) runs.
+        connect(w.document(), &ui::Document::explanationChanged, &w, [&] {
+            const core::Explanation* e = w.explanation();
+            if (!cancelled && e && e->attributions.size() == 1) {
+                cancelled = true;
+                w.cancelAnalysis();
+            }
+        });
+        w.setMethods({QStringLiteral("random"), QStringLiteral("wave-occlusion")});
+        QTRY_VERIFY_WITH_TIMEOUT(cancelled && w.isIdle(), 120000);
+        const core::Explanation* e = w.explanation();
+        QVERIFY(e);
+        QCOMPARE(e->score, score);
+        QCOMPARE(e->tracks.size(), size_t(1));
+        QCOMPARE(e->attributions.size(), size_t(1));
+        QCOMPARE(e->attributions.front().method, std::string("random"));
+        QVERIFY2(w.statusText().contains(QStringLiteral("Cancelled")) && w.statusText().contains(QStringLiteral("1 of 2")),
+                 qPrintable(w.statusText()));
+        // Ctrl+R (Analysis > Re-run) starts the analysis again; with only the
+        // cheap explainer left it completes and the note gives way to "Ready".
+        QSignalSpy busy(w.analysis(), &ui::AnalysisController::busyChanged);
+        QTest::keyClick(&w, Qt::Key_R, Qt::ControlModifier);
+        QVERIFY(!busy.isEmpty() && busy.first().first().toBool());
+        w.cancelAnalysis();
+        w.setMethods({QStringLiteral("random")});
+        QTRY_VERIFY_WITH_TIMEOUT(w.isIdle() && w.explanation() && w.explanation()->attributions.size() == 1
+                                     && w.statusText() == QStringLiteral("Ready"),
+                                 120000);
     }
 
     // The same message again (a key pressed again) is shown once; playing a

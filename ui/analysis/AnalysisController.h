@@ -47,6 +47,8 @@ public:
     QString detectorPath() const { return m_detector; }
     QString detectorConfigPath() const { return m_detectorConfig; }
     bool isBusy() const { return m_outstanding > 0; }
+    /// Runs the explanation of the current audio again (after a cancel).
+    void rerun() { requestExplain(); }
     /// A detector is loaded or being loaded.
     bool hasDetector() const { return m_models.hasDetector || !m_pendingDetector.isEmpty(); }
 

@@ -4,7 +4,11 @@
 
 #include "core/Error.h"
 
+#include <QElapsedTimer>
 #include <QFileInfo>
+
+#include <algorithm>
+#include <cmath>
 
 namespace spooflens::ui {
 
@@ -132,22 +136,45 @@ void InferenceWorker::explain(quint64 generation, AudioPtr audio, core::ExplainR
     }
     try {
         m_progressClock.start();
-        const QString stage = request.methods.empty() ? tr("Running the detector")
-                                                      : tr("Running the detector and %1 explainer(s)")
-                                                            .arg(request.methods.size());
+        QElapsedTimer elapsed;
+        elapsed.start();
+        const size_t total = request.methods.size();
+        // The stage names what runs now: the detector, then each explainer in turn.
+        QString stage = total == 0 ? tr("Running the detector")
+                                   : tr("Running the detector (explainers next: %1)").arg(total);
         emit progress(generation, stage, 0.0);
-        auto onProgress = [this, generation, stage](double f) {
+        auto report = [this, generation, &stage, &elapsed](double f, bool now) {
             // Throttled to ~10 Hz: the GUI needs no more.
-            if (m_progressClock.elapsed() >= 100) {
+            if (now || m_progressClock.elapsed() >= 100) {
                 m_progressClock.restart();
-                emit progress(generation, stage, f);
+                QString text = stage;
+                const double s = double(elapsed.elapsed()) / 1000.0;
+                if (f > 0.02 && s > 1.0)
+                    text += tr(" \u00b7 about %1 s left").arg(std::max(1.0, std::round(s * (1.0 - f) / f)));
+                emit progress(generation, text, f);
             }
         };
+        auto onProgress = [&report](double f) { report(f, false); };
         auto cancelled = [this, generation]() { return stale(generation); };
         request.cut = core::CutMode::Full;
+        // Streamed: the score and the Stage 2 tracks are shown as soon as they
+        // exist, each explainer as soon as it is done; a cancel keeps them.
+        auto partial = [&](const core::Explanation& soFar, size_t done) {
+            if (stale(generation))
+                return;
+            if (done < total) {
+                stage = tr("Running %1 (%2 of %3)")
+                            .arg(QString::fromStdString(core::methodName(request.methods[done])))
+                            .arg(done + 1)
+                            .arg(total);
+                report(double(done) / double(total), true);
+            }
+            if (done < total)
+                emit explained(generation, soFar);
+        };
         core::Explanation e = request.methods.empty() && !request.faithfulness
                                   ? m_explainer->explain(*audio, core::CutMode::Full, onProgress, cancelled)
-                                  : m_explainer->explain(*audio, request, onProgress, cancelled);
+                                  : m_explainer->explain(*audio, request, partial, onProgress, cancelled);
         if (!stale(generation))
             emit explained(generation, std::move(e));
     } catch (const core::CancelledError&) {

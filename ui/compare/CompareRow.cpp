@@ -93,6 +93,9 @@ void CompareRow::clearData()
     m_importance->clear();
     if (m_similarity)
         m_similarity->clear();
+    // The header's numbers were the previous file's: only the name stays.
+    m_title->setText(QStringLiteral("<b>%1</b> &nbsp; <span style=\"color:#777;\">(computing\u2026)</span>")
+                         .arg(m_label.toHtmlEscaped()));
 }
 
 QString CompareRow::summaryText(const core::Stage2Track& t)
