@@ -1,6 +1,7 @@
 #include "core/explain/ExplanationIO.h"
 
 #include "core/audio/AudioFile.h"
+#include "core/util/JsonText.h"
 
 #include <nlohmann/json.hpp>
 
@@ -145,7 +146,7 @@ std::string explanationToJson(const Explanation& e, int indent)
         }
         j["faithfulness"] = curves;
     }
-    return j.dump(indent);
+    return jsonText(j, indent);
 }
 
 std::string csvColumnName(const std::string& name)
