@@ -3,6 +3,11 @@
 // Prints the file size, the wall time of readStateDict, the process's peak
 // RSS before and after loading (VmHWM), and peak RSS / file size. Compare with
 // bench/checkpoint_load_baseline.py (torch.load on the same file).
+//
+//   BenchCheckpointLoad --crc-cost N FILE.pth...
+// The cost of the tensor records' CRC-32 check (docs/reliability.md): for each
+// file, one warm-up load (page cache), then N loads with the check and N
+// without, alternating; prints the median of each and the difference.
 #include "core/Error.h"
 #include "core/checkpoint/Checkpoint.h"
 
@@ -10,10 +15,13 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -27,10 +35,57 @@ long vmHwmKiB()
     return -1;
 }
 
+double loadSeconds(const char* path, bool crc)
+{
+    spooflens::core::CheckpointReadOptions o;
+    o.verifyTensorCrc = crc;
+    const auto t0 = std::chrono::steady_clock::now();
+    const spooflens::core::CheckpointContents c = spooflens::core::readCheckpoint(path, o);
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+double median(std::vector<double> v)
+{
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+int crcCost(int repeats, int argc, char** argv)
+{
+    torch::zeros({1});
+    std::printf("%-60s %12s %12s %12s %9s %10s\n", "file", "bytes", "crc on (ms)", "crc off (ms)", "cost", "MB/s crc");
+    for (int i = 0; i < argc; ++i) {
+        struct stat st {};
+        if (::stat(argv[i], &st) != 0) {
+            std::perror(argv[i]);
+            return 1;
+        }
+        try {
+            loadSeconds(argv[i], true);  // page cache, allocator warm-up
+            std::vector<double> on, off;
+            for (int r = 0; r < repeats; ++r) {
+                on.push_back(loadSeconds(argv[i], true));
+                off.push_back(loadSeconds(argv[i], false));
+            }
+            const double a = median(on), b = median(off);
+            std::printf("%-60s %12lld %12.3f %12.3f %8.1f%% %10.0f\n", argv[i], static_cast<long long>(st.st_size),
+                        a * 1e3, b * 1e3, 100.0 * (a - b) / b,
+                        a > b ? double(st.st_size) / (a - b) / 1e6 : 0.0);
+        } catch (const spooflens::core::Error& e) {
+            std::fprintf(stderr, "%s\n", e.what());
+            return 1;
+        }
+    }
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
+    if (argc >= 4 && std::string(argv[1]) == "--crc-cost")
+        return crcCost(std::max(1, std::atoi(argv[2])), argc - 3, argv + 3);
     if (argc != 2) {
         std::fprintf(stderr, "usage: %s FILE.pth\n", argv[0]);
         return 2;

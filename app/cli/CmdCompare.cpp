@@ -7,6 +7,7 @@
 #include "core/audio/AudioFile.h"
 #include "core/explain/Agreement.h"
 #include "core/explain/Explainer.h"
+#include "core/util/JsonText.h"
 
 #include <nlohmann/json.hpp>
 
@@ -64,7 +65,7 @@ int runCompare(const CompareArgs& a)
         j["detector"] = {{"score", e.score}, {"logits", {e.logits[0], e.logits[1]}}};
         j["rows"] = rows;
         j["agreement"] = pairs;
-        std::cout << j.dump(2) << "\n";
+        std::cout << core::jsonText(j, 2) << "\n";
         return kExitOk;
     }
     std::printf("%s: T = %lld frames, detector score %.4f\n", a.file.c_str(), static_cast<long long>(e.frames),

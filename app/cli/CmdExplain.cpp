@@ -8,6 +8,7 @@
 #include "app/cli/DetectorArgs.h"
 #include "core/Error.h"
 #include "core/audio/AudioFile.h"
+#include "core/explain/Attribution.h"
 #include "core/explain/Explainer.h"
 #include "core/explain/ExplanationIO.h"
 
@@ -119,7 +120,8 @@ const bool kRegistered = registerCommand("explain", [](CLI::App& app) -> std::fu
         ->check(methodName);
     sub->add_option("--occlusion-window", a->occlusionWindow, "occlusion: frames replaced at once (default 5)")
         ->check(CLI::PositiveNumber);
-    sub->add_option("--ig-steps", a->igSteps, "ig: integration steps (default 32)")->check(CLI::PositiveNumber);
+    sub->add_option("--ig-steps", a->igSteps, "ig: integration steps (default 32, at most 4096)")
+        ->check(CLI::Range(1, core::kMaxIgSteps));
     sub->add_option("--ig-baseline", a->igBaseline, "ig: baseline, mean (utterance mean of h, default) or zero")
         ->check(CLI::IsMember({"mean", "zero"}));
     sub->add_option("--seed", a->seed, "random: seed (default 1234)");

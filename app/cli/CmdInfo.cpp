@@ -8,6 +8,8 @@
 #include "app/cli/ErrorText.h"
 #include "core/Error.h"
 #include "core/audio/AudioFile.h"
+#include "core/util/JsonText.h"
+#include "core/util/Text.h"
 #include "core/util/Threads.h"
 
 #include <nlohmann/json.hpp>
@@ -42,7 +44,7 @@ int runInfo(const InfoArgs& args)
             j["runtime"] = {{"threads", core::computeThreads()},
                             {"blas", core::blasKernels()},
                             {"omp_wait_policy", wait}};
-            std::cout << j.dump() << "\n";
+            std::cout << core::jsonText(j) << "\n";
         } else {
             std::cout << "runtime: " << core::computeThreads() << " compute threads, BLAS " << core::blasKernels()
                       << ", OMP_WAIT_POLICY " << wait << "\n";
@@ -64,7 +66,7 @@ int runInfo(const InfoArgs& args)
             continue;
         } catch (const std::exception& e) {
             std::cout.flush();
-            std::cerr << "spooflens info: " << internalErrorText(e, path) << "\n";
+            std::cerr << "spooflens info: " << internalErrorText(e, core::printablePath(path)) << "\n";
             rc = kExitFailure;
             continue;
         }
@@ -80,14 +82,14 @@ int runInfo(const InfoArgs& args)
             j["channel"] = args.channel;
             j["samples_16k"] = samples;
             j["frames"] = audio.frames();
-            std::cout << j.dump() << "\n";
+            std::cout << core::jsonText(j) << "\n";
         } else {
             char line[512];
             std::snprintf(line, sizeof line, "%s, %d Hz, %d channel%s, %.3f s -> %lld samples at 16 kHz, T = %lld frames",
                           audio.format.c_str(), audio.sampleRateIn, audio.channelsIn,
                           audio.channelsIn == 1 ? "" : "s", audio.durationSeconds,
                           static_cast<long long>(samples), static_cast<long long>(audio.frames()));
-            std::cout << path << ": " << line << "\n";
+            std::cout << core::printablePath(path) << ": " << line << "\n";
         }
     }
     std::cout.flush();

@@ -10,6 +10,8 @@
 #include "core/Error.h"
 #include "core/audio/AudioFile.h"
 #include "core/detector/Detector.h"
+#include "core/util/JsonText.h"
+#include "core/util/Text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -46,7 +48,7 @@ int runScore(const ScoreArgs& args)
             continue;
         } catch (const std::exception& e) {
             std::cout.flush();
-            std::cerr << "spooflens score: " << internalErrorText(e, path) << "\n";
+            std::cerr << "spooflens score: " << internalErrorText(e, core::printablePath(path)) << "\n";
             rc = kExitFailure;
             continue;
         }
@@ -69,7 +71,7 @@ int runScore(const ScoreArgs& args)
                 j["windows"] = windows;
             }
             j["seconds"] = r.seconds;
-            std::cout << j.dump() << "\n";
+            std::cout << core::jsonText(j) << "\n";
         } else {
             char line[256];
             std::snprintf(line, sizeof line, "score %.6f (logits %.6f, %.6f), T = %lld frames, cut %s%s",
@@ -77,7 +79,7 @@ int runScore(const ScoreArgs& args)
                           static_cast<double>(r.logits[1]), static_cast<long long>(r.frames),
                           core::cutModeName(r.cut).c_str(),
                           r.windowed ? (", " + std::to_string(r.windows.size()) + " windows").c_str() : "");
-            std::cout << path << ": " << line << "\n";
+            std::cout << core::printablePath(path) << ": " << line << "\n";
         }
     }
     std::cout.flush();

@@ -9,6 +9,7 @@
 #include "core/training/RunRecords.h"
 #include "core/training/TrainConfig.h"
 #include "core/training/Trainer.h"
+#include "core/util/Text.h"
 
 #include <atomic>
 #include <csignal>
@@ -20,9 +21,11 @@ namespace spooflens::cli {
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<int> g_signal{0};  // SIGINT/SIGTERM that asked the run to stop (0: none)
 
-extern "C" void onSignal(int)
+extern "C" void onSignal(int sig)
 {
+    g_signal.store(sig);
     g_stop.store(true);
 }
 
@@ -75,7 +78,8 @@ int runTrain(const TrainArgs& a)
         const core::FolderLock old(o.runDir, core::kRunLockFile, "spooflens train --overwrite");
         const std::string found = core::describeRunIn(o.runDir, !o.configInRunDir);
         const std::string aside = core::moveRunAside(o.runDir);
-        std::cerr << "moved " << found << " from " << o.runDir << " aside to " << aside << "\n";
+        std::cerr << "moved " << found << " from " << core::printablePath(o.runDir) << " aside to "
+                  << core::printablePath(aside) << "\n";
         std::filesystem::create_directories(o.runDir);
     }
     // One writer per run folder: the lock comes before the control watcher,
@@ -85,11 +89,18 @@ int runTrain(const TrainArgs& a)
     const core::RunControlWatcher control(o.runDir, &g_stop, &pause);
     const core::TrainResult r = core::trainStage2(o);
     line.clearBar();
-    std::cerr << "run " << r.runDir << ": " << r.epochsDone << " epochs, best epoch " << r.bestEpoch
+    const std::string runDir = core::printablePath(r.runDir);
+    std::cerr << "run " << runDir << ": " << r.epochsDone << " epochs, best epoch " << r.bestEpoch
               << " (val loss " << r.bestValLoss << ")"
               << (r.stoppedEarly ? ", stopped early" : "")
-              << (r.interrupted ? ", interrupted (resume with: spooflens train --resume " + r.runDir + ")" : "")
+              << (r.interrupted ? ", interrupted (resume with: spooflens train --resume " + runDir + ")" : "")
               << "\n";
+    // Stopped by a signal: the epoch-end state is saved (resumable), but the run did not
+    // finish, so the exit status says so the way shells expect (128 + signal: 130 for
+    // SIGINT, 143 for SIGTERM). A stop through RUN_DIR/control (the training panel) is
+    // an ordinary end (0).
+    if (const int sig = g_signal.load(); sig != 0 && r.interrupted)
+        return 128 + sig;
     return kExitOk;
 }
 

@@ -3,6 +3,7 @@
 // (score, embed, explain, compare): one declaration, one mapping to
 // core::DetectorOptions, so the commands cannot drift apart.
 #include "core/detector/Detector.h"
+#include "core/util/Threads.h"
 
 #include <CLI/CLI.hpp>
 
@@ -45,7 +46,8 @@ inline void addDetectorOptions(CLI::App* sub, DetectorArgs& args)
     sub->add_option("--precision", args.precision,
                     "SSL encoder arithmetic: fp32 (reference, default) or bf16 (faster; docs/precision.md)")
         ->check(CLI::IsMember({"fp32", "bf16"}));
-    sub->add_option("--threads", args.threads, "Compute threads (default: all cores)")->check(CLI::NonNegativeNumber);
+    sub->add_option("--threads", args.threads, "Compute threads (default 0: all cores; at most 256)")
+        ->check(CLI::Range(0, core::kMaxComputeThreads));
     sub->add_option("--single-pass-limit", args.singlePassLimit,
                     "Files longer than this many seconds run in overlapping windows (default 60)")
         ->check(CLI::PositiveNumber);

@@ -1,5 +1,6 @@
 #include "app/cli/ProgressLine.h"
 
+#include "app/cli/ErrorText.h"
 #include "core/Error.h"
 #include "core/util/Eta.h"
 
@@ -61,7 +62,8 @@ void ProgressLine::update(const core::TrainProgress& p)
 void ProgressLine::log(const std::string& message)
 {
     clearBar();
-    std::cerr << message << "\n";
+    // Log lines name files and folders: no control character reaches the terminal raw.
+    std::cerr << escapeControl(message) << "\n";
 }
 
 std::function<void(const core::TrainProgress&)> ProgressLine::progressFn()

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -23,6 +24,10 @@ std::vector<CommandInfo>& commandRegistry()
 int main(int argc, char** argv)
 {
     using namespace spooflens::cli;
+    // A file size limit (ulimit -f) must not kill the process without a word:
+    // with SIGXFSZ ignored the write fails with EFBIG, and every write is
+    // checked (docs/reliability.md), so the command names the file and stops.
+    std::signal(SIGXFSZ, SIG_IGN);
     CLI::App app{"SpoofLens: explain audio deepfake detectors (XLS-R + ConformerTCM, Stage 2 XAI)"};
     app.set_version_flag("--version", std::string(SPOOFLENS_VERSION));
     app.require_subcommand(1);

@@ -4,6 +4,7 @@
 #include "QuietStart.h"
 #include "core/explain/Attribution.h"
 #include "core/util/FileCheck.h"
+#include "ui/LocalPath.h"
 #include "ui/MainWindow.h"
 #include "ui/TimelineController.h"
 #include "ui/analysis/AnalysisController.h"
@@ -114,7 +115,7 @@ int main(int argc, char** argv)
     // directory, link loop) --detector, --detector-config or --xai is the same
     // error with the same exit status (docs/reliability.md).
     const auto badFile = [](const char* flag, const QString& path) {
-        const std::string why = spooflens::core::whyNotRegularFile(path.toStdString(), "a checkpoint file");
+        const std::string why = spooflens::core::whyNotRegularFile(spooflens::ui::localPath(path), "a checkpoint file");
         if (!why.empty())
             std::fprintf(stderr, "spooflens-gui: %s %s: %s\n", flag, qPrintable(path), why.c_str());
         return !why.empty();

@@ -3,6 +3,7 @@
 #include "core/Error.h"
 #include "core/audio/Resampler.h"
 #include "core/util/FileCheck.h"
+#include "core/util/Text.h"
 
 #include <sndfile.h>
 
@@ -166,7 +167,8 @@ bool readsAsShort(int format)
 
 AudioData loadAudio(const std::string& path, const AudioLoadOptions& options)
 {
-    const std::string where = "audio file '" + path + "'";
+    // The name as it may be printed: a newline or ESC in it cannot forge output lines.
+    const std::string where = "audio file '" + printablePath(path) + "'";
     std::error_code ec;
     // Not a regular file (FIFO, device, link loop): said so, never opened (a FIFO would block).
     if (const std::string why = whyNotRegularFile(path, "an audio file"); !why.empty())
@@ -253,6 +255,7 @@ AudioData loadAudio(const std::string& path, const AudioLoadOptions& options)
         fbuf.resize(static_cast<size_t>(blockFrames) * channels);
     std::vector<float> mono(static_cast<size_t>(blockFrames));
     int64_t total = 0;
+    int64_t nonFinite = 0, firstNonFinite = -1;  // samples (frames at the original rate) that are NaN or infinite
     const float invChannels = 1.0f / static_cast<float>(channels);
     for (;;) {
         const sf_count_t got = asShort ? sf_readf_short(file.get(), sbuf.data(), blockFrames)
@@ -290,9 +293,15 @@ AudioData loadAudio(const std::string& path, const AudioLoadOptions& options)
                 }
                 v = static_cast<float>(acc * invChannels);
             }
-            // Float files may hold NaN/inf or values far outside [-1, 1]; huge values
-            // would overflow the resampler's filter into inf/NaN.
-            mono[static_cast<size_t>(i)] = std::isfinite(v) ? std::clamp(v, -1.0f, 1.0f) : 0.0f;
+            // Float files may hold NaN/inf (refused below: no value to put in their
+            // place) or values far outside [-1, 1] (clipped: huge values would
+            // overflow the resampler's filter into inf/NaN).
+            if (!std::isfinite(v)) {
+                if (nonFinite++ == 0)
+                    firstNonFinite = total - got + i;
+                v = 0.0f;
+            }
+            mono[static_cast<size_t>(i)] = std::clamp(v, -1.0f, 1.0f);
         }
         makeRoom(static_cast<size_t>(static_cast<double>(got) * kSampleRate / info.samplerate));
         if (passThrough)
@@ -301,6 +310,16 @@ AudioData loadAudio(const std::string& path, const AudioLoadOptions& options)
             resampler->process(mono.data(), static_cast<size_t>(got), out.samples);
         if (out.endsInsideFrame)
             break;
+    }
+    if (nonFinite > 0) {
+        // An all-NaN file would otherwise score like silence: no number stands in for a missing one.
+        const std::string which = options.channel >= 0 ? "channel " + std::to_string(options.channel)
+                                  : channels > 1       ? "the channel average"
+                                                       : "the audio";
+        throw AudioError(where + ": " + std::to_string(nonFinite) + " of " + std::to_string(total) + " samples of "
+                         + which + " are NaN or infinite (first at sample " + std::to_string(firstNonFinite) + ", "
+                         + secondsText(static_cast<double>(firstNonFinite) / info.samplerate)
+                         + "); such audio has no valid value there and is refused");
     }
     if (total == 0)
         throw AudioError(where + (declaredKnown ? ": no audio could be decoded (corrupt or truncated file)"

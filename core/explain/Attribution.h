@@ -41,11 +41,15 @@ bool methodNeedsStage2(AttributionMethod m);
 /// (window, wave-occlusion, wave-gradxinput).
 bool methodNeedsWaveform(AttributionMethod m);
 
+/// The most integration steps `ig` takes (--ig-steps): each step is a
+/// back-end pass; 4096 is 128 x the default, 2e9 would never end.
+constexpr int kMaxIgSteps = 4096;
+
 /// Knobs of the explainers (defaults are those of docs/explainers.md).
 struct AttributionOptions {
     int occlusionWindow = 5;     ///< frames replaced at once
     int occlusionStride = 1;     ///< frames between window starts
-    int igSteps = 32;            ///< Riemann steps (midpoint rule)
+    int igSteps = 32;            ///< Riemann steps (midpoint rule), 1 .. kMaxIgSteps
     bool igZeroBaseline = false; ///< false: utterance mean of h(t); true: zeros
     uint64_t randomSeed = 1234;  ///< `random`: seed (mixed with the utterance length)
     double windowSeconds = 1.0;  ///< `window`: length of each scored window

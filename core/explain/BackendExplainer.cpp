@@ -186,8 +186,9 @@ class IntegratedGradientsMethod final : public ExplainerMethod {
 public:
     void compute(BackendExplainer::Impl& ctx, const AttributionOptions& o, Attribution& out) const override
     {
-        if (o.igSteps < 1)
-            throw ConfigError("ig: steps must be at least 1 (got " + std::to_string(o.igSteps) + ")");
+        if (o.igSteps < 1 || o.igSteps > kMaxIgSteps)
+            throw ConfigError("ig: steps must be in 1 .. " + std::to_string(kMaxIgSteps) + " (got "
+                              + std::to_string(o.igSteps) + ")");
         const torch::Tensor base = o.igZeroBaseline ? torch::zeros_like(ctx.h) : ctx.mean.expand_as(ctx.h).clone();
         const torch::Tensor diff = ctx.h - base;
         torch::Tensor gradSum = torch::zeros_like(ctx.h);

@@ -2,6 +2,7 @@
 
 #include "core/Error.h"
 #include "core/training/RunFolder.h"
+#include "core/util/JsonText.h"
 
 #include <nlohmann/json.hpp>
 
@@ -26,7 +27,7 @@ std::string evalRunConfigToJson(const EvalRunConfig& c)
     j["shard"] = {{"index", c.shardIndex}, {"count", c.shardCount}};
     j["utterances"] = c.utterances;
     j["labels_ignored"] = c.labelsIgnored >= 0 ? json(c.labelsIgnored) : json(nullptr);
-    return j.dump(2);
+    return jsonText(j, 2);
 }
 
 std::optional<EvalRunConfig> readEvalRunConfig(const std::string& outDir)

@@ -2,6 +2,7 @@
 
 #include "core/Error.h"
 #include "core/audio/AudioFile.h"
+#include "core/util/JsonText.h"
 
 #include <nlohmann/json.hpp>
 
@@ -147,7 +148,7 @@ std::string explanationToJson(const Explanation& e, int indent)
         }
         j["faithfulness"] = curves;
     }
-    return j.dump(indent);
+    return jsonText(j, indent);
 }
 
 std::string csvColumnName(const std::string& name)

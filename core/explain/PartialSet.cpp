@@ -5,6 +5,7 @@
 #include "core/checkpoint/Npy.h"
 #include "core/explain/GroundTruth.h"
 #include "core/training/Demo.h"
+#include "core/util/FileCheck.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -52,11 +53,14 @@ std::vector<std::string> readAudioList(const std::string& listOrFolder)
     {
         const std::string ext = lowerExt(listOrFolder);
         if (ext == ".wav" || ext == ".flac" || ext == ".ogg" || ext == ".opus" || ext == ".mp3") {
-            if (!fs::is_regular_file(listOrFolder, ec))
-                throw ConfigError(listOrFolder + ": no such audio file");
+            if (const std::string why = whyNotRegularFile(listOrFolder, "an audio file"); !why.empty())
+                throw ConfigError(listOrFolder + ": " + why);
             return {listOrFolder};  // a single audio file
         }
     }
+    // A list is a regular file: /dev/zero or a FIFO would be read forever (one endless line).
+    if (const std::string why = whyNotRegularFile(listOrFolder, "an audio list, a folder or an audio file"); !why.empty())
+        throw ConfigError(listOrFolder + ": " + why);
     std::ifstream in(listOrFolder);
     if (!in)
         throw ConfigError(listOrFolder + ": cannot open the audio list");

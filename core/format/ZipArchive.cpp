@@ -387,7 +387,8 @@ void ZipArchive::readEntry(const ZipEntry& entry, void* dst, bool verifyCrc) con
             crc = zipCrc32(0, out, entry.uncompressedSize);
     }
     if (verifyCrc && crc != entry.crc32)
-        throw CheckpointError(m_label + ": CRC-32 mismatch in entry '" + entry.name + "' (corrupt file)");
+        throw CheckpointError(m_label + ": CRC-32 mismatch in entry '" + entry.name
+                              + "' (its bytes differ from those the archive recorded: a damaged or edited file)");
 }
 
 std::vector<unsigned char> ZipArchive::readEntry(const ZipEntry& entry, bool verifyCrc) const

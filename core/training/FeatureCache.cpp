@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -26,9 +27,9 @@ namespace spooflens::core {
 namespace {
 
 constexpr char kMagic[8] = {'S', 'L', 'F', 'C', 'A', 'C', 'H', 'E'};
-// Version 2 added the payload checksum (docs/reliability.md); version 1
-// entries are treated as damaged and recomputed.
-constexpr uint32_t kVersion = 2;
+// Version 2 added the payload checksum, version 3 extended it over the
+// header (docs/reliability.md): entries of older versions are recomputed once.
+constexpr uint32_t kVersion = 3;
 // Bounds on a header's shape: far above any real utterance (2^31 frames is
 // 1.4 years of audio) and small enough that frames x dim x 4 cannot overflow.
 constexpr int64_t kMaxFrames = int64_t(1) << 31;
@@ -41,9 +42,19 @@ struct Header {
     int64_t frames;
     int64_t dim;
     char detector[64];       // detector SHA-256 (hex)
-    uint64_t payloadXxh64;   // XXH64 (seed 0) of the bytes after the header
+    uint64_t checksum;       // entryChecksum: the header above and the payload
 };
 static_assert(sizeof(Header) == 104, "cache header layout");
+static_assert(offsetof(Header, checksum) == 96, "the checksum is the header's last field");
+
+// XXH64 of the payload, seeded with the XXH64 (seed 0) of the header's first
+// 96 bytes: magic, version, value size, T, D and the detector are all covered,
+// so swapped or edited dimensions fail the checksum like damaged values.
+uint64_t entryChecksum(const Header& h, const void* payload, size_t bytes)
+{
+    const uint64_t headerHash = XXH64(&h, offsetof(Header, checksum), 0);
+    return XXH64(payload, bytes, headerHash);
+}
 
 } // namespace
 
@@ -124,8 +135,8 @@ public:
         if (!detectorSha.empty() && sha != detectorSha.substr(0, sizeof m_header.detector))
             fail("cached features of another detector (sha256 " + sha.substr(0, 12) + "..., expected "
                  + detectorSha.substr(0, 12) + "...)");
-        if (XXH64(static_cast<const char*>(m_map) + sizeof(Header), payload, 0) != m_header.payloadXxh64)
-            fail("cached features fail their checksum (damaged file)");
+        if (entryChecksum(m_header, static_cast<const char*>(m_map) + sizeof(Header), payload) != m_header.checksum)
+            fail("cached features fail their checksum (damaged or edited file)");
     }
     ~MappedEntry()
     {
@@ -226,7 +237,7 @@ void FeatureCache::store(const std::string& key, const float* values, int64_t fr
         }
         bytes.append(reinterpret_cast<const char*>(half.data()), count * 2);
     }
-    h.payloadXxh64 = XXH64(bytes.data() + sizeof h, bytes.size() - sizeof h, 0);
+    h.checksum = entryChecksum(h, bytes.data() + sizeof h, bytes.size() - sizeof h);
     std::memcpy(bytes.data(), &h, sizeof h);
     // Checked writes, fsync, rename (the temporary name is unique per process:
     // several shard processes may write the same folder at once).

@@ -212,20 +212,32 @@ std::vector<std::string> resolveAllAudio(const std::string& databasePath, const 
 {
     std::vector<std::string> out;
     std::vector<std::string> missing;
-    size_t missingCount = 0;
+    size_t missingCount = 0, notFiles = 0;
     for (const auto& e : protocol.entries) {
         std::string p = resolveAudioPath(databasePath, e);
         if (p.empty()) {
             ++missingCount;
+            // Something that is there but no file (a FIFO, a folder, a device) is said to be what it is.
+            const fs::path direct = fs::path(e.file).is_absolute()
+                                        ? fs::path(e.file)
+                                        : fs::path(databasePath.empty() ? "." : databasePath) / e.file;
+            const std::string why = whyNotRegularFile(direct.string(), "an audio file");
+            const bool notFound = why.rfind("file not found", 0) == 0;
+            if (!notFound)
+                ++notFiles;
             if (missing.size() < 20)
-                missing.push_back(protocol.path + ":" + std::to_string(e.line) + ": "
-                                  + (fs::path(databasePath.empty() ? "." : databasePath) / e.file).string());
+                missing.push_back(protocol.path + ":" + std::to_string(e.line) + ": " + printablePath(direct.string())
+                                  + (notFound ? std::string() : ": " + why));
         }
         out.push_back(std::move(p));
     }
     if (missingCount) {
-        std::string msg = std::to_string(missingCount) + " audio file(s) of the protocol not found (looked in '"
-            + databasePath + "' and its ASVspoof2019_LA_{train,dev,eval}/flac/):";
+        std::string msg = std::to_string(missingCount) + " audio file(s) of the protocol "
+            + (notFiles == 0 ? std::string("not found")
+                             : notFiles == missingCount ? std::string("are not regular files")
+                                                        : "not found or not regular files (" + std::to_string(notFiles)
+                                                              + " of them exist but are no files)")
+            + " (looked in '" + databasePath + "' and its ASVspoof2019_LA_{train,dev,eval}/flac/):";
         for (const auto& m : missing)
             msg += "\n  " + m;
         if (missingCount > missing.size())

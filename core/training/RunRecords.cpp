@@ -1,6 +1,7 @@
 #include "core/training/RunRecords.h"
 
 #include "core/training/RunFolder.h"
+#include "core/util/JsonText.h"
 
 #include <nlohmann/json.hpp>
 
@@ -128,7 +129,7 @@ std::string epochMetricsJson(const EpochMetrics& m)
     j["bad_epochs"] = m.badEpochs;
     j["prototype_mode"] = m.prototypeMode;
     j["objective"] = m.objective;
-    return j.dump();
+    return jsonText(j);
 }
 
 bool parseEpochMetrics(const std::string& line, EpochMetrics& out)
@@ -173,7 +174,7 @@ std::string stepMetricsJson(const StepMetrics& s)
     j["device"] = s.device;
     j["features_cached"] = s.featuresCached;
     j["features_computed"] = s.featuresComputed;
-    return j.dump();
+    return jsonText(j);
 }
 
 bool parseStepMetrics(const std::string& line, StepMetrics& out)
@@ -290,7 +291,7 @@ std::string trainProgressJson(const TrainProgress& p)
     j["eta_s"] = p.etaSeconds;
     j["done"] = p.done;
     j["total"] = p.total;
-    return j.dump();
+    return jsonText(j);
 }
 
 bool parseTrainProgress(const std::string& line, TrainProgress& out)

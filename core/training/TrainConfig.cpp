@@ -3,6 +3,7 @@
 
 #include "core/Error.h"
 #include "core/util/FileCheck.h"
+#include "core/util/Threads.h"
 #include "core/stage2/PrototypeManager.h"
 #include "core/stage2/Stage2Objective.h"
 
@@ -133,6 +134,17 @@ bool knownSection(const std::string& section)
     return false;
 }
 
+// A mapping key as text: YAML allows a sequence or a mapping as a key
+// ("[a, b]: 1"), which as<std::string>() reports as "bad conversion".
+std::string keyName(const YAML::Node& key, const std::string& source, const std::string& in)
+{
+    if (!key.IsScalar())
+        throw ConfigError(where(source, key) + ": a key " + in + "is a "
+                          + (key.IsSequence() ? "sequence" : key.IsMap() ? "mapping" : "null")
+                          + ", not a name (write section: {key: value})");
+    return key.Scalar();
+}
+
 void applyNode(TrainConfig& c, const YAML::Node& root, const std::string& source)
 {
     if (!root || root.IsNull())
@@ -141,7 +153,7 @@ void applyNode(TrainConfig& c, const YAML::Node& root, const std::string& source
         throw ConfigError(where(source, root) + ": the configuration must be a mapping of sections");
     std::set<std::string> seenSections;
     for (const auto& sec : root) {
-        const std::string section = sec.first.as<std::string>();
+        const std::string section = keyName(sec.first, source, "");
         // YAML allows a repeated key and keeps the last one silently: an error here.
         if (!seenSections.insert(section).second)
             throw ConfigError(where(source, sec.first) + ": section '" + section
@@ -155,7 +167,7 @@ void applyNode(TrainConfig& c, const YAML::Node& root, const std::string& source
             throw ConfigError(where(source, sec.second) + ": section '" + section + "' must be a mapping");
         std::set<std::string> seenKeys;
         for (const auto& kv : sec.second) {
-            const std::string key = kv.first.as<std::string>();
+            const std::string key = keyName(kv.first, source, "of section '" + section + "' ");
             if (!seenKeys.insert(key).second)
                 throw ConfigError(where(source, kv.first) + ": key '" + section + "." + key + "' appears twice");
             const Field* f = findField(section, key);
@@ -212,8 +224,16 @@ TrainConfig TrainConfig::parse(const std::string& yamlText, const std::string& s
         root = YAML::Load(yamlText);
     } catch (const YAML::ParserException& e) {
         throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
+    } catch (const YAML::Exception& e) {
+        throw ConfigError(source + ": cannot read the YAML: " + e.msg);
     }
-    applyNode(c, root, source);
+    try {
+        applyNode(c, root, source);
+    } catch (const YAML::Exception& e) {
+        // Anything yaml-cpp itself reports while the nodes are read names the file too.
+        throw ConfigError(source + (e.mark.line >= 0 ? ":" + std::to_string(e.mark.line + 1) : std::string()) + ": "
+                          + e.msg);
+    }
     for (const auto& o : overrides)
         applyOverride(c, o);
     c.validate();
@@ -242,13 +262,22 @@ void TrainConfig::validate() const
     parsePrototypeMode(prototypeMode);
     parseStage2Objective(objective);
     parseStage2FeatureNorm(featureNorm);
+    const auto number = [](double v) {
+        std::ostringstream o;
+        o << v;
+        return o.str();
+    };
     auto require = [](bool ok, const std::string& msg) {
         if (!ok)
             throw ConfigError(msg);
     };
     // Upper bounds far above any sensible value, so that a typo is an error
     // naming the key instead of an allocation failure deep in the trainer.
-    require(importanceHiddenDim >= 2 && importanceHiddenDim <= 65536, "model.importance_hidden_dim must be in 2 .. 65536");
+    // The network holds D x H + H x H/2 weights (and AdamW two more copies):
+    // H = 65536 asked for ~26 GB. 8192 (32 x the default) stays under 1 GB.
+    require(importanceHiddenDim >= 2 && importanceHiddenDim <= kMaxImportanceHiddenDim,
+            "model.importance_hidden_dim must be in 2 .. " + std::to_string(kMaxImportanceHiddenDim) + ", got "
+                + std::to_string(importanceHiddenDim) + " (the default is 256)");
     require(std::isfinite(temperature) && temperature > 0, "model.temperature must be a finite number > 0");
     require(lambdaPrior >= 0, "model.lambda_prior must be >= 0");
     require(importancePriorBonafide > 0 && importancePriorBonafide < 1,
@@ -256,6 +285,11 @@ void TrainConfig::validate() const
     require(importanceBudgetSpoof > 0 && importanceBudgetSpoof < 1, "model.importance_budget_spoof must be in (0, 1)");
     require(collapseSaturationThreshold > 0 && collapseSaturationThreshold <= 1,
             "training.collapse_saturation_threshold must be in (0, 1]");
+    // NaN compares false with everything: a NaN threshold would never flag a collapse.
+    require(std::isfinite(collapseMeanThreshold) && collapseMeanThreshold >= 0 && collapseMeanThreshold < 1,
+            "training.collapse_mean_threshold must be a number in [0, 1), got " + number(collapseMeanThreshold));
+    require(std::isfinite(collapseSpreadThreshold) && collapseSpreadThreshold >= 0 && collapseSpreadThreshold < 1,
+            "training.collapse_spread_threshold must be a number in [0, 1), got " + number(collapseSpreadThreshold));
     require(emaMomentum >= 0 && emaMomentum <= 1, "model.ema_momentum must be in [0, 1]");
     require(dropout >= 0 && dropout < 1, "model.dropout must be in [0, 1)");
     require(batchSize >= 1 && batchSize <= 4096, "training.batch_size must be in 1 .. 4096");
@@ -263,13 +297,18 @@ void TrainConfig::validate() const
     require(std::isfinite(learningRate) && learningRate > 0, "training.learning_rate must be a finite number > 0");
     require(std::isfinite(weightDecay) && weightDecay >= 0, "training.weight_decay must be a finite number >= 0");
     require(patience >= 1, "training.patience must be >= 1");
-    require(threads >= 0 && threads <= 1024, "training.threads must be in 0 (all cores) .. 1024");
+    require(threads >= 0 && threads <= kMaxComputeThreads,
+            "training.threads must be in 0 (all cores) .. " + std::to_string(kMaxComputeThreads) + ", got "
+                + std::to_string(threads));
     for (const auto& [key, v] : {std::pair<const char*, double>{"model.lambda_bonafide_reg", lambdaBonafideReg},
                                  {"model.lambda_temporal_smooth", lambdaTemporalSmooth},
                                  {"model.lambda_sparsity", lambdaSparsity}})
         require(std::isfinite(v), std::string(key) + " must be a finite number");
     require(crop == 64600 || crop == 66800, "data.crop must be 64600 or 66800");
     require(valFraction >= 0 && valFraction < 1, "data.val_fraction must be in [0, 1)");
+    // The same subset for both would validate on the training rows (and the split finds no 'train' rows).
+    require(trainSubset != valSubset, "data.train_subset and data.val_subset are both '" + trainSubset
+                                          + "': validation needs rows the training does not use (e.g. train and dev)");
     require(rawboostAlgo >= 0 && rawboostAlgo <= 8, "augmentation.rawboost_algo must be 0 (off) .. 8");
     require(cacheDtype == "float16" || cacheDtype == "float32", "cache.dtype must be float16 or float32");
 }

@@ -8,6 +8,9 @@
 
 namespace spooflens::core {
 
+/// Upper bound of model.importance_hidden_dim (TrainConfig::validate).
+constexpr int64_t kMaxImportanceHiddenDim = 8192;
+
 struct TrainConfig {
     // model.*
     std::string name = "xai_stage2";

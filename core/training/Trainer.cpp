@@ -144,7 +144,13 @@ void repairBestCheckpoint(const std::string& bestPath, const Stage2File& last, c
         throw CheckpointError(bestPath + " is " + found + " but " + last.path + " names epoch "
                               + std::to_string(state.bestEpoch)
                               + " as best and holds no copy of it to rebuild from (written by an older SpoofLens?)");
-    writeStage2File(bestPath, asTensorList(*sd, last.path), *opt, last.config, state.bestEpoch, last.prototypeMode,
+    const TensorList bestWeights = asTensorList(*sd, last.path);
+    // The copy is rebuilt into best.pth only when it could be a best epoch: never NaN weights.
+    for (const auto& [name, t] : bestWeights)
+        if (t.is_floating_point() && t.numel() > 0 && !std::isfinite(t.sum(torch::kDouble).item<double>()))
+            throw CheckpointError(last.path + ": its copy of the best epoch holds NaN or infinite weights (tensor '"
+                                  + name + "'): a damaged or edited file; " + bestPath + " was not rebuilt");
+    writeStage2File(bestPath, bestWeights, *opt, last.config, state.bestEpoch, last.prototypeMode,
                     last.detectorSha256, ts ? *ts : Value::none());
     log("repaired " + bestPath + ": it was " + found + ", the run's best is epoch " + std::to_string(state.bestEpoch)
         + " (rebuilt from the copy in last.pth)");
@@ -205,6 +211,21 @@ TrainConfig openRunFolder(const TrainOptions& options, const RunPaths& run, std:
         resumeFile = readStage2File(run.last);
         if (resumeFile.trainerState.kind == Value::Kind::None)
             throw CheckpointError(run.last + ": no trainer state to resume from");
+        // The run goes on only with the configuration it was trained with: an edited
+        // config.yaml would mix objectives, losses and data in one run (docs/reliability.md).
+        const std::vector<std::string> changed = changedConfigKeys(resumeFile.config, configToValue(cfg));
+        if (!changed.empty()) {
+            std::string msg = run.config + " differs from the configuration " + run.last
+                              + " was trained with; a resume continues the same run, so it is refused:";
+            for (const std::string& c : changed)
+                msg += "\n  " + c;
+            msg += "\nrestore those values, or start a new run with them (spooflens train --config "
+                   + run.config + " --out NEW_DIR); only";
+            for (size_t i = 0; i < resumableConfigKeys().size(); ++i)
+                msg += (i ? ", " : " ") + resumableConfigKeys()[i];
+            msg += " may change on resume";
+            throw ConfigError(msg);
+        }
         return cfg;
     }
     cfg.pretrainedCheckpoint = absolutePath(cfg.pretrainedCheckpoint);
@@ -236,9 +257,14 @@ void resumeRun(const RunPaths& run, const Stage2File& resumeFile, int64_t embedD
     model->loadStateDict(resumeFile.xai, run.last);
     loadOptimizerState(optimizer, model->parameters(), resumeFile.optimizer, run.last);
     state = trainerStateFromValue(resumeFile.trainerState, run.last);
+    checkTrainerState(state, resumeFile.epoch, run.last);
     if (const Value* b = resumeFile.trainerState.find("best"); b && b->isDict())
         bestBlob = *b;
-    restoreRng(state, rng);
+    try {
+        restoreRng(state, rng);
+    } catch (const CheckpointError& e) {
+        throw CheckpointError(run.last + ": " + e.what());
+    }
     repairBestCheckpoint(run.best, resumeFile, state, bestBlob, log);
     trimJsonl(run.metrics, state.epoch);
     trimJsonl(run.steps, state.epoch);

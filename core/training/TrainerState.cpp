@@ -6,6 +6,8 @@
 #include <torch/torch.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cmath>
 #include <sstream>
 #include <type_traits>
 
@@ -125,11 +127,21 @@ void saveRngState(TrainerState& s, const std::mt19937_64& rng)
 void restoreRng(const TrainerState& s, std::mt19937_64& rng)
 {
     std::istringstream in(s.rngStd);
-    in >> rng;
+    std::mt19937_64 restored;
+    in >> restored;
+    if (!in)
+        throw CheckpointError("the trainer state's rng_std is not a std::mt19937_64 state (" + std::to_string(s.rngStd.size())
+                              + " characters; a damaged or edited last.pth)");
+    rng = restored;
     if (s.rngTorch.defined()) {
         auto gen = at::detail::getDefaultCPUGenerator();
         std::lock_guard<std::mutex> lock(gen.mutex());
-        gen.set_state(s.rngTorch);
+        try {
+            gen.set_state(s.rngTorch);
+        } catch (const std::exception&) {
+            throw CheckpointError("the trainer state's rng_torch is not a CPU generator state ("
+                                  + std::to_string(s.rngTorch.numel()) + " bytes; a damaged or edited last.pth)");
+        }
     }
     // A run saved without a GPU (or resumed without one) keeps the CUDA stream as it is.
     if (s.rngCuda.defined() && torch::cuda::is_available()) {
@@ -217,6 +229,101 @@ Value configToValue(const TrainConfig& config)
         out.set(sec.first.as<std::string>(), std::move(section));
     }
     return out;
+}
+
+namespace {
+
+std::string valueText(const Value& v)
+{
+    switch (v.kind) {
+    case Value::Kind::None: return "(none)";
+    case Value::Kind::Bool: return v.b ? "true" : "false";
+    case Value::Kind::Int: return std::to_string(v.i);
+    case Value::Kind::Float: {
+        std::ostringstream o;
+        o.precision(10);
+        o << v.f;
+        return o.str();
+    }
+    case Value::Kind::String: return v.s.empty() ? std::string("''") : v.s;
+    default: return "(a " + std::string(v.isDict() ? "dict" : "list") + ")";
+    }
+}
+
+bool sameValue(const Value& a, const Value& b)
+{
+    if (a.kind != b.kind) {
+        // 1 and 1.0 are the same number (a YAML file may spell either).
+        const bool numA = a.kind == Value::Kind::Int || a.kind == Value::Kind::Float;
+        const bool numB = b.kind == Value::Kind::Int || b.kind == Value::Kind::Float;
+        if (numA && numB)
+            return (a.kind == Value::Kind::Int ? double(a.i) : a.f) == (b.kind == Value::Kind::Int ? double(b.i) : b.f);
+        return false;
+    }
+    switch (a.kind) {
+    case Value::Kind::None: return true;
+    case Value::Kind::Bool: return a.b == b.b;
+    case Value::Kind::Int: return a.i == b.i;
+    case Value::Kind::Float: return a.f == b.f || (std::isnan(a.f) && std::isnan(b.f));
+    case Value::Kind::String: return a.s == b.s;
+    default: return valueText(a) == valueText(b);
+    }
+}
+
+} // namespace
+
+const std::vector<std::string>& resumableConfigKeys()
+{
+    static const std::vector<std::string> keys = {"training.num_epochs", "training.patience", "training.device",
+                                                  "training.threads",    "model.name",        "data.name"};
+    return keys;
+}
+
+std::vector<std::string> changedConfigKeys(const Value& recorded, const Value& now)
+{
+    std::vector<std::string> out;
+    if (!recorded.isDict() || !now.isDict())
+        return out;
+    const auto& resumable = resumableConfigKeys();
+    for (const auto& [sk, section] : now.entries) {
+        if (sk.kind != Value::Kind::String || !section.isDict())
+            continue;
+        const Value* old = recorded.find(sk.s);
+        if (!old || !old->isDict())
+            continue;
+        for (const auto& [kk, value] : section.entries) {
+            if (kk.kind != Value::Kind::String)
+                continue;
+            const std::string key = sk.s + "." + kk.s;
+            if (std::find(resumable.begin(), resumable.end(), key) != resumable.end())
+                continue;
+            const Value* was = old->find(kk.s);
+            if (was && !sameValue(*was, value))
+                out.push_back(key + ": " + valueText(*was) + " (recorded) vs " + valueText(value) + " (config.yaml)");
+        }
+    }
+    return out;
+}
+
+void checkTrainerState(const TrainerState& s, int64_t fileEpoch, const std::string& source)
+{
+    const auto bad = [&](const std::string& what) {
+        throw CheckpointError(source + ": the trainer state is not one a run writes (" + what
+                              + "): a damaged or edited file; nothing was resumed");
+    };
+    if (s.epoch < 1)
+        bad("epoch " + std::to_string(s.epoch) + ", expected >= 1");
+    if (fileEpoch != s.epoch)
+        bad("trainer_state.epoch " + std::to_string(s.epoch) + " but the checkpoint's epoch is " + std::to_string(fileEpoch));
+    if (s.bestEpoch < 1 || s.bestEpoch > s.epoch)
+        bad("best epoch " + std::to_string(s.bestEpoch) + ", expected 1 .. " + std::to_string(s.epoch));
+    if (!std::isfinite(s.bestValLoss))
+        bad("best loss " + valueText(Value::real(s.bestValLoss)) + ", expected a finite number");
+    if (s.badEpochs < 0 || s.badEpochs > s.epoch)
+        bad("bad epochs " + std::to_string(s.badEpochs) + ", expected 0 .. " + std::to_string(s.epoch));
+    if (s.globalStep < s.epoch)
+        bad("global step " + std::to_string(s.globalStep) + " after " + std::to_string(s.epoch)
+            + " epoch(s) (at least one step each)");
 }
 
 } // namespace spooflens::core

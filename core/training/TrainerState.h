@@ -8,6 +8,7 @@
 
 #include <random>
 #include <string>
+#include <vector>
 
 namespace spooflens::core {
 
@@ -37,5 +38,24 @@ void loadOptimizerState(torch::optim::AdamW& optimizer, const std::vector<torch:
 
 /// The resolved configuration as a nested dict (section -> key -> value).
 Value configToValue(const TrainConfig& config);
+
+/// The keys whose value in `now` differs from `recorded` (configToValue of
+/// the configuration a run was trained with, as last.pth records it), one
+/// line each: "model.objective: seed (recorded) vs weak_frame (config.yaml)".
+/// Keys that do not change what an epoch computes may change between calls
+/// (kResumableConfigKeys); keys the recorded configuration lacks (an older
+/// SpoofLens) are not compared.
+std::vector<std::string> changedConfigKeys(const Value& recorded, const Value& now);
+
+/// "section.key" of the keys a resume may change: num_epochs and patience
+/// (when to stop), device and threads (where it runs), model.name and data.name
+/// (labels).
+const std::vector<std::string>& resumableConfigKeys();
+
+/// Checks a restored trainer state for values no run writes (a damaged or
+/// edited last.pth): epoch >= 1 and equal to `fileEpoch` (the checkpoint's
+/// own epoch), best epoch in 1..epoch, a finite best loss, bad epochs in
+/// 0..epoch, global step >= epoch. Throws CheckpointError naming `source` and the value.
+void checkTrainerState(const TrainerState& s, int64_t fileEpoch, const std::string& source);
 
 } // namespace spooflens::core

@@ -1,5 +1,7 @@
 #include "core/util/Threads.h"
 
+#include "core/Error.h"
+
 #include <torch/torch.h>
 
 #include <dlfcn.h>
@@ -97,6 +99,11 @@ int g_threads = 0;
 
 void configureComputeThreads(int threads)
 {
+    if (threads > kMaxComputeThreads)
+        throw ConfigError("compute threads: " + std::to_string(threads) + " is more than the limit of "
+                          + std::to_string(kMaxComputeThreads) + " (this machine has "
+                          + std::to_string(std::thread::hardware_concurrency())
+                          + " hardware threads; 0 uses them all)");
     std::lock_guard<std::mutex> lock(g_mutex);
     if (g_blasKernels.empty())
         selectBlasKernels();

@@ -4,10 +4,16 @@
 
 namespace spooflens::core {
 
+/// The most compute threads a process may ask for (--threads, training.threads):
+/// far above any machine this runs on, and low enough that a typo (100000)
+/// is an error instead of a thousand idle threads.
+constexpr int kMaxComputeThreads = 256;
+
 /// Sets the compute thread count for LibTorch (intra-op) and pins the system
 /// BLAS's own pool (OpenBLAS pthreads) to one thread so the two pools do not
-/// fight over cores. `threads <= 0` means "all hardware threads". Idempotent;
-/// call before the first inference. Safe to call from any thread.
+/// fight over cores. `threads <= 0` means "all hardware threads"; more than
+/// kMaxComputeThreads is a ConfigError. Idempotent; call before the first
+/// inference. Safe to call from any thread.
 void configureComputeThreads(int threads = 0);
 
 /// The BLAS kernels in use, e.g. "OpenBLAS SkylakeX (OpenBLAS detected

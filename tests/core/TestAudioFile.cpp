@@ -531,43 +531,95 @@ private slots:
     void nonFiniteFloatWav()
     {
         // IEEE float WAV (format 3) at 44.1 kHz holding NaN, +-inf and 1e30 among
-        // a sine: the result stays finite and in [-1, 1] (regression: huge values
-        // used to overflow the resampler into NaN).
-        QByteArray wav;
-        auto u32 = [&](quint32 v) { for (int i = 0; i < 4; ++i) wav.append(char((v >> (8 * i)) & 0xff)); };
-        auto u16 = [&](quint16 v) { wav.append(char(v & 0xff)); wav.append(char(v >> 8)); };
-        const int n = 44100;
-        wav.append("RIFF");
-        u32(36 + 4 * n);
-        wav.append("WAVEfmt ");
-        u32(16);
-        u16(3);
-        u16(1);
-        u32(44100);
-        u32(44100 * 4);
-        u16(4);
-        u16(32);
-        wav.append("data");
-        u32(4 * n);
-        for (int i = 0; i < n; ++i) {
-            float v = 0.5f * static_cast<float>(std::sin(2 * kPi * 440 * i / 44100.0));
-            if (i % 1000 == 7)
-                v = std::numeric_limits<float>::quiet_NaN();
-            else if (i % 1000 == 8)
-                v = std::numeric_limits<float>::infinity();
-            else if (i % 1000 == 9)
-                v = -std::numeric_limits<float>::infinity();
-            else if (i % 1000 == 10)
-                v = 1e30f;
-            u32(qFromLittleEndian<quint32>(reinterpret_cast<const uchar*>(&v)));
-        }
-        writeBytes(QStringLiteral("nonfinite.wav"), wav);
-        const AudioData a = loadAudio(tmp("nonfinite.wav"));
+        // a sine. NaN/inf samples have no value to stand in for them: the file is
+        // refused, naming the count and the first position (an all-NaN file used to
+        // score like silence). Huge finite values are clipped: the result stays
+        // finite and in [-1, 1] (regression: they used to overflow the resampler into NaN).
+        auto floatWav = [&](const QString& name, bool withNonFinite) {
+            QByteArray wav;
+            auto u32 = [&](quint32 v) { for (int i = 0; i < 4; ++i) wav.append(char((v >> (8 * i)) & 0xff)); };
+            auto u16 = [&](quint16 v) { wav.append(char(v & 0xff)); wav.append(char(v >> 8)); };
+            const int n = 44100;
+            wav.append("RIFF");
+            u32(36 + 4 * n);
+            wav.append("WAVEfmt ");
+            u32(16);
+            u16(3);
+            u16(1);
+            u32(44100);
+            u32(44100 * 4);
+            u16(4);
+            u16(32);
+            wav.append("data");
+            u32(4 * n);
+            for (int i = 0; i < n; ++i) {
+                float v = 0.5f * static_cast<float>(std::sin(2 * kPi * 440 * i / 44100.0));
+                if (withNonFinite && i % 1000 == 7)
+                    v = std::numeric_limits<float>::quiet_NaN();
+                else if (withNonFinite && i % 1000 == 8)
+                    v = std::numeric_limits<float>::infinity();
+                else if (withNonFinite && i % 1000 == 9)
+                    v = -std::numeric_limits<float>::infinity();
+                else if (i % 1000 == 10)
+                    v = 1e30f;
+                u32(qFromLittleEndian<quint32>(reinterpret_cast<const uchar*>(&v)));
+            }
+            writeBytes(name, wav);
+        };
+        floatWav(QStringLiteral("nonfinite.wav"), true);
+        const QString msg = loadError(tmp("nonfinite.wav"));
+        // 45 each of NaN, +inf, -inf at i % 1000 == 7, 8, 9 (i < 44100); the first is sample 7.
+        QVERIFY2(msg.contains(QLatin1String("nonfinite.wav")) && msg.contains(QLatin1String("135 of 44100 samples"))
+                     && msg.contains(QLatin1String("NaN or infinite")) && msg.contains(QLatin1String("first at sample 7,")),
+                 qPrintable(msg));
+
+        floatWav(QStringLiteral("huge.wav"), false);
+        const AudioData a = loadAudio(tmp("huge.wav"));
         QCOMPARE(a.format, std::string("WAV float"));
         QCOMPARE(a.samples.size(), size_t(16000));
         for (float v : a.samples)
             QVERIFY(std::isfinite(v) && v >= -1.0f && v <= 1.0f);
         QVERIFY(std::fabs(fitSine(a.samples, 440.0).amplitude - 0.5) < 0.05);
+    }
+
+    void nonFiniteChannels()
+    {
+        // Stereo float WAV whose right channel is all NaN: the average and channel 1
+        // are refused, channel 0 (finite) loads.
+        QByteArray wav;
+        auto u32 = [&](quint32 v) { for (int i = 0; i < 4; ++i) wav.append(char((v >> (8 * i)) & 0xff)); };
+        auto u16 = [&](quint16 v) { wav.append(char(v & 0xff)); wav.append(char(v >> 8)); };
+        const int n = 16000;
+        wav.append("RIFF");
+        u32(36 + 8 * n);
+        wav.append("WAVEfmt ");
+        u32(16);
+        u16(3);
+        u16(2);
+        u32(16000);
+        u32(16000 * 8);
+        u16(8);
+        u16(32);
+        wav.append("data");
+        u32(8 * n);
+        for (int i = 0; i < n; ++i) {
+            const float l = 0.25f * static_cast<float>(std::sin(2 * kPi * 300 * i / 16000.0));
+            const float r = std::numeric_limits<float>::quiet_NaN();
+            u32(qFromLittleEndian<quint32>(reinterpret_cast<const uchar*>(&l)));
+            u32(qFromLittleEndian<quint32>(reinterpret_cast<const uchar*>(&r)));
+        }
+        writeBytes(QStringLiteral("nanright.wav"), wav);
+        const QString avg = loadError(tmp("nanright.wav"));
+        QVERIFY2(avg.contains(QLatin1String("16000 of 16000 samples of the channel average")) &&
+                     avg.contains(QLatin1String("first at sample 0,")), qPrintable(avg));
+        AudioLoadOptions right;
+        right.channel = 1;
+        QVERIFY2(loadError(tmp("nanright.wav"), right).contains(QLatin1String("samples of channel 1 are NaN")),
+                 qPrintable(loadError(tmp("nanright.wav"), right)));
+        AudioLoadOptions left;
+        left.channel = 0;
+        const AudioData a = loadAudio(tmp("nanright.wav"), left);
+        QCOMPARE(a.samples.size(), size_t(16000));
     }
 
     void badInput_data()

@@ -127,8 +127,9 @@ private slots:
 
     void damagedEntriesAreRejected()
     {
-        // docs/reliability.md: every entry carries an XXH64 of its payload and the
-        // detector's SHA-256; the header's shape is bounded before any allocation.
+        // docs/reliability.md: every entry carries an XXH64 of its header and
+        // payload and the detector's SHA-256; the header's shape is bounded
+        // before any allocation.
         const std::string audio = tmp("d.flac");
         fs::copy_file(spooflens::test::dataPath("asvspoof_spoof_sample.flac"), audio);
         std::vector<float> v(50 * 16);
@@ -168,10 +169,25 @@ private slots:
         rewrite([](std::string& b) {
             const float nan = std::nanf("");
             std::memcpy(&b[104 + 8], &nan, 4);
-            const uint64_t h = XXH64(b.data() + 104, b.size() - 104, 0);
+            const uint64_t h = XXH64(b.data() + 104, b.size() - 104, XXH64(b.data(), 96, 0));
             std::memcpy(&b[96], &h, 8);
         });
         expectError("NaN");
+        // T and D swapped (50 x 16 -> 16 x 50: the same size): the header is
+        // inside the checksum, so the entry is damaged, not features of another shape.
+        rewrite([](std::string& b) {
+            const int64_t t = 16, d = 50;
+            std::memcpy(&b[16], &t, 8);
+            std::memcpy(&b[24], &d, 8);
+        });
+        QVERIFY_EXCEPTION_THROWN(c.shape(k), CheckpointError);
+        expectError("checksum");
+        // An entry of format version 2 (its checksum covered only the payload) is recomputed once.
+        rewrite([](std::string& b) {
+            const uint32_t v2 = 2;
+            std::memcpy(&b[8], &v2, 4);
+        });
+        expectError("format version 2");
         // Another detector's SHA in the header.
         rewrite([](std::string& b) { b[32] = 'b'; });
         expectError("another detector");

@@ -12,6 +12,7 @@
 #include "tests/support/TestData.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -151,20 +152,62 @@ private slots:
         b[b.size() / 2] = char(b[b.size() / 2] ^ 0x5a);   // inside some tensor's data
         const std::string path = file("crc.pth");
         writeFile(path, b);
-        CheckpointReadOptions verify;
-        verify.verifyTensorCrc = true;
-        try {
-            readCheckpoint(path, verify);
-            QFAIL("no CRC error");
-        } catch (const CheckpointError& e) {
-            QVERIFY2(QString(e.what()).contains("CRC-32 mismatch in entry 'detector_tiny/data/"), e.what());
-        }
-        // By default (like torch.load) tensor records are not checksummed, but data.pkl always is.
-        QCOMPARE(readError(path), QString());
+        // Every tensor record is checked by default (torch.load checks none).
+        EXPECT_ERROR(path, QString::fromStdString(path), "CRC-32 mismatch in entry 'detector_tiny/data/");
+        // The check, not some other one, is what refuses it: without it the bytes load.
+        CheckpointReadOptions noCrc;
+        noCrc.verifyTensorCrc = false;
+        readCheckpoint(path, noCrc);
+        // data.pkl is always checked.
         Bytes pkl = readFile(dataPath("fixtures/detector_tiny.pth"));
         pkl[100] = char(pkl[100] ^ 0x01);   // inside data.pkl (its data start at offset 64)
         writeFile(path, pkl);
         EXPECT_ERROR(path, "CRC-32 mismatch in entry 'detector_tiny/data.pkl'");
+        try {
+            readCheckpoint(path, noCrc);
+            QFAIL("data.pkl was not checked");
+        } catch (const CheckpointError& e) {
+            QVERIFY2(QString(e.what()).contains("CRC-32 mismatch in entry 'detector_tiny/data.pkl'"), e.what());
+        }
+    }
+
+    void patchedWeightInRealCheckpointIsRefused_data()
+    {
+        QTest::addColumn<QString>("checkpoint");
+        QTest::newRow("AASIST") << QString(SPOOFLENS_SOURCE_DIR "/resources/detectors/aasist/AASIST.pth");
+        QTest::newRow("AASIST-L") << QString(SPOOFLENS_SOURCE_DIR "/resources/detectors/aasist/AASIST-L.pth");
+        QTest::newRow("tiny XLS-R") << QString::fromStdString(dataPath("fixtures/detector_tiny.pth"));
+    }
+    void patchedWeightInRealCheckpointIsRefused()
+    {
+        // A copy of a real checkpoint with one byte of one storage record
+        // changed in place (an exponent bit: the zip structure, sizes and the
+        // pickle stay intact, as when weight bytes are edited or damaged): the
+        // reader refuses it, naming the file and the record. Before the CRC
+        // check was on by default the edited weight loaded silently.
+        QFETCH(QString, checkpoint);
+        const std::string original = checkpoint.toStdString();
+        const ZipArchive zip = ZipArchive::openFile(original);
+        const ZipEntry* target = nullptr;
+        for (const ZipEntry& e : zip.entries())
+            if (e.name.find("/data/") != std::string::npos && e.method == 0
+                && (!target || e.uncompressedSize > target->uncompressedSize))
+                target = &e;
+        QVERIFY(target && target->uncompressedSize >= 8);
+        Bytes b = readFile(original);
+        // The middle float32 of the largest record: flip the top exponent bit
+        // (little endian: byte 3 of the value) - 0.01 becomes ~3e36.
+        const uint64_t at = target->dataOffset + (target->uncompressedSize / 8) * 4 + 3;
+        b[at] = char(b[at] ^ 0x40);
+        const std::string path = file(qPrintable("patched-" + QFileInfo(checkpoint).fileName()));
+        writeFile(path, b);
+        EXPECT_ERROR(path, QString::fromStdString(path), "CRC-32 mismatch in entry '" + QString::fromStdString(target->name) + "'");
+        CheckpointReadOptions noCrc;
+        noCrc.verifyTensorCrc = false;
+        const CheckpointContents c = readCheckpoint(path, noCrc);
+        QVERIFY(c.root.kind == Value::Kind::Dict);
+        // The unpatched file loads with the check on.
+        QCOMPARE(readError(original), QString());
     }
 
     void corruptPickle()

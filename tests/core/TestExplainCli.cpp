@@ -104,6 +104,13 @@ private slots:
         QCOMPARE(badBaseline.code, 2);
         const CliRun badSteps = runCli(base() << "--method" << "ig" << "--ig-steps" << "0" << audio);
         QCOMPARE(badSteps.code, 2);
+        // Unbounded before (issue 27): 2e9 IG steps never end, 100000 threads spawned a thousand.
+        const CliRun manySteps = runCli(base() << "--method" << "ig" << "--ig-steps" << "2000000000" << audio);
+        QCOMPARE(manySteps.code, 2);
+        QVERIFY2(manySteps.err.contains("--ig-steps") && manySteps.err.contains("4096"), qPrintable(manySteps.err));
+        const CliRun manyThreads = runCli(base() << "--method" << "random" << "--threads" << "100000" << audio);
+        QCOMPARE(manyThreads.code, 2);
+        QVERIFY2(manyThreads.err.contains("--threads") && manyThreads.err.contains("256"), qPrintable(manyThreads.err));
         const CliRun missing = runCli(base() << "--method" << "random" << data("no_such_file.flac"));
         QCOMPARE(missing.code, 1);
         QVERIFY2(missing.err.contains("no_such_file.flac"), qPrintable(missing.err));

@@ -3,11 +3,15 @@
 // ctest-labels: fast
 #include "tests/support/TestData.h"
 
+#include <QDir>
+#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <cstdio>
 
 namespace {
 
@@ -129,6 +133,62 @@ private slots:
         QVERIFY2(r.err.contains(QLatin1String("too long")), qPrintable(r.err));
         r = runCli({"info", "--max-duration", "2", path("stereo.wav")});
         QCOMPARE(r.exitCode, 0);
+    }
+
+    void controlCharactersInNamesAreEscaped()
+    {
+        // A file name holding a newline and an ESC sequence used to reach the
+        // terminal raw: it could forge an output line or recolour it.
+        const QString forged = path(QStringLiteral("a\nfake.wav: WAV 16-bit, 1 Hz\x1b[31m.wav"));
+        QVERIFY(QFile::copy(path("stereo.wav"), forged));
+        Result r = runCli({"info", forged});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(lines(r.out).size(), 1);
+        QVERIFY2(r.out.contains(QLatin1String("a\\x0afake.wav")) && r.out.contains(QLatin1String("\\x1b[31m.wav: WAV 16-bit")),
+                 qPrintable(r.out));
+        QVERIFY(!r.out.contains(QChar(0x1b)));
+        // --json keeps the real name (JSON escapes it) on one line.
+        r = runCli({"info", "--json", forged});
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(lines(r.out).size(), 1);
+        QCOMPARE(QJsonDocument::fromJson(r.out.toUtf8()).object()["path"].toString(), forged);
+        // A missing file of that name: one error line, escaped.
+        r = runCli({"info", forged + "x"});
+        QCOMPARE(r.exitCode, 1);
+        QCOMPARE(lines(r.err).size(), 1);
+        QVERIFY2(r.err.contains(QLatin1String("a\\x0afake.wav")) && !r.err.contains(QChar(0x1b)), qPrintable(r.err));
+    }
+
+    void nonUtf8NamesAreReported()
+    {
+        // "café.wav" in Latin-1: --json used to fail with the JSON library's
+        // type_error.316 without naming the file. The shell's glob hands over the
+        // raw bytes (a QProcess argument is UTF-8).
+        const QByteArray dir = QFile::encodeName(path(QStringLiteral("latin1")));
+        QVERIFY(QDir().mkpath(path(QStringLiteral("latin1"))));
+        QVERIFY(QFile::copy(path("stereo.wav"), QFile::decodeName(dir + "/tmp.wav")));
+        QVERIFY(std::rename((dir + "/tmp.wav").constData(), (dir + "/caf\xe9.wav").constData()) == 0);
+        const auto run = [&](const QString& mode) {
+            QProcess p;
+            p.start(QStringLiteral("/bin/sh"), {"-c", "exec \"$0\" info " + mode + " \"$1\"/caf*.wav",
+                                                spooflens::test::cliPath(), QFile::decodeName(dir)});
+            Result r;
+            if (p.waitForFinished(120000) && p.exitStatus() == QProcess::NormalExit)
+                r.exitCode = p.exitCode();
+            r.out = QString::fromUtf8(p.readAllStandardOutput());
+            r.err = QString::fromUtf8(p.readAllStandardError());
+            return r;
+        };
+        Result r = run(QStringLiteral("--json"));
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QJsonParseError pe;
+        const QJsonObject o = QJsonDocument::fromJson(r.out.toUtf8(), &pe).object();
+        QVERIFY2(pe.error == QJsonParseError::NoError, qPrintable(r.out));
+        QVERIFY2(o["path"].toString().endsWith(QStringLiteral("/caf\uFFFD.wav")), qPrintable(o["path"].toString()));
+        QCOMPARE(o["samples_16k"].toInteger(), 24000);
+        r = run(QString());
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains(QLatin1String("/caf\\xe9.wav: WAV 16-bit")), qPrintable(r.out));
     }
 
     // The `spooflens` users run is a launcher (app/launcher/main.cpp) that

@@ -7,10 +7,13 @@
 #include "core/audio/AudioFile.h"
 #include "core/checkpoint/Checkpoint.h"
 #include "core/detector/Detector.h"
+#include "core/explain/PartialSet.h"
 #include "core/training/Protocol.h"
 #include "core/training/TrainConfig.h"
 #include "tests/support/TestData.h"
 
+#include <QDir>
+#include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -64,6 +67,40 @@ private slots:
         QVERIFY2(cfg.contains("FIFO"), qPrintable(cfg));
         const QString proto = errorOf<ConfigError>([&] { readProtocol(m_fifo); });
         QVERIFY2(proto.contains("FIFO"), qPrintable(proto));
+    }
+
+    void protocolEntriesThatAreNoFiles()
+    {
+        // A protocol naming a FIFO, a folder and a device used to say "not found"
+        // for each: they are there, they are just no audio files.
+        const std::string db = m_tmp.path().toStdString() + "/db";
+        QVERIFY(QDir().mkpath(QString::fromStdString(db + "/folder.wav")));
+        QCOMPARE(::symlink(m_fifo.c_str(), (db + "/pipe.wav").c_str()), 0);
+        QCOMPARE(::symlink("/dev/null", (db + "/null.wav").c_str()), 0);
+        const std::string proto = db + "/protocol.txt";
+        {
+            QFile f(QString::fromStdString(proto));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("pipe.wav train bonafide\nfolder.wav train spoof\nnull.wav train spoof\ngone.wav train spoof\n");
+        }
+        const QString err = errorOf<ConfigError>([&] { resolveAllAudio(db, readProtocol(proto)); });
+        for (const QString& part : {QString("4 audio file(s) of the protocol not found or not regular files (3 of them exist"),
+                                    QString(":1: ") + QString::fromStdString(db) + "/pipe.wav: is a FIFO (named pipe), not an audio file",
+                                    QString(":2: ") + QString::fromStdString(db) + "/folder.wav: is a directory, not an audio file",
+                                    QString(":3: ") + QString::fromStdString(db) + "/null.wav: is a device, not an audio file",
+                                    QString(":4: ") + QString::fromStdString(db) + "/gone.wav"})
+            QVERIFY2(err.contains(part), qPrintable(err + " ## " + part));
+        QVERIFY2(err.endsWith("/gone.wav"), qPrintable(err));  // not found: nothing added
+    }
+
+    void audioListMustBeAFile()
+    {
+        // make-partial --bonafide /dev/zero read one endless line (8.5 GB in 60 s).
+        for (const std::string& list : {std::string("/dev/zero"), m_fifo}) {
+            const QString err = errorOf<ConfigError>([&] { readAudioList(list); });
+            QVERIFY2(err.contains(QString::fromStdString(list)) && (err.contains("is a device") || err.contains("FIFO")),
+                     qPrintable(err));
+        }
     }
 
     void symlinkLoopIsNamed()

@@ -19,7 +19,11 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <QRegularExpression>
+
 #include <cmath>
+#include <csignal>
+#include <limits>
 
 using spooflens::test::cliPath;
 using spooflens::test::dataPath;
@@ -66,6 +70,33 @@ QByteArray readAll(const QString& path)
 {
     QFile f(path);
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+void writeAll(const QString& path, const QByteArray& bytes)
+{
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    QCOMPARE(f.write(bytes), bytes.size());
+}
+
+// `text` (a config.yaml) with the value of `key` (indented, "  key: value") replaced.
+QByteArray withKey(const QByteArray& text, const char* key, const QString& value)
+{
+    QString s = QString::fromUtf8(text);
+    const QRegularExpression line(QString("^(  %1:).*$").arg(key), QRegularExpression::MultilineOption);
+    Q_ASSERT(s.contains(line));
+    s.replace(line, "\\1 " + value);
+    return s.toUtf8();
+}
+
+// last.pth with one trainer_state entry replaced (written as the trainer writes it).
+void editTrainerState(const QString& lastPth, const char* key, const core::Value& value)
+{
+    core::CheckpointContents c = core::readCheckpoint(lastPth.toStdString());
+    core::Value* ts = c.root.find("trainer_state");
+    QVERIFY(ts && ts->isDict());
+    ts->set(key, value);
+    core::writeCheckpoint(lastPth.toStdString(), c.root, c.archiveName);
 }
 
 int64_t fileEpoch(const QString& path)
@@ -373,6 +404,123 @@ private slots:
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY2(r.err.contains("1 duplicated utterance"), qPrintable(r.err));
         QVERIFY2(r.err.contains("only bona fide utterances (5 bona fide, 0 spoof)"), qPrintable(r.err));
+    }
+
+    void resumeRefusesAnEditedConfig()
+    {
+        // The run's config.yaml edited between calls used to be accepted: one
+        // metrics.jsonl then mixed objectives, and best-epoch selection compared
+        // losses of different objectives. A resume continues the same run.
+        const QString run = path("edited");
+        Run r = cli(trainArgs(run, 3) << "--stop-after" << "1");
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QByteArray original = readAll(run + "/config.yaml");
+        const QByteArray last = readAll(run + "/last.pth");
+        QByteArray edited = withKey(original, "prototype_mode", "fixed");
+        edited = withKey(edited, "objective", "attention_mil");
+        edited = withKey(edited, "learning_rate", "0.5");
+        edited = withKey(edited, "seed", "99");
+        writeAll(run + "/config.yaml", edited);
+        r = cli({"train", "--resume", run, "--quiet"});
+        QCOMPARE(r.code, 1);
+        for (const char* part : {"differs from the configuration", "model.prototype_mode: ema (recorded) vs fixed (config.yaml)",
+                                 "model.objective: weak_frame (recorded) vs attention_mil (config.yaml)",
+                                 "training.learning_rate: 0.001 (recorded) vs 0.5 (config.yaml)",
+                                 "training.seed: 1234 (recorded) vs 99 (config.yaml)", "--out NEW_DIR"})
+            QVERIFY2(r.err.contains(part), qPrintable(r.err + " ## " + part));
+        QVERIFY2(!r.err.contains("training.batch_size"), qPrintable(r.err));
+        QCOMPARE(readAll(run + "/last.pth"), last);
+        QCOMPARE(jsonl(run + "/metrics.jsonl").size(), 1);
+        // Where it runs and when it stops may change: num_epochs 3 -> 2, threads 1.
+        writeAll(run + "/config.yaml", withKey(withKey(original, "num_epochs", "2"), "threads", "1"));
+        r = cli({"train", "--resume", run, "--quiet"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QCOMPARE(fileEpoch(run + "/last.pth"), int64_t(2));
+    }
+
+    void tamperedTrainerStateIsRefused_data()
+    {
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<double>("value");
+        QTest::addColumn<QString>("expect");
+        QTest::newRow("epoch -3") << "epoch" << -3.0 << "epoch -3, expected >= 1";
+        QTest::newRow("epoch 7 in an epoch-1 file") << "epoch" << 7.0 << "trainer_state.epoch 7 but the checkpoint's epoch is 1";
+        QTest::newRow("best epoch 5") << "best_epoch" << 5.0 << "best epoch 5, expected 1 .. 1";
+        QTest::newRow("NaN best loss") << "best_val_loss" << std::numeric_limits<double>::quiet_NaN() << "best loss nan";
+        QTest::newRow("bad epochs -1") << "bad_epochs" << -1.0 << "bad epochs -1";
+        QTest::newRow("global step 0") << "global_step" << 0.0 << "global step 0 after 1 epoch(s)";
+    }
+
+    void tamperedTrainerStateIsRefused()
+    {
+        // Values no run writes in last.pth (a damaged or edited file) were accepted.
+        QFETCH(QString, key);
+        QFETCH(double, value);
+        QFETCH(QString, expect);
+        const QString run = path("tampered-" + QString(QTest::currentDataTag()).replace(' ', '-'));
+        Run r = cli(trainArgs(run, 2) << "--stop-after" << "1");
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QByteArray good = readAll(run + "/last.pth");
+        editTrainerState(run + "/last.pth", key.toUtf8().constData(),
+                         key == "best_val_loss" ? core::Value::real(value) : core::Value::integer(int64_t(value)));
+        r = cli({"train", "--resume", run, "--quiet"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(run + "/last.pth") && r.err.contains(expect) && r.err.contains("nothing was resumed"),
+                 qPrintable(r.err));
+        QCOMPARE(jsonl(run + "/metrics.jsonl").size(), 1);
+        writeAll(run + "/last.pth", good);
+        r = cli({"train", "--resume", run, "--quiet"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QCOMPARE(fileEpoch(run + "/last.pth"), int64_t(2));
+    }
+
+    void signalsEndWithTheirExitStatus_data()
+    {
+        QTest::addColumn<int>("sig");
+        QTest::addColumn<int>("status");
+        QTest::newRow("SIGTERM") << int(SIGTERM) << 143;
+        QTest::newRow("SIGINT") << int(SIGINT) << 130;
+    }
+
+    void signalsEndWithTheirExitStatus()
+    {
+        // SIGINT/SIGTERM stop a run resumably but used to exit 0, as if it had finished.
+        QFETCH(int, sig);
+        QFETCH(int, status);
+        const QString run = path(QString("signal-%1").arg(sig));
+        QProcess p;
+        p.start(cliPath(), QStringList(trainArgs(run, 100000)) << "--set" << "training.patience=100000");
+        QVERIFY(p.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(jsonl(run + "/metrics.jsonl").size() >= 1, 120000);
+        QCOMPARE(::kill(pid_t(p.processId()), sig), 0);
+        const Run r = finish(p);
+        QVERIFY2(r.code == status, qPrintable(QString("exit %1: %2").arg(r.code).arg(r.err)));
+        QVERIFY2(r.err.contains("interrupted (resume with: spooflens train --resume " + run + ")"), qPrintable(r.err));
+        QVERIFY(fileEpoch(run + "/last.pth") >= 1);
+    }
+
+    void fileSizeLimitIsReported()
+    {
+        // Under `ulimit -f` the kernel sends SIGXFSZ, which used to kill the
+        // trainer with no message; ignored, the write fails with EFBIG and the
+        // checked write names the file.
+        const QString run = path("fsize-new");
+        QProcess p;
+        p.start("/bin/sh", QStringList{"-c", "ulimit -f 64; exec \"$0\" \"$@\"", cliPath()} + trainArgs(run, 2));
+        const Run r = finish(p);
+        QVERIFY2(r.code == 1, qPrintable(QString("exit %1: %2").arg(r.code).arg(r.err)));
+        QVERIFY2(r.err.contains("File too large"), qPrintable(r.err));
+    }
+
+    void controlCharactersInTheRunFolderAreEscaped()
+    {
+        // A run folder named with a newline and ESC: the interrupted line quotes it escaped.
+        const QString run = path("ctl\nrun: 9 epochs\x1b[2J");
+        const Run r = cli(QStringList(trainArgs(run, 2)) << "--stop-after" << "1");
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("interrupted (resume with: spooflens train --resume " + path("ctl\\x0arun: 9 epochs\\x1b[2J)")),
+                 qPrintable(r.err));
+        QVERIFY2(!r.err.contains(QChar(0x1b)) && !r.err.contains("ctl\nrun"), qPrintable(r.err));
     }
 };
 

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
 
 using namespace spooflens;
@@ -199,6 +200,46 @@ private slots:
         track.setThreshold(double(m_explanation.score) + 1.0, QStringLiteral("user"));
         QCOMPARE(track.verdict(), QStringLiteral("spoof"));
         QVERIFY(track.summaryText().contains(QStringLiteral("user")));
+    }
+
+    void scoreTrackNonFiniteScoreIsAnError_data()
+    {
+        QTest::addColumn<float>("score");
+        QTest::addColumn<double>("threshold");
+        QTest::addColumn<QString>("shown");
+        QTest::newRow("nan score") << std::numeric_limits<float>::quiet_NaN() << -3.73 << "score is nan";
+        QTest::newRow("inf score") << std::numeric_limits<float>::infinity() << -3.73 << "score is inf";
+        QTest::newRow("-inf score") << -std::numeric_limits<float>::infinity() << -3.73 << "score is -inf";
+        QTest::newRow("nan threshold") << 1.5f << std::numeric_limits<double>::quiet_NaN() << "threshold is nan";
+    }
+
+    void scoreTrackNonFiniteScoreIsAnError()
+    {
+        // "nan < threshold → spoof" was shown for a NaN score: a score or
+        // threshold that is not a number gives an error, never a decision.
+        QFETCH(float, score);
+        QFETCH(double, threshold);
+        QFETCH(QString, shown);
+        core::Explanation e = m_explanation;
+        e.score = score;
+        ui::ScoreTrack track;
+        track.setThreshold(threshold, QStringLiteral("user"));
+        track.setExplanation(e, 7.04);
+        QVERIFY(track.hasScore());
+        QVERIFY(!track.hasDecision());
+        QCOMPARE(track.verdict(), QString());
+        const QString text = track.summaryText();
+        QVERIFY2(text.startsWith(QStringLiteral("Error:")) && text.contains(shown) && text.contains("no decision"),
+                 qPrintable(text));
+        QVERIFY2(!text.contains(QStringLiteral("spoof")) && !text.contains(QStringLiteral("bona fide"))
+                     && !text.contains(QStringLiteral("→")),
+                 qPrintable(text));
+        QVERIFY(std::isfinite(track.yAxis->range().lower) && std::isfinite(track.yAxis->range().upper));
+        // A finite score again: a decision again.
+        e.score = 0.5f;
+        track.setThreshold(0.0, QStringLiteral("user"));
+        track.setExplanation(e, 7.04);
+        QCOMPARE(track.verdict(), QStringLiteral("bona fide"));
     }
 };
 

@@ -3,6 +3,7 @@
 #include "core/audio/AudioLength.h"
 
 #include "core/Error.h"
+#include "ui/LocalPath.h"
 
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -53,7 +54,7 @@ void InferenceWorker::loadAudio(quint64 generation, const QString& path)
 {
     try {
         emit progress(generation, tr("Loading %1").arg(QFileInfo(path).fileName()), 0.0);
-        auto audio = std::make_shared<core::AudioData>(core::loadAudio(path.toStdString()));
+        auto audio = std::make_shared<core::AudioData>(core::loadAudio(localPath(path)));
         emit audioLoaded(generation, audio);
         // A file that ended early is used as far as it goes, and the window says so (docs/reliability.md).
         const std::string early = core::endedEarlyWarning(*audio);
@@ -71,7 +72,7 @@ void InferenceWorker::addStage2List(quint64 generation, const QStringList& stage
 {
     for (const QString& path : stage2) {
         try {
-            const core::Stage2Info info = m_explainer->addStage2(path.toStdString());
+            const core::Stage2Info info = m_explainer->addStage2(localPath(path));
             if (info.detectorMismatch)
                 emit warning(generation,
                              QStringLiteral("%1 was trained on another detector (its recorded SHA-256 %2 "
@@ -93,8 +94,8 @@ void InferenceWorker::loadModels(quint64 generation, const QString& detector, co
     try {
         emit progress(generation, tr("Loading detector %1").arg(QFileInfo(detector).fileName()), 0.0);
         core::DetectorOptions options;
-        options.checkpointPath = detector.toStdString();
-        options.configPath = detectorConfig.toStdString();
+        options.checkpointPath = localPath(detector);
+        options.configPath = localPath(detectorConfig);
         options.device = "cpu";
         options.precision = core::parsePrecision(precision.toStdString());
         auto explainer = std::make_unique<core::Explainer>(options);

@@ -77,12 +77,19 @@ void ScoreTrack::setThreshold(double threshold, const QString& origin)
 void ScoreTrack::rescale()
 {
     double lo = m_threshold, hi = m_threshold;
+    if (!std::isfinite(lo))
+        lo = hi = 0.0;
     if (m_hasScore) {
-        lo = std::min(lo, double(m_score));
-        hi = std::max(hi, double(m_score));
+        // Non-finite values are not drawn into the range (an axis to inf is no axis).
         for (float v : m_windowScores) {
-            lo = std::min(lo, double(v));
-            hi = std::max(hi, double(v));
+            if (std::isfinite(v)) {
+                lo = std::min(lo, double(v));
+                hi = std::max(hi, double(v));
+            }
+        }
+        if (std::isfinite(m_score)) {
+            lo = std::min(lo, double(m_score));
+            hi = std::max(hi, double(m_score));
         }
     }
     // Extra headroom on top keeps the line clear of the title.
@@ -90,17 +97,37 @@ void ScoreTrack::rescale()
     yAxis->setRange(lo - pad, hi + 2.5 * pad);
 }
 
+bool ScoreTrack::hasDecision() const
+{
+    return m_hasScore && std::isfinite(m_score) && std::isfinite(m_threshold);
+}
+
 QString ScoreTrack::verdict() const
 {
-    if (!m_hasScore)
+    if (!hasDecision())
         return {};
     return m_score >= m_threshold ? QStringLiteral("bona fide") : QStringLiteral("spoof");
+}
+
+QString ScoreTrack::notFiniteText() const
+{
+    // NaN compares false with everything: "nan < threshold -> spoof" would be a
+    // decision made of no number at all.
+    if (!std::isfinite(m_score))
+        return QStringLiteral("Error: the detector score is %1, not a number: no decision (the detector's output "
+                              "is not finite; check the checkpoint and the audio)")
+            .arg(double(m_score));
+    return QStringLiteral("Error: the threshold is %1, not a number: no decision [threshold: %2]")
+        .arg(m_threshold)
+        .arg(m_origin);
 }
 
 QString ScoreTrack::summaryText() const
 {
     if (!m_hasScore)
         return QStringLiteral("Detector: no score yet (open a detector checkpoint)");
+    if (!hasDecision())
+        return notFiniteText();
     return QStringLiteral("Detector score %1 (bona fide logit) %2 threshold %3 → %4   [threshold: %5]")
         .arg(double(m_score), 0, 'f', 3)
         .arg(m_score >= m_threshold ? QStringLiteral("≥") : QStringLiteral("<"))
@@ -114,7 +141,9 @@ void ScoreTrack::updateTitle()
     QString text = QStringLiteral("Detector score: bona fide logit (solid; dashed = threshold %1, %2)")
                        .arg(m_threshold, 0, 'f', 2)
                        .arg(m_origin);
-    if (m_hasScore) {
+    if (m_hasScore && !hasDecision()) {
+        text += QStringLiteral(" · ") + notFiniteText();
+    } else if (m_hasScore) {
         text += QStringLiteral(" · file %1 → %2").arg(double(m_score), 0, 'f', 3).arg(verdict());
         if (m_windowed)
             text += QStringLiteral(" · light line: %1 windows").arg(m_windowScores.size());

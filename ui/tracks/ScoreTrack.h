@@ -25,9 +25,14 @@ public:
 
     bool hasScore() const { return m_hasScore; }
     float score() const { return m_score; }
-    /// "bona fide" / "spoof" by score >= threshold; empty without a score.
+    /// True when there is a score and both it and the threshold are finite.
+    bool hasDecision() const;
+    /// "bona fide" / "spoof" by score >= threshold; empty without a decision
+    /// (no score, or a NaN/infinite score or threshold).
     QString verdict() const;
-    /// One line for the banner: score, threshold and its origin, verdict.
+    /// One line for the banner: score, threshold and its origin, verdict; an
+    /// error line ("Error: the detector score is nan ...: no decision") when
+    /// the score or threshold is not finite.
     QString summaryText() const;
     int windowCount() const { return m_windows->dataCount(); }
 
@@ -36,6 +41,7 @@ public:
 
 private:
     void rescale();
+    QString notFiniteText() const;
     void updateTitle();
 
     bool m_hasScore = false;
