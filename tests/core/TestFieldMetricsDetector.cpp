@@ -147,6 +147,39 @@ private slots:
         QCOMPARE(b.logits(m_h).at(0)[0], trained[0]);
     }
 
+    // AASIST's back-end: its four groups, every float tensor of the graph back-end once, none of the encoder's.
+    void randomisationOnAasist()
+    {
+        DetectorOptions o;
+        o.checkpointPath = std::string(SPOOFLENS_SOURCE_DIR) + "/resources/detectors/aasist/AASIST-L.pth";
+        o.device = "cpu";
+        o.threads = 2;
+        Explainer explainer(o);
+        const Detector& d = explainer.detector();
+        QStringList names;
+        for (const LayerCut& c : backendLayerCuts(d))
+            names << QString::fromStdString(c.name);
+        QCOMPARE(names, (QStringList{"out_layer", "hs_gal2", "hs_gal1", "gat"}));
+        // out_layer (2); ST12, ST22: 4 attention weights + 8 linear pairs + 4 batch-norm tensors = 24 each;
+        // ST11, ST21 (24 each) + 4 pools (2 each) + 2 master nodes; GAT_layer_S/T: 1 + 3 x 2 + 4 = 11 each + 2 pools.
+        const size_t sizes[] = {2, 2 + 48, 2 + 48 + 48 + 8 + 2, 2 + 48 + 48 + 8 + 2 + 22 + 4};
+        for (size_t c = 0; c < 4; ++c) {
+            const RandomisedBackend r(d, c + 1, 5);
+            QCOMPARE(r.tensors(), sizes[c]);
+        }
+        const AudioData audio = loadAudio(dataPath("asvspoof_spoof_sample.flac"));
+        ExplainRequest req;
+        req.cut = CutMode::Cut64600;
+        req.methods = {AttributionMethod::GradXInput};
+        req.randomisation = true;
+        const Explanation e = explainer.explain(audio, req);
+        QCOMPARE(e.randomisation.at(0).size(), size_t(4));
+        QVERIFY2(e.randomisation[0].back() < 0.9, qPrintable(QString::number(e.randomisation[0].back())));
+        const Explanation again = explainer.explain(audio, req.cut);
+        QCOMPARE(again.logits[0], e.logits[0]);
+        QCOMPARE(again.logits[1], e.logits[1]);
+    }
+
     void randomisationThroughTheFacade()
     {
         Explainer explainer(tinyDetector());
