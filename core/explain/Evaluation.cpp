@@ -112,6 +112,13 @@ std::string fmt(double v, const char* f = "%.3f")
 
 } // namespace
 
+int64_t referenceSamples(const EvalRecord& r)
+{
+    if (r.samples > 0)
+        return r.samples;
+    return r.frames > 0 ? r.grid.startSample(r.frames - 1) + r.grid.window : 0;
+}
+
 std::vector<std::pair<double, double>> referenceSpoofSeconds(const EvalRecord& r)
 {
     if (r.hasSpoofSeconds)
@@ -125,18 +132,12 @@ std::vector<std::pair<double, double>> referenceSpoofSeconds(const EvalRecord& r
         size_t e = t;
         while (e < r.frameLabels.size() && r.frameLabels[e])
             ++e;
-        out.emplace_back(double(r.grid.startSample(int64_t(t))) / kSampleRate,
-                         double(r.grid.startSample(int64_t(e))) / kSampleRate);
+        // A run through the last frame is spoof to the end of the input.
+        const int64_t end = e == r.frameLabels.size() ? referenceSamples(r) : r.grid.startSample(int64_t(e));
+        out.emplace_back(double(r.grid.startSample(int64_t(t))) / kSampleRate, double(end) / kSampleRate);
         t = e;
     }
     return out;
-}
-
-int64_t referenceSamples(const EvalRecord& r)
-{
-    if (r.samples > 0)
-        return r.samples;
-    return r.frames > 0 ? r.grid.startSample(r.frames - 1) + r.grid.window : 0;
 }
 
 void computeLabelMetrics(const EvalRecord& r, EvalTrack& t)

@@ -2,11 +2,18 @@
 // Localisation and detection metrics against hand-computed cases (docs/metrics.md):
 // perfect, inverted, constant, ties, no spoof frames, all spoof frames, a single frame;
 // and the metrics of the field (frame F1, range-based EER, 10 ms segment labels,
-// RCQ, ROAD's imputation, Spearman) on worked examples written out in docs/metrics.md.
+// RCQ, ROAD's imputation, Spearman) on worked examples written out in docs/metrics.md, and
+// a record of the first utterances.jsonl format getting them in the summary.
 #include "core/Error.h"
 #include "core/explain/Attribution.h"
+#include "core/explain/Evaluation.h"
 #include "core/explain/Metrics.h"
 
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <cmath>
@@ -340,6 +347,37 @@ private slots:
         QNEAR(spearman({1, 2, 3}, {1, 4, 9}), 1);   // monotone, not linear
         QNAN(spearman({1, 1, 1}, {1, 2, 3}));        // constant
         QNAN(spearman({1, 2}, {1, 2, 3}));
+    }
+
+    // A record of the first utterances.jsonl format (no samples, no spoof_seconds, none of the new
+    // keys) still reads, and the summary computes the new label metrics from its values: the RCQ
+    // example above, its reference rebuilt from the spoof frames (5..10, to the end of 3600 samples).
+    void olderRecordsGetTheNewMetrics()
+    {
+        const std::string line =
+            R"({"utterance":"u","path":"u.wav","label":"spoof","score":0.1,"logits":[0.2,0.1],"frames":11,)"
+            R"("spoof_frames":[[5,11]],"tracks":[{"method":"random","source":"detector","deletion_auc":0.5,)"
+            R"("insertion_auc":0.5,"frame_auc":null,"frame_eer":null,"ap":null,"pointing_game":null,)"
+            R"("relevance_mass":null,"iou_topk":null,"deletion":[],"insertion":[],)"
+            R"("values":[0,0.2,0.4,1,0.8,0.6,0.4,0.2,0.2,0.2,0.2]}]})";
+        const EvalRecord r = evalRecordFromJson(line, "old.jsonl:1");
+        QVERIFY(!r.hasSpoofSeconds);
+        QCOMPARE(referenceSamples(r), int64_t(3600));
+        const auto ref = referenceSpoofSeconds(r);
+        QCOMPARE(ref.size(), size_t(1));
+        QNEAR(ref[0].first, 0.1);
+        QNEAR(ref[0].second, 0.225);
+        QVERIFY(std::isnan(r.tracks[0].rcq[2]));
+        QTemporaryDir dir;
+        const std::string text = writeEvalSummary({r}, dir.path().toStdString(), EvalSummaryOptions{});
+        const QJsonObject t = QJsonDocument::fromJson(QByteArray::fromStdString(text)).object()["tracks"].toArray()[0].toObject();
+        const double all = 4.2 / 11;
+        QVERIFY(std::fabs(t["rcq"].toObject()["transition"].toDouble() - (0.64 - all) / all * 100) < 1e-3);
+        QVERIFY(std::fabs(t["metrics"].toObject()["rcq_transition"].toObject()["mean"].toDouble() - (0.64 - all) / all * 100) < 1e-3);
+        QVERIFY(t["range_eer"].isDouble());
+        QVERIFY(t["metrics"].toObject()["frame_f1"].toObject()["mean"].isDouble());
+        QVERIFY(t["road"].toObject()["mean_morf"].isNull());
+        QVERIFY(t["randomisation"].isNull());
     }
 
     void detectorEerAndMinDcf()
