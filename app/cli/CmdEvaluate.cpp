@@ -1,8 +1,9 @@
 // `spooflens evaluate --detector D [--xai X]... [--method M]... --protocol P
 //  --database-path DIR [--subset S] [--labels L] --out OUT [--json] [--shard K/N]`
 // and `spooflens evaluate --merge OUT1 OUT2 ... --out OUT [--json]`:
-// faithfulness and localisation of every explainer over a protocol
-// (docs/metrics.md). Resumable (utterances already in OUT/utterances.jsonl
+// faithfulness and localisation of every explainer over a protocol, with the
+// metrics of the field (frame F1, range-based EER, RCQ, ROAD and, with
+// --randomisation, the model-randomisation check; docs/metrics.md). Resumable (utterances already in OUT/utterances.jsonl
 // are skipped; a torn last line is dropped), shardable, mergeable; OUT/run.json
 // records what determines the results, and a resume or merge of another
 // configuration is refused (docs/reliability.md, "Evaluate folders"). The
@@ -47,7 +48,7 @@ struct EvaluateArgs {
     DetectorArgs detector;
     std::vector<std::string> xai, methods, merge;
     std::string protocol, databasePath, subset, labels, out, shard = "0/1";
-    bool json = false, quiet = false, strict = false;
+    bool json = false, quiet = false, strict = false, randomisation = false;
     uint64_t seed = 1234;
     int resamples = 1000;
     // 1: a merged sharded run equals a single run bit for bit (batched passes
@@ -344,6 +345,8 @@ int runEvaluate(const EvaluateArgs& a)
     request.cut = a.detector.cutMode();
     request.methods = methods;
     request.faithfulness = true;
+    request.road = true;
+    request.randomisation = a.randomisation;
 
     // What determines the records (docs/reliability.md, "Evaluate folders"). The bootstrap
     // --seed and --resamples are not in it: the summary is recomputed from all records each time.
@@ -377,6 +380,11 @@ int runEvaluate(const EvaluateArgs& a)
         f["protocol"] = "sha256 " + core::sha256File(a.protocol);
         f["subset"] = a.subset.empty() ? std::string("all") : a.subset;
         f["database_path"] = absolute(a.databasePath);
+        // Keys added with a metric: a folder made before it has "(not recorded)" and is not resumed.
+        f["road"] = "fractions 0-0.9 step 0.1, noisy linear imputation over frames, noise 0.01 x range, seed "
+                    + std::to_string(request.roadSeed);
+        if (a.randomisation)
+            f["randomisation"] = "cascading back-end re-initialisation, seed " + std::to_string(request.randomisationSeed);
         f["labels"] = a.labels.empty() ? std::string("label files next to the audio")
                                        : absolute(a.labels) + " (sha256 of the labels used "
                                              + labelsDigest(labelSet, selectedIds) + ")";
@@ -480,16 +488,20 @@ int runEvaluate(const EvaluateArgs& a)
                 const std::string& path = audio[k].path;
                 warnIfEndedEarly(audio[k]);
                 std::vector<uint8_t> frames;
+                std::vector<std::pair<double, double>> spoofSeconds;
                 bool hasLabels = false;
                 const int64_t samples = int64_t(audio[k].samples.size());
                 auto it = labelSet.find(id);
                 if (it != labelSet.end()) {
                     frames = core::frameLabels(it->second, samples, explainer.detectorInfo().grid);
+                    spoofSeconds = it->second.spoofIntervals();
                     hasLabels = true;
                 } else if (a.labels.empty()) {
                     const std::string next = core::labelFileNextTo(path);
                     if (!next.empty()) {
-                        frames = core::frameLabels(core::readAudacityLabels(next), samples, explainer.detectorInfo().grid);
+                        const core::UtteranceLabels nextLabels = core::readAudacityLabels(next);
+                        frames = core::frameLabels(nextLabels, samples, explainer.detectorInfo().grid);
+                        spoofSeconds = nextLabels.spoofIntervals();
                         hasLabels = true;
                     }
                 }
@@ -499,8 +511,11 @@ int runEvaluate(const EvaluateArgs& a)
                     throw core::ConfigError(id + ": the labels give " + std::to_string(frames.size()) +
                                             " frames but the detector " + std::to_string(ex.frames) +
                                             " (use --cut full to localise)");
+                // The reference times only where they describe the detector's input (cut full).
+                const bool uncut = ex.samples == samples;
                 const core::EvalRecord rec = core::makeEvalRecord(ex, id, entry->label == 1 ? "bonafide" : "spoof",
-                                                                  hasLabels ? &frames : nullptr);
+                                                                  hasLabels ? &frames : nullptr,
+                                                                  hasLabels && uncut ? &spoofSeconds : nullptr);
                 appender.append(core::evalRecordToJson(rec));
             } catch (const core::Error& e) {
                 skip(id, e.what());
@@ -555,6 +570,10 @@ const bool kRegistered = registerCommand("evaluate", [](CLI::App& app) -> std::f
                     "Utterances of equal length per detector pass (default 1: shards merge bit-identically; "
                     "docs/speed.md)")
         ->check(CLI::PositiveNumber);
+    sub->add_flag("--randomisation", a->randomisation,
+                  "Also the model-randomisation check: every method again on the detector with its back-end "
+                  "re-initialised from the top down, layer group by layer group (docs/metrics.md; costs one run of "
+                  "the methods per group: 6 for XLS-R + TCM, 4 for AASIST)");
     sub->add_flag("--strict", a->strict, "An utterance listed twice in the protocol is an error (default: a warning)");
     return [a] { return runEvaluate(*a); };
 });

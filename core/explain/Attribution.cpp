@@ -80,6 +80,44 @@ std::vector<double> faithfulnessFractions()
     return f;
 }
 
+std::vector<double> roadFractions()
+{
+    std::vector<double> f;
+    for (int i = 0; i <= 9; ++i)
+        f.push_back(i / 10.0);
+    return f;
+}
+
+std::vector<ImputationSource> linearImputation(const std::vector<uint8_t>& removed)
+{
+    const int64_t n = int64_t(removed.size());
+    std::vector<ImputationSource> out(removed.size());
+    if (n > 0 && std::all_of(removed.begin(), removed.end(), [](uint8_t r) { return r != 0; }))
+        throw ConfigError("linear imputation: every one of the " + std::to_string(n)
+                          + " frames is removed; nothing is left to impute from");
+    for (int64_t t = 0; t < n;) {
+        if (!removed[size_t(t)]) {
+            ++t;
+            continue;
+        }
+        int64_t e = t;
+        while (e < n && removed[size_t(e)])
+            ++e;
+        const int64_t left = t - 1, right = e < n ? e : -1;  // kept frames around the run [t, e)
+        for (int64_t k = t; k < e; ++k) {
+            ImputationSource& s = out[size_t(k)];
+            if (left >= 0 && right >= 0) {
+                s = {left, right, double(k - left) / double(right - left)};
+            } else {
+                const int64_t only = left >= 0 ? left : right;
+                s = {only, only, 0.0};
+            }
+        }
+        t = e;
+    }
+    return out;
+}
+
 std::vector<int64_t> attributionOrder(const std::vector<float>& values)
 {
     std::vector<int64_t> order(values.size());

@@ -86,6 +86,47 @@ struct FaithfulnessCurves {
 /// The 21 fractions 0, 0.05, ..., 1.
 std::vector<double> faithfulnessFractions();
 
+/// ROAD, "Remove And Debias" (Rong et al., ICML 2022; tleemann/road_evaluation):
+/// curves of p = softmax(logits)[0] (spoof probability) as k = floor(f T)
+/// frames of h(t) are removed, most relevant first (MoRF: the first k of the
+/// attribution order) or least relevant first (LeRF: the last k), at the
+/// fractions roadFractions(). A removed frame is not filled with a constant but
+/// by noisy linear imputation over the frame axis (linearImputation, plus
+/// Gaussian noise of standard deviation kRoadNoise x the range of h(t, d) over
+/// the utterance, per dimension d). Back-end passes only (feature space, as the
+/// deletion curves).
+struct RoadCurves {
+    std::vector<double> fractions;
+    std::vector<double> morf;    ///< falls fast for a faithful explainer
+    std::vector<double> lerf;    ///< stays high for a faithful explainer
+    double morfAuc = std::numeric_limits<double>::quiet_NaN();  ///< trapezoid over f / 0.9 (mean height; lower = more faithful)
+    double lerfAuc = std::numeric_limits<double>::quiet_NaN();  ///< the same (higher = more faithful)
+    double gap() const { return lerfAuc - morfAuc; }            ///< LeRF - MoRF (higher = more faithful)
+};
+
+/// ROAD's removal fractions 0, 0.1, ..., 0.9 (the paper's 10 % steps; all
+/// frames removed would leave nothing to impute from).
+std::vector<double> roadFractions();
+/// ROAD's noise: NoisyLinearImputer(noise=0.01) on images in [0, 1], i.e. 1 %
+/// of the value range; here 1 % of each feature dimension's range over the utterance.
+constexpr double kRoadNoise = 0.01;
+
+/// Where a removed frame's value comes from: value = (1 - weight) x[left] +
+/// weight x[right] (left, right: kept frames; -1 for a kept frame itself).
+struct ImputationSource {
+    int64_t left = -1;
+    int64_t right = -1;
+    double weight = 0;
+};
+/// ROAD's noisy linear imputation without its noise, on one axis: the removed
+/// values solve x(t) = mean of x over t's neighbours inside [0, T) (the 1-D
+/// form of road/imputations.py's sparse system: neighbours t - 1 and t + 1,
+/// weights renormalised at the ends). Its solution: linear interpolation
+/// between the kept frames around a run of removed frames, and the nearest
+/// kept frame's value for a run at either end. Throws ConfigError when every
+/// frame is removed (the system has no solution).
+std::vector<ImputationSource> linearImputation(const std::vector<uint8_t>& removed);
+
 /// Frame indices sorted by value, descending; ties: lower frame index first.
 /// NaN values rank last.
 std::vector<int64_t> attributionOrder(const std::vector<float>& values);

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 
 namespace spooflens::core {
 
@@ -529,6 +530,96 @@ FaithfulnessCurves BackendExplainer::faithfulness(const std::vector<float>& valu
     return c;
 }
 
+namespace {
+
+/// Uniform (0, 1] and [0, 1) doubles from splitmix64 counters; Box-Muller pairs.
+/// Platform-independent, unlike std::normal_distribution.
+std::vector<float> standardNormal(size_t n, uint64_t seed)
+{
+    std::vector<float> out(n);
+    uint64_t state = seed;
+    const double twoPi = 6.283185307179586476925286766559;
+    for (size_t i = 0; i < n; i += 2) {
+        state += kSplitMixIncrement;
+        const double u1 = double((splitMix64(state) >> 11) + 1) / 9007199254740992.0;  // (0, 1]
+        state += kSplitMixIncrement;
+        const double u2 = double(splitMix64(state) >> 11) / 9007199254740992.0;        // [0, 1)
+        const double r = std::sqrt(-2.0 * std::log(u1));
+        out[i] = float(r * std::cos(twoPi * u2));
+        if (i + 1 < n)
+            out[i + 1] = float(r * std::sin(twoPi * u2));
+    }
+    return out;
+}
+
+} // namespace
+
+RoadCurves BackendExplainer::road(const std::vector<float>& values, uint64_t seed, double noiseScale, int64_t* passes)
+{
+    Impl& d = *m_impl;
+    if (int64_t(values.size()) != d.frames)
+        throw Error("road: " + std::to_string(values.size()) + " attribution values for " + std::to_string(d.frames)
+                    + " frames");
+    const int64_t passes0 = d.passes;
+    RoadCurves c;
+    c.fractions = roadFractions();
+    const int64_t k = int64_t(c.fractions.size());
+    const std::vector<int64_t> order = attributionOrder(values);
+    torch::NoGradGuard noGrad;
+    const torch::Tensor h0 = d.h[0];  // (T, D)
+    // Noise scale per dimension: kRoadNoise x its range over the utterance.
+    const torch::Tensor sigma = (std::get<0>(h0.max(0)) - std::get<0>(h0.min(0))) * noiseScale;  // (D)
+    const torch::Tensor logits = d.logitsOf(2 * k, [&](int64_t first, int64_t n) {
+        std::vector<torch::Tensor> rows;
+        for (int64_t r = first; r < first + n; ++r) {
+            const bool morf = r < k;
+            const auto removedCount = int64_t(std::floor(c.fractions[size_t(r % k)] * double(d.frames) + 1e-9));
+            std::vector<uint8_t> removed(size_t(d.frames), 0);
+            for (int64_t i = 0; i < removedCount; ++i)
+                removed[size_t(order[size_t(morf ? i : d.frames - 1 - i)])] = 1;
+            torch::Tensor x = h0.clone();
+            if (removedCount > 0) {
+                const std::vector<ImputationSource> src = linearImputation(removed);
+                std::vector<int64_t> idx, left, right;
+                std::vector<float> w;
+                for (int64_t t = 0; t < d.frames; ++t)
+                    if (removed[size_t(t)]) {
+                        idx.push_back(t);
+                        left.push_back(src[size_t(t)].left);
+                        right.push_back(src[size_t(t)].right);
+                        w.push_back(float(src[size_t(t)].weight));
+                    }
+                const auto longs = torch::TensorOptions().dtype(torch::kLong);
+                const torch::Tensor li = torch::tensor(left, longs).to(x.device());
+                const torch::Tensor ri = torch::tensor(right, longs).to(x.device());
+                const torch::Tensor wt = torch::tensor(w).to(x.device()).unsqueeze(1);
+                const uint64_t noiseSeed = splitMix64(seed ^ (uint64_t(r + 1) * kSplitMixIncrement));
+                const torch::Tensor noise =
+                    torch::from_blob(standardNormal(idx.size() * size_t(d.dim), noiseSeed).data(),
+                                     {int64_t(idx.size()), d.dim}, torch::kFloat32)
+                        .clone()
+                        .to(x.device());
+                const torch::Tensor filled = h0.index_select(0, li) * (1 - wt) + h0.index_select(0, ri) * wt
+                                             + noise * sigma.unsqueeze(0);
+                x.index_copy_(0, torch::tensor(idx, longs).to(x.device()), filled);
+            }
+            rows.push_back(x);
+        }
+        return torch::stack(rows, 0);
+    });
+    const std::vector<float> p = toVector(torch::softmax(logits.to(torch::kFloat64), -1).select(1, 0));
+    for (int64_t i = 0; i < k; ++i) {
+        c.morf.push_back(double(p[size_t(i)]));
+        c.lerf.push_back(double(p[size_t(k + i)]));
+    }
+    const double span = c.fractions.back() - c.fractions.front();
+    c.morfAuc = trapezoidAuc(c.fractions, c.morf) / span;
+    c.lerfAuc = trapezoidAuc(c.fractions, c.lerf) / span;
+    if (passes)
+        *passes = d.passes - passes0;
+    return c;
+}
+
 std::vector<std::array<float, 2>> BackendExplainer::logits(const std::vector<float>& batch)
 {
     Impl& d = *m_impl;
@@ -549,6 +640,129 @@ std::vector<std::array<float, 2>> BackendExplainer::logits(const std::vector<flo
 double BackendExplainer::margin()
 {
     return m_impl->marginOfH();
+}
+
+std::vector<LayerCut> backendLayerCuts(const Detector& detector)
+{
+    if (detector.info().isAasist())
+        return {{"out_layer", {"out_layer."}},
+                {"hs_gal2", {"HtrgGAT_layer_ST12.", "HtrgGAT_layer_ST22."}},
+                {"hs_gal1",
+                 {"HtrgGAT_layer_ST11.", "HtrgGAT_layer_ST21.", "pool_hS1.", "pool_hT1.", "pool_hS2.", "pool_hT2.",
+                  "master1", "master2"}},
+                {"gat", {"GAT_layer_S.", "GAT_layer_T.", "pool_S.", "pool_T."}}};
+    std::vector<LayerCut> cuts{{"fc5", {"conformer.fc5."}}};
+    for (int64_t b = detector.info().backendBlocks - 1; b >= 0; --b)
+        cuts.push_back({"block" + std::to_string(b), {"conformer.encoder_blocks." + std::to_string(b) + "."}});
+    cuts.push_back({"input", {"LL.", "first_bn.", "conformer.class_token"}});
+    return cuts;
+}
+
+struct RandomisedBackend::Impl {
+    std::vector<std::pair<torch::Tensor, torch::Tensor>> saved;  ///< (model tensor, its trained values)
+};
+
+namespace {
+
+bool endsWith(const std::string& s, const std::string& suffix)
+{
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+uint64_t nameSeed(uint64_t seed, const std::string& name)
+{
+    uint64_t h = seed;
+    for (unsigned char ch : name)
+        h = splitMix64(h ^ ch);
+    return h;
+}
+
+/// U(-b, b) or N(0, std) values of `like`'s shape from splitmix64 (seed, name).
+torch::Tensor uniformLike(const torch::Tensor& like, double bound, uint64_t seed)
+{
+    std::vector<float> v(size_t(like.numel()));
+    uint64_t state = seed;
+    for (float& x : v) {
+        state += kSplitMixIncrement;
+        x = float((double(splitMix64(state) >> 11) / 9007199254740992.0 * 2.0 - 1.0) * bound);
+    }
+    return torch::from_blob(v.data(), like.sizes(), torch::kFloat32).clone().to(like.device());
+}
+
+torch::Tensor normalLike(const torch::Tensor& like, double stddev, uint64_t seed)
+{
+    std::vector<float> v = standardNormal(size_t(like.numel()), seed);
+    return (torch::from_blob(v.data(), like.sizes(), torch::kFloat32).clone() * stddev).to(like.device());
+}
+
+} // namespace
+
+RandomisedBackend::RandomisedBackend(const Detector& detector, size_t count, uint64_t seed)
+    : m_impl(std::make_unique<Impl>())
+{
+    const std::vector<LayerCut> cuts = backendLayerCuts(detector);
+    if (count > cuts.size())
+        throw ConfigError("model randomisation: " + std::to_string(count) + " layer groups asked, the back-end has "
+                          + std::to_string(cuts.size()));
+    const auto named = detector.impl().model->namedTensors();
+    std::map<std::string, torch::Tensor> byName(named.begin(), named.end());
+    const auto inCut = [&](const std::string& key) {
+        for (size_t c = 0; c < count; ++c)
+            for (const std::string& p : cuts[c].prefixes)
+                if (key.compare(0, p.size(), p) == 0)
+                    return true;
+        return false;
+    };
+    torch::NoGradGuard noGrad;
+    try {
+        for (const auto& [key, tensor] : named) {
+            if (!inCut(key) || !tensor.is_floating_point())
+                continue;
+            const uint64_t s = nameSeed(seed, key);
+            torch::Tensor fresh;
+            const std::string stem = key.substr(0, key.rfind('.') + 1);  // "a.b." of "a.b.weight"
+            if (endsWith(key, "running_mean")) {
+                fresh = torch::zeros_like(tensor);
+            } else if (endsWith(key, "running_var")) {
+                fresh = torch::ones_like(tensor);
+            } else if (endsWith(key, ".weight") && tensor.dim() >= 2) {
+                // nn.Linear / nn.Conv default: kaiming_uniform_(a = sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+                const double fanIn = double(tensor.numel() / tensor.size(0));
+                fresh = uniformLike(tensor, 1.0 / std::sqrt(fanIn), s);
+            } else if (endsWith(key, ".weight")) {
+                fresh = torch::ones_like(tensor);  // LayerNorm / BatchNorm scale
+            } else if (endsWith(key, ".bias")) {
+                const auto w = byName.find(stem + "weight");
+                if (w != byName.end() && w->second.dim() >= 2)
+                    fresh = uniformLike(tensor, 1.0 / std::sqrt(double(w->second.numel() / w->second.size(0))), s);
+                else
+                    fresh = torch::zeros_like(tensor);  // norm shift
+            } else if (key.find("att_weight") != std::string::npos && tensor.dim() == 2) {
+                // AASIST: nn.init.xavier_normal_ on (in, 1).
+                fresh = normalLike(tensor, std::sqrt(2.0 / double(tensor.size(0) + tensor.size(1))), s);
+            } else {
+                fresh = normalLike(tensor, 1.0, s);  // tokens, master nodes, head-token positions: torch.randn
+            }
+            m_impl->saved.emplace_back(tensor, tensor.clone());
+            tensor.copy_(fresh);
+        }
+    } catch (...) {
+        for (auto& [t, v] : m_impl->saved)
+            t.copy_(v);
+        throw;
+    }
+}
+
+RandomisedBackend::~RandomisedBackend()
+{
+    torch::NoGradGuard noGrad;
+    for (auto& [t, v] : m_impl->saved)
+        t.copy_(v);
+}
+
+size_t RandomisedBackend::tensors() const
+{
+    return m_impl->saved.size();
 }
 
 Attribution stage2Attribution(AttributionMethod method, const Stage2Track& track)

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace spooflens::core {
@@ -46,6 +47,13 @@ public:
     /// (length T). `passes` (optional) receives the back-end passes spent.
     FaithfulnessCurves faithfulness(const std::vector<float>& values, int64_t* passes = nullptr);
 
+    /// ROAD's MoRF and LeRF curves for `values` (length T; Attribution.h,
+    /// RoadCurves). The noise (standard deviation `noise` x each dimension's
+    /// range) is seeded by `seed` (and the curve and fraction): the same inputs
+    /// give the same curves. 2 x 10 back-end passes.
+    RoadCurves road(const std::vector<float>& values, uint64_t seed = 1234, double noise = kRoadNoise,
+                    int64_t* passes = nullptr);
+
     /// Direct back-end evaluations (tests, benchmarks): logits of a batch of
     /// B feature maps, each T x D row-major (B x T x D values in all).
     std::vector<std::array<float, 2>> logits(const std::vector<float>& batch);
@@ -55,6 +63,40 @@ public:
     /// Back-end passes spent by this object so far (batch rows forwarded +
     /// rows backpropagated; see docs/explainers.md).
     int64_t passes() const;
+
+    struct Impl;
+private:
+    std::unique_ptr<Impl> m_impl;
+};
+
+/// One step of the model-randomisation cascade (Adebayo et al., NeurIPS 2018):
+/// a group of back-end layers, named by the checkpoint key prefixes it holds.
+struct LayerCut {
+    std::string name;                   ///< e.g. "fc5", "block3", "out_layer", "hs_gal2"
+    std::vector<std::string> prefixes;  ///< checkpoint keys starting with one of these
+};
+/// The detector's back-end layer groups from the output down (the cascade's
+/// order). XLS-R + TCM: fc5, block3, block2, block1, block0, input (LL,
+/// first_bn, class token); AASIST: out_layer, hs_gal2, hs_gal1, gat.
+std::vector<LayerCut> backendLayerCuts(const Detector& detector);
+
+/// Re-initialises the first `count` groups of backendLayerCuts() of the loaded
+/// detector for the lifetime of this object and restores the trained values
+/// when it ends (also on an exception). The re-initialisation is PyTorch's
+/// default for each kind of tensor (docs/metrics.md, "Model randomisation"),
+/// from platform-independent random numbers seeded by `seed` and the tensor's
+/// name, so a group gets the same values at every step of the cascade.
+/// Only the back-end's tensors are copied (the SSL encoder is shared, not
+/// touched). Thread-safety: the detector must not run on another thread
+/// meanwhile (evaluate's detector passes and explainers share one thread).
+class RandomisedBackend {
+public:
+    RandomisedBackend(const Detector& detector, size_t count, uint64_t seed);
+    ~RandomisedBackend();
+    RandomisedBackend(const RandomisedBackend&) = delete;
+    RandomisedBackend& operator=(const RandomisedBackend&) = delete;
+    /// Tensors re-initialised (tests).
+    size_t tensors() const;
 
     struct Impl;
 private:

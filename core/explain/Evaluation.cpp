@@ -41,7 +41,12 @@ std::string trackName(const std::string& method, const std::string& source)
 }
 
 const char* const kMetricKeys[] = {"deletion_auc", "insertion_auc", "frame_auc", "frame_eer",
-                                   "ap", "pointing_game", "relevance_mass", "iou_topk"};
+                                   "ap", "pointing_game", "relevance_mass", "iou_topk",
+                                   "frame_f1", "frame_precision", "frame_recall", "range_eer",
+                                   "rcq_bonafide", "rcq_spoof", "rcq_transition",
+                                   "road_morf_auc", "road_lerf_auc", "road_gap"};
+// The keys of the first record format; later ones may be absent in older files.
+constexpr size_t kFirstFormatKeys = 8;
 
 double metricOf(const EvalTrack& t, size_t k)
 {
@@ -53,7 +58,17 @@ double metricOf(const EvalTrack& t, size_t k)
     case 4: return t.loc.ap;
     case 5: return t.loc.pointingGame;
     case 6: return t.loc.relevanceMass;
-    default: return t.loc.iouTopK;
+    case 7: return t.loc.iouTopK;
+    case 8: return t.loc.frameF1;
+    case 9: return t.loc.framePrecision;
+    case 10: return t.loc.frameRecall;
+    case 11: return t.rangeEer;
+    case 12: return t.rcq[0];
+    case 13: return t.rcq[1];
+    case 14: return t.rcq[2];
+    case 15: return t.road.morfAuc;
+    case 16: return t.road.lerfAuc;
+    default: return t.road.gap();
     }
 }
 
@@ -67,8 +82,23 @@ void setMetric(EvalTrack& t, size_t k, double v)
     case 4: t.loc.ap = v; break;
     case 5: t.loc.pointingGame = v; break;
     case 6: t.loc.relevanceMass = v; break;
-    default: t.loc.iouTopK = v; break;
+    case 7: t.loc.iouTopK = v; break;
+    case 8: t.loc.frameF1 = v; break;
+    case 9: t.loc.framePrecision = v; break;
+    case 10: t.loc.frameRecall = v; break;
+    case 11: t.rangeEer = v; break;
+    case 12: t.rcq[0] = v; break;
+    case 13: t.rcq[1] = v; break;
+    case 14: t.rcq[2] = v; break;
+    case 15: t.road.morfAuc = v; break;
+    case 16: t.road.lerfAuc = v; break;
+    default: break;  // road_gap: derived
     }
+}
+
+json meanCi(const MeanCi& m)
+{
+    return {{"mean", num(m.mean)}, {"ci_low", num(m.low)}, {"ci_high", num(m.high)}, {"n", m.n}};
 }
 
 std::string fmt(double v, const char* f = "%.3f")
@@ -82,8 +112,53 @@ std::string fmt(double v, const char* f = "%.3f")
 
 } // namespace
 
+int64_t referenceSamples(const EvalRecord& r)
+{
+    if (r.samples > 0)
+        return r.samples;
+    return r.frames > 0 ? r.grid.startSample(r.frames - 1) + r.grid.window : 0;
+}
+
+std::vector<std::pair<double, double>> referenceSpoofSeconds(const EvalRecord& r)
+{
+    if (r.hasSpoofSeconds)
+        return r.spoofSeconds;
+    std::vector<std::pair<double, double>> out;
+    for (size_t t = 0; t < r.frameLabels.size();) {
+        if (!r.frameLabels[t]) {
+            ++t;
+            continue;
+        }
+        size_t e = t;
+        while (e < r.frameLabels.size() && r.frameLabels[e])
+            ++e;
+        // A run through the last frame is spoof to the end of the input.
+        const int64_t end = e == r.frameLabels.size() ? referenceSamples(r) : r.grid.startSample(int64_t(e));
+        out.emplace_back(double(r.grid.startSample(int64_t(t))) / kSampleRate, double(end) / kSampleRate);
+        t = e;
+    }
+    return out;
+}
+
+void computeLabelMetrics(const EvalRecord& r, EvalTrack& t)
+{
+    if (!r.hasLabels || t.values.size() != r.frameLabels.size())
+        return;
+    t.loc = localisationMetrics(t.values, r.frameLabels);
+    const auto ref = referenceSpoofSeconds(r);
+    const int64_t samples = referenceSamples(r);
+    RangeEer range;
+    range.add(t.values, r.grid, samples, ref);
+    t.rangeEer = range.eer();
+    Rcq rcq;
+    rcq.add(t.values, r.frameLabels, r.grid, samples, ref);
+    for (size_t k = 0; k < 3; ++k)
+        t.rcq[k] = rcq.rcq(RcqRegion(k));
+}
+
 EvalRecord makeEvalRecord(const Explanation& e, const std::string& utterance, const std::string& label,
-                          const std::vector<uint8_t>* frameLabels)
+                          const std::vector<uint8_t>* frameLabels,
+                          const std::vector<std::pair<double, double>>* spoofSeconds)
 {
     EvalRecord r;
     r.utterance = utterance;
@@ -94,6 +169,12 @@ EvalRecord makeEvalRecord(const Explanation& e, const std::string& utterance, co
     r.logits[1] = e.logits[1];
     r.frames = e.frames;
     r.grid = e.grid;
+    r.samples = e.samples;
+    r.randomisationCuts = e.randomisationCuts;
+    if (frameLabels && spoofSeconds) {
+        r.spoofSeconds = *spoofSeconds;
+        r.hasSpoofSeconds = true;
+    }
     if (frameLabels) {
         if (int64_t(frameLabels->size()) != e.frames)
             throw ConfigError(utterance + ": " + std::to_string(frameLabels->size()) + " frame labels for " +
@@ -114,13 +195,17 @@ EvalRecord makeEvalRecord(const Explanation& e, const std::string& utterance, co
             t.deletion = c.deletion;
             t.insertion = c.insertion;
         }
+        if (e.road.size() == e.attributions.size())
+            t.road = e.road[i];
+        if (e.randomisation.size() == e.attributions.size())
+            t.randomisation = e.randomisation[i];
         if (r.hasLabels) {
             if (a.values.size() != r.frameLabels.size())
                 throw ConfigError(utterance + ": attribution '" + a.method + "' has " + std::to_string(a.values.size()) +
                                   " values for " + std::to_string(r.frameLabels.size()) + " frames");
             for (float v : a.values)
                 t.values.push_back(float(rounded(v)));
-            t.loc = localisationMetrics(t.values, r.frameLabels);
+            computeLabelMetrics(r, t);
         }
         r.tracks.push_back(std::move(t));
     }
@@ -136,6 +221,7 @@ std::string evalRecordToJson(const EvalRecord& r)
     j["score"] = num(r.score);
     j["logits"] = json::array({num(r.logits[0]), num(r.logits[1])});
     j["frames"] = r.frames;
+    j["samples"] = r.samples;
     j["hop_samples"] = r.grid.hop;
     j["window_samples"] = r.grid.window;
     j["offset_samples"] = r.grid.offset;
@@ -156,6 +242,15 @@ std::string evalRecordToJson(const EvalRecord& r)
     } else {
         j["spoof_frames"] = nullptr;
     }
+    if (r.hasSpoofSeconds) {
+        json sec = json::array();
+        for (const auto& [a, b] : r.spoofSeconds)
+            sec.push_back(json::array({a, b}));
+        j["spoof_seconds"] = sec;
+    } else {
+        j["spoof_seconds"] = nullptr;
+    }
+    j["randomisation_cuts"] = r.randomisationCuts;
     json tracks = json::array();
     for (const EvalTrack& t : r.tracks) {
         json o;
@@ -172,6 +267,16 @@ std::string evalRecordToJson(const EvalRecord& r)
             vals.push_back(num(double(v)));
         o["deletion"] = del;
         o["insertion"] = ins;
+        json morf = json::array(), lerf = json::array(), rnd = json::array();
+        for (double v : t.road.morf)
+            morf.push_back(num(v));
+        for (double v : t.road.lerf)
+            lerf.push_back(num(v));
+        for (double v : t.randomisation)
+            rnd.push_back(num(v));
+        o["road_morf"] = morf;
+        o["road_lerf"] = lerf;
+        o["randomisation"] = rnd;
         o["values"] = r.hasLabels ? vals : json(nullptr);
         tracks.push_back(o);
     }
@@ -191,6 +296,7 @@ EvalRecord evalRecordFromJson(const std::string& line, const std::string& at)
         r.logits[0] = numOf(j.at("logits").at(0));
         r.logits[1] = numOf(j.at("logits").at(1));
         r.frames = j.at("frames").get<int64_t>();
+        r.samples = j.value("samples", int64_t(0));
         // Records written before the frame grid was recorded are XLS-R's.
         r.grid.hop = j.value("hop_samples", r.grid.hop);
         r.grid.window = j.value("window_samples", r.grid.window);
@@ -208,16 +314,42 @@ EvalRecord evalRecordFromJson(const std::string& line, const std::string& at)
                 std::fill(r.frameLabels.begin() + a, r.frameLabels.begin() + b, uint8_t(1));
             }
         }
+        if (j.contains("spoof_seconds") && j["spoof_seconds"].is_array()) {
+            r.hasSpoofSeconds = true;
+            for (const json& iv : j["spoof_seconds"]) {
+                const double a = iv.at(0).get<double>(), b = iv.at(1).get<double>();
+                if (!std::isfinite(a) || !std::isfinite(b) || a < 0 || b <= a)
+                    throw ConfigError(at + ": spoof_seconds interval out of range");
+                r.spoofSeconds.emplace_back(a, b);
+            }
+        }
+        if (j.contains("randomisation_cuts"))
+            r.randomisationCuts = j["randomisation_cuts"].get<std::vector<std::string>>();
         for (const json& o : j.at("tracks")) {
             EvalTrack t;
             t.method = o.at("method").get<std::string>();
             t.source = o.at("source").get<std::string>();
             for (size_t k = 0; k < std::size(kMetricKeys); ++k)
-                setMetric(t, k, numOf(o.at(kMetricKeys[k])));
+                setMetric(t, k, k < kFirstFormatKeys ? numOf(o.at(kMetricKeys[k]))
+                                                     : numOf(o.value(kMetricKeys[k], json(nullptr))));
             for (const json& v : o.at("deletion"))
                 t.deletion.push_back(numOf(v));
             for (const json& v : o.at("insertion"))
                 t.insertion.push_back(numOf(v));
+            if (o.contains("road_morf") && o.contains("road_lerf")) {
+                for (const json& v : o["road_morf"])
+                    t.road.morf.push_back(numOf(v));
+                for (const json& v : o["road_lerf"])
+                    t.road.lerf.push_back(numOf(v));
+                if (!t.road.morf.empty())
+                    t.road.fractions = roadFractions();
+            }
+            if (o.contains("randomisation"))
+                for (const json& v : o["randomisation"])
+                    t.randomisation.push_back(numOf(v));
+            if (t.randomisation.size() != r.randomisationCuts.size() && !t.randomisation.empty())
+                throw ConfigError(at + ": " + std::to_string(t.randomisation.size()) + " randomisation values for "
+                                  + std::to_string(r.randomisationCuts.size()) + " randomisation_cuts");
             if (o.contains("values") && o["values"].is_array())
                 for (const json& v : o["values"])
                     t.values.push_back(float(numOf(v)));
@@ -283,6 +415,11 @@ std::string writeEvalSummary(std::vector<EvalRecord> records, const std::string&
         if (records[i].utterance == records[i - 1].utterance)
             throw ConfigError("utterance '" + records[i].utterance + "' appears twice among the records");
 
+    // The label-derived metrics from the stored values: also for records written before a metric existed.
+    for (EvalRecord& r : records)
+        for (EvalTrack& t : r.tracks)
+            computeLabelMetrics(r, t);
+
     std::vector<double> bona, spoof;
     int64_t labelled = 0;
     for (const EvalRecord& r : records) {
@@ -313,6 +450,24 @@ std::string writeEvalSummary(std::vector<EvalRecord> records, const std::string&
     summary["bootstrap"] = {{"resamples", o.resamples}, {"seed", o.seed}, {"level", 0.95}};
     const std::vector<double> fractions = faithfulnessFractions();
     summary["fractions"] = fractions;
+    summary["frame_decisions"] = {{"normalisation", "min-max per utterance"}, {"threshold", kFrameDecisionThreshold}};
+    summary["rcq_transition_ms"] = kRcqTransitionSeconds * 1000.0;
+    const std::vector<double> roadF = roadFractions();
+    summary["road"] = {{"fractions", roadF},
+                       {"imputation", "noisy linear over the frame axis"},
+                       {"noise", kRoadNoise},
+                       {"curve", "p(spoof)"}};
+    std::vector<std::string> cuts;
+    for (const EvalRecord& r : records)
+        if (!r.randomisationCuts.empty()) {
+            if (!cuts.empty() && cuts != r.randomisationCuts)
+                throw ConfigError("utterance '" + r.utterance + "' has other randomisation layer groups than the "
+                                  "records before it (records of different detectors?)");
+            cuts = r.randomisationCuts;
+        }
+    summary["randomisation"] = cuts.empty() ? json(nullptr) : json({{"cuts", cuts}, {"correlation", "spearman"}});
+    std::vector<int> segMs = segmentResolutionsMs();
+    segMs.insert(segMs.begin(), kFinestSegmentResolutionMs);
 
     PlotSpec del, ins, roc;
     del.title = "Deletion: spoof probability as top-ranked frames are removed (lower = more faithful)";
@@ -339,13 +494,32 @@ std::string writeEvalSummary(std::vector<EvalRecord> records, const std::string&
           "Definitions: docs/metrics.md of SpoofLens.\n\n";
     md << "| track | n | deletion AUC ↓ | insertion AUC ↑ | frame AUC ↑ | frame EER ↓ | AP ↑ | pointing game ↑ | "
           "relevance mass ↑ | IoU top-k ↑ |\n|---|---|---|---|---|---|---|---|---|---|\n";
+    std::ostringstream field;
+    field << "\nMetrics of the field (docs/metrics.md): frame decisions at min-max-normalised attribution ≥ "
+          << kFrameDecisionThreshold << "; range-based EER pooled over the labelled set (PartialSpoof); RCQ in % "
+             "pooled over the partial-spoof utterances (transition = frame centre within "
+          << kRcqTransitionSeconds * 1000.0 << " ms of a splice boundary); ROAD areas (MoRF ↓, LeRF ↑, gap ↑):\n\n"
+          << "| track | F1 ↑ | precision ↑ | recall ↑ | range EER ↓ | RCQ bona fide | RCQ spoof | RCQ transition | "
+             "ROAD MoRF ↓ | ROAD LeRF ↑ | ROAD gap ↑ |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
+    std::ostringstream rnd;
+    if (!cuts.empty()) {
+        rnd << "\nModel randomisation (Adebayo et al. 2018): mean Spearman correlation with the trained detector's "
+               "attribution after re-initialising the back-end from the top down to each group (near 0 = the "
+               "explainer depends on those weights; near 1 = it does not):\n\n| track |";
+        for (const std::string& c : cuts)
+            rnd << " " << c << " |";
+        rnd << "\n|---|";
+        for (size_t k = 0; k < cuts.size(); ++k)
+            rnd << "---|";
+        rnd << "\n";
+    }
     std::ostringstream seg;
     seg << "\nSegment-level EER (max-pooled attribution and labels per segment, pooled over the labelled set):\n\n"
         << "| track |";
-    for (int ms : segmentResolutionsMs())
+    for (int ms : segMs)
         seg << " " << ms << " ms |";
     seg << "\n|---|";
-    for (size_t k = 0; k < segmentResolutionsMs().size(); ++k)
+    for (size_t k = 0; k < segMs.size(); ++k)
         seg << "---|";
     seg << "\n";
 
@@ -357,8 +531,13 @@ std::string writeEvalSummary(std::vector<EvalRecord> records, const std::string&
         int64_t curves = 0, n = 0;
         std::vector<double> pooledScores;
         std::vector<uint8_t> pooledLabels;
-        std::vector<std::vector<double>> segScores(segmentResolutionsMs().size());
-        std::vector<std::vector<uint8_t>> segLabels(segmentResolutionsMs().size());
+        std::vector<std::vector<double>> segScores(segMs.size());
+        std::vector<std::vector<uint8_t>> segLabels(segMs.size());
+        RangeEer range;
+        Rcq rcq;
+        std::vector<double> meanMorf(roadF.size(), 0), meanLerf(roadF.size(), 0);
+        int64_t roadCurves = 0;
+        std::vector<std::vector<double>> randomised(cuts.size());
         for (const EvalRecord& r : records) {
             for (const EvalTrack& t : r.tracks) {
                 if (t.method != method || t.source != source)
@@ -373,12 +552,38 @@ std::string writeEvalSummary(std::vector<EvalRecord> records, const std::string&
                     }
                     ++curves;
                 }
+                if (t.road.morf.size() == roadF.size() && t.road.lerf.size() == roadF.size()) {
+                    for (size_t f = 0; f < roadF.size(); ++f) {
+                        meanMorf[f] += t.road.morf[f];
+                        meanLerf[f] += t.road.lerf[f];
+                    }
+                    ++roadCurves;
+                }
+                if (t.randomisation.size() == cuts.size())
+                    for (size_t c = 0; c < cuts.size(); ++c)
+                        randomised[c].push_back(t.randomisation[c]);
                 if (r.hasLabels && t.values.size() == r.frameLabels.size()) {
                     pooledScores.insert(pooledScores.end(), t.values.begin(), t.values.end());
                     pooledLabels.insert(pooledLabels.end(), r.frameLabels.begin(), r.frameLabels.end());
-                    for (size_t s = 0; s < segmentResolutionsMs().size(); ++s)
-                        poolSegmentsOnGrid(t.values, r.frameLabels, r.grid, int64_t(segmentResolutionsMs()[s]) * 16,
-                                           segScores[s], segLabels[s]);
+                    const auto ref = referenceSpoofSeconds(r);
+                    const int64_t samples = referenceSamples(r);
+                    for (size_t s = 0; s < segMs.size(); ++s) {
+                        const int64_t segSamples = int64_t(segMs[s]) * kSampleRate / 1000;
+                        if (segMs[s] == kFinestSegmentResolutionMs) {
+                            // PartialSpoof's up-sampling: scores repeated, labels from the reference times.
+                            std::vector<double> sc;
+                            std::vector<uint8_t> unused;
+                            poolSegmentsOnGrid(t.values, r.frameLabels, r.grid, segSamples, sc, unused);
+                            const std::vector<uint8_t> lab = segmentLabelsFromTime(ref, samples, segSamples);
+                            const auto kept = std::ptrdiff_t(std::min(sc.size(), lab.size()));
+                            segScores[s].insert(segScores[s].end(), sc.begin(), sc.begin() + kept);
+                            segLabels[s].insert(segLabels[s].end(), lab.begin(), lab.begin() + kept);
+                        } else {
+                            poolSegmentsOnGrid(t.values, r.frameLabels, r.grid, segSamples, segScores[s], segLabels[s]);
+                        }
+                    }
+                    range.add(t.values, r.grid, samples, ref);
+                    rcq.add(t.values, r.frameLabels, r.grid, samples, ref);
                 }
             }
         }
@@ -388,18 +593,67 @@ std::string writeEvalSummary(std::vector<EvalRecord> records, const std::string&
         tj["n"] = n;
         json metrics;
         md << "| " << trackName(method, source) << " | " << n << " |";
+        std::vector<MeanCi> mci;
         for (size_t k = 0; k < std::size(kMetricKeys); ++k) {
-            const MeanCi m = bootstrapMean(values[k], o.seed, o.resamples);
-            metrics[kMetricKeys[k]] = {{"mean", num(m.mean)}, {"ci_low", num(m.low)}, {"ci_high", num(m.high)}, {"n", m.n}};
-            md << " " << fmt(m.mean) << (m.n > 1 ? " [" + fmt(m.low) + ", " + fmt(m.high) + "]" : "") << " |";
+            mci.push_back(bootstrapMean(values[k], o.seed, o.resamples));
+            metrics[kMetricKeys[k]] = meanCi(mci.back());
         }
+        const auto cell = [&](const MeanCi& m, const char* f) {
+            return " " + fmt(m.mean, f) + (m.n > 1 ? " [" + fmt(m.low, f) + ", " + fmt(m.high, f) + "]" : "") + " |";
+        };
+        for (size_t k = 0; k < kFirstFormatKeys; ++k)
+            md << cell(mci[k], "%.3f");
         md << "\n";
         tj["metrics"] = metrics;
+        const double rangeEer = range.eer();
+        tj["range_eer"] = num(rangeEer);
+        json rcqJson, rcqFrames;
+        for (size_t k = 0; k < 3; ++k) {
+            rcqJson[rcqRegionName(RcqRegion(k))] = num(rcq.rcq(RcqRegion(k)));
+            rcqFrames[rcqRegionName(RcqRegion(k))] = rcq.frames(RcqRegion(k));
+        }
+        rcqJson["frames"] = rcqFrames;
+        tj["rcq"] = rcqJson;
+        json roadJson;
+        if (roadCurves > 0) {
+            for (size_t f = 0; f < roadF.size(); ++f) {
+                meanMorf[f] /= double(roadCurves);
+                meanLerf[f] /= double(roadCurves);
+            }
+            roadJson["mean_morf"] = meanMorf;
+            roadJson["mean_lerf"] = meanLerf;
+        } else {
+            roadJson["mean_morf"] = nullptr;
+            roadJson["mean_lerf"] = nullptr;
+        }
+        roadJson["morf_auc"] = metrics["road_morf_auc"];
+        roadJson["lerf_auc"] = metrics["road_lerf_auc"];
+        roadJson["gap"] = metrics["road_gap"];
+        tj["road"] = roadJson;
+        field << "| " << trackName(method, source) << " |" << cell(mci[8], "%.3f") << cell(mci[9], "%.3f")
+              << cell(mci[10], "%.3f") << " " << fmt(100 * rangeEer, "%.1f") << (std::isfinite(rangeEer) ? " %" : "")
+              << " |";
+        for (size_t k = 0; k < 3; ++k)
+            field << " " << fmt(rcq.rcq(RcqRegion(k)), "%+.1f") << " |";
+        field << cell(mci[15], "%.3f") << cell(mci[16], "%.3f") << cell(mci[17], "%.3f") << "\n";
+        if (!cuts.empty()) {
+            json rj = json::array();
+            rnd << "| " << trackName(method, source) << " |";
+            for (size_t c = 0; c < cuts.size(); ++c) {
+                const MeanCi m = bootstrapMean(randomised[c], o.seed, o.resamples);
+                rj.push_back({{"cut", cuts[c]}, {"spearman", meanCi(m)}});
+                rnd << cell(m, "%.2f");
+            }
+            rnd << "\n";
+            tj["randomisation"] = rj;
+        } else {
+            tj["randomisation"] = nullptr;
+        }
         json segEer;
         seg << "| " << trackName(method, source) << " |";
-        for (size_t s = 0; s < segmentResolutionsMs().size(); ++s) {
+        for (size_t s = 0; s < segMs.size(); ++s) {
             const double e = equalErrorRate(segScores[s], segLabels[s]);
-            segEer[std::to_string(segmentResolutionsMs()[s])] = num(e);
+            segEer[std::to_string(segMs[s])] = num(e);
             seg << " " << fmt(100 * e, "%.1f") << (std::isfinite(e) ? " %" : "") << " |";
         }
         seg << "\n";
@@ -450,7 +704,7 @@ std::string writeEvalSummary(std::vector<EvalRecord> records, const std::string&
         writeSvgPlot((out / (stem + ".svg")).string(), *spec);
         writePngPlot((out / (stem + ".png")).string(), *spec);
     }
-    md << seg.str();
+    md << field.str() << rnd.str() << seg.str();
     md << "\n## Charts\n\n"
        << "Mean deletion curve ([SVG](deletion.svg)):\n\n![deletion](deletion.png)\n\n"
        << "Mean insertion curve ([SVG](insertion.svg)):\n\n![insertion](insertion.png)\n\n"

@@ -10,7 +10,9 @@
 #include "core/explain/Explanation.h"
 #include "core/explain/Metrics.h"
 
+#include <array>
 #include <cstdint>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -22,7 +24,11 @@ struct EvalTrack {
     double deletionAuc = kNaN;
     double insertionAuc = kNaN;
     LocalisationMetrics loc;           ///< NaN unless the utterance has both kinds of frames
+    double rangeEer = kNaN;            ///< range-based EER of this utterance alone (its own threshold)
+    std::array<double, 3> rcq{kNaN, kNaN, kNaN};  ///< RCQ of this utterance by RcqRegion (percent)
     std::vector<double> deletion, insertion;  ///< curves at faithfulnessFractions() (empty: none)
+    RoadCurves road;                   ///< at roadFractions() (empty curves: none)
+    std::vector<double> randomisation; ///< Spearman per EvalRecord::randomisationCuts (empty: none)
     std::vector<float> values;         ///< the attribution; kept only for labelled utterances
 };
 
@@ -36,19 +42,42 @@ struct EvalRecord {
     FrameGrid grid;                    ///< the detector's frames (hop/window/offset_samples in the JSON)
     bool hasLabels = false;            ///< ground truth known for this utterance
     std::vector<uint8_t> frameLabels;  ///< 1 = spoof frame (when hasLabels)
+    int64_t samples = 0;               ///< input samples the detector saw (0: not recorded)
+    /// The reference: merged spoof intervals in seconds (when hasLabels and
+    /// recorded; older records give them from the frame labels' hop cells).
+    std::vector<std::pair<double, double>> spoofSeconds;
+    bool hasSpoofSeconds = false;
+    std::vector<std::string> randomisationCuts;  ///< layer groups of the randomisation check (top first)
     std::vector<EvalTrack> tracks;
 };
 
-/// Builds a record from an explanation (attributions + faithfulness curves).
-/// `frameLabels` may be null (no ground truth); its length must be the frame count.
+/// The reference spoof intervals (s) and input length (samples) of a labelled
+/// record: as recorded, or, for a record without them, the hop cells of its
+/// spoof frames and the samples its frames span.
+std::vector<std::pair<double, double>> referenceSpoofSeconds(const EvalRecord& r);
+int64_t referenceSamples(const EvalRecord& r);
+
+/// The per-utterance metrics computed from a labelled record's attribution
+/// values (localisation incl. frame decisions, range EER, RCQ) into `t`.
+void computeLabelMetrics(const EvalRecord& r, EvalTrack& t);
+
+/// Builds a record from an explanation (attributions, faithfulness and ROAD
+/// curves, randomisation). `frameLabels` may be null (no ground truth); its
+/// length must be the frame count. `spoofSeconds`: the labels' merged spoof
+/// intervals (null: derived from the frame labels).
 EvalRecord makeEvalRecord(const Explanation& e, const std::string& utterance, const std::string& label,
-                          const std::vector<uint8_t>* frameLabels);
+                          const std::vector<uint8_t>* frameLabels,
+                          const std::vector<std::pair<double, double>>* spoofSeconds = nullptr);
 
 /// One JSON line (no newline). Keys: utterance, path, label, score, logits,
-/// frames, spoof_frames (frame intervals [start, end) or null), tracks: list of
+/// frames, samples, spoof_frames (frame intervals [start, end) or null),
+/// spoof_seconds ([start, end] in s, or null), randomisation_cuts, tracks: list of
 /// {method, source, deletion_auc, insertion_auc, frame_auc, frame_eer, ap,
-/// pointing_game, relevance_mass, iou_topk, deletion, insertion, values};
-/// undefined values are null.
+/// pointing_game, relevance_mass, iou_topk, frame_f1, frame_precision,
+/// frame_recall, range_eer, rcq_bonafide, rcq_spoof, rcq_transition,
+/// road_morf_auc, road_lerf_auc, road_gap, deletion, insertion, road_morf,
+/// road_lerf, randomisation, values}; undefined values are null. Keys added
+/// since the first version may be absent when read (null).
 std::string evalRecordToJson(const EvalRecord& r);
 /// Parses a line written by evalRecordToJson. Throws ConfigError at `at`.
 EvalRecord evalRecordFromJson(const std::string& line, const std::string& at);

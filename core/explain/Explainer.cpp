@@ -2,6 +2,7 @@
 
 #include "core/Error.h"
 #include "core/explain/BackendExplainer.h"
+#include "core/explain/Metrics.h"
 #include "core/stage2/Stage2Checkpoint.h"
 #include "core/stage2/Stage2Model.h"
 
@@ -230,7 +231,7 @@ Explanation Explainer::Impl::explain(const AudioData& audio, DetectorResult* pre
             throw CancelledError();
     };
     // Validate the request before the detector runs.
-    bool needsBackend = request.faithfulness;
+    bool needsBackend = request.faithfulness || request.road || request.randomisation;
     for (AttributionMethod m : request.methods) {
         if (methodNeedsStage2(m) && modules.empty())
             throw ConfigError("explainer method '" + methodName(m) + "' needs at least one Stage 2 module (--xai)");
@@ -298,6 +299,37 @@ Explanation Explainer::Impl::explain(const AudioData& audio, DetectorResult* pre
         }
         if (partial)
             partial(e, ++methodsDone);
+    }
+    if (request.road)
+        for (const Attribution& a : e.attributions) {
+            checkCancel();
+            e.road.push_back(backend->road(a.values, request.roadSeed));
+        }
+    if (request.randomisation) {
+        // Adebayo et al. 2018, cascading: step c re-initialises groups 0 .. c (top first) and
+        // runs every attribution's method again on the same h.
+        const std::vector<LayerCut> cuts = backendLayerCuts(detector);
+        for (const LayerCut& c : cuts)
+            e.randomisationCuts.push_back(c.name);
+        e.randomisation.assign(e.attributions.size(), {});
+        for (size_t c = 0; c < cuts.size(); ++c) {
+            const RandomisedBackend randomised(detector, c + 1, request.randomisationSeed);
+            for (size_t i = 0; i < e.attributions.size(); ++i) {
+                checkCancel();
+                const Attribution& a = e.attributions[i];
+                const AttributionMethod m = parseMethod(a.method);
+                Attribution again;
+                if (methodNeedsStage2(m)) {
+                    // Stage 2 reads h from the SSL encoder, which the cascade leaves alone.
+                    for (const Stage2Track& t : e.tracks)
+                        if (t.xaiPath == a.source)
+                            again = stage2Attribution(m, t);
+                } else {
+                    again = backend->run(m, request.options);
+                }
+                e.randomisation[i].push_back(spearman(a.values, again.values));
+            }
+        }
     }
     return e;
 }

@@ -30,6 +30,14 @@ struct ExplainRequest {
     std::vector<AttributionMethod> methods;  ///< explainers to run; empty: Stage 2 tracks only
     AttributionOptions options;
     bool faithfulness = false;               ///< also deletion/insertion curves per attribution
+    bool road = false;                       ///< also ROAD's MoRF/LeRF curves per attribution (20 back-end passes each)
+    uint64_t roadSeed = 1234;                ///< ROAD's imputation noise
+    /// Model-randomisation check (docs/metrics.md): every requested method again
+    /// on the detector with its back-end layer groups re-initialised cumulatively
+    /// from the top (backendLayerCuts: 6 steps for XLS-R + TCM, 4 for AASIST),
+    /// compared by Spearman rank correlation. Costs one run of the methods per step.
+    bool randomisation = false;
+    uint64_t randomisationSeed = 1234;       ///< the re-initialised weights
 };
 
 /// Thread-safety: use one Explainer from one thread at a time (a worker thread).

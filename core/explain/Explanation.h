@@ -47,6 +47,14 @@ struct Explanation {
     std::vector<Attribution> attributions;
     /// Parallel to `attributions` when ExplainRequest::faithfulness was set, else empty.
     std::vector<FaithfulnessCurves> faithfulness;
+    /// Parallel to `attributions` when ExplainRequest::road was set, else empty.
+    std::vector<RoadCurves> road;
+    /// ExplainRequest::randomisation: the cascade's layer groups (top first) and,
+    /// parallel to `attributions`, the Spearman rank correlation of each
+    /// attribution with the same method's on the detector whose first c + 1
+    /// groups are re-initialised (c = 0 .. cuts - 1). Else empty.
+    std::vector<std::string> randomisationCuts;
+    std::vector<std::vector<double>> randomisation;
 };
 
 } // namespace spooflens::core

@@ -182,6 +182,49 @@ double iouTopK(const std::vector<float>& a, const std::vector<uint8_t>& spoof)
     return double(inter) / double(2 * k - inter);
 }
 
+std::vector<double> minMaxNormalised(const std::vector<float>& a)
+{
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (float v : a)
+        if (std::isfinite(v)) {
+            lo = std::min(lo, double(v));
+            hi = std::max(hi, double(v));
+        }
+    if (!(hi > lo))
+        return {};
+    std::vector<double> out(a.size());
+    for (size_t t = 0; t < a.size(); ++t)
+        out[t] = std::isfinite(a[t]) ? (double(a[t]) - lo) / (hi - lo) : kNaN;
+    return out;
+}
+
+FrameDecisionMetrics frameDecisionMetrics(const std::vector<float>& a, const std::vector<uint8_t>& spoof,
+                                          double threshold)
+{
+    checkSizes(a.size(), spoof.size(), "frameDecisionMetrics");
+    FrameDecisionMetrics m;
+    const std::vector<double> n = minMaxNormalised(a);
+    if (n.empty())
+        return m;
+    double tp = 0, fp = 0, fn = 0;
+    for (size_t t = 0; t < n.size(); ++t) {
+        const bool decided = n[t] >= threshold;  // NaN: not decided
+        if (decided && spoof[t])
+            ++tp;
+        else if (decided)
+            ++fp;
+        else if (spoof[t])
+            ++fn;
+    }
+    if (tp + fp > 0)
+        m.precision = tp / (tp + fp);
+    if (tp + fn > 0)
+        m.recall = tp / (tp + fn);
+    if (2 * tp + fp + fn > 0)
+        m.f1 = 2 * tp / (2 * tp + fp + fn);
+    return m;
+}
+
 LocalisationMetrics localisationMetrics(const std::vector<float>& a, const std::vector<uint8_t>& spoof)
 {
     checkSizes(a.size(), spoof.size(), "localisationMetrics");
@@ -196,6 +239,10 @@ LocalisationMetrics localisationMetrics(const std::vector<float>& a, const std::
     m.pointingGame = pointingGame(a, spoof);
     m.relevanceMass = relevanceMass(a, spoof);
     m.iouTopK = iouTopK(a, spoof);
+    const FrameDecisionMetrics f = frameDecisionMetrics(a, spoof);
+    m.frameF1 = f.f1;
+    m.framePrecision = f.precision;
+    m.frameRecall = f.recall;
     return m;
 }
 
@@ -245,6 +292,201 @@ void poolSegmentsOnGrid(const std::vector<float>& a, const std::vector<uint8_t>&
         scoresOut.push_back(best);
         labelsOut.push_back(label);
     }
+}
+
+std::vector<uint8_t> segmentLabelsFromTime(const std::vector<std::pair<double, double>>& spoofSeconds,
+                                           int64_t samples, int64_t r)
+{
+    if (r < 1)
+        throw ConfigError("segmentLabelsFromTime: segment length must be at least one sample");
+    const int64_t n = samples <= 0 ? 0 : (samples + r - 1) / r;
+    std::vector<uint8_t> out(size_t(n), 0);
+    for (const auto& [a, b] : spoofSeconds) {
+        const int64_t lo = std::max<int64_t>(0, std::llround(a * kSampleRate / double(r)));
+        const int64_t hi = std::min<int64_t>(n, std::llround(b * kSampleRate / double(r)));
+        for (int64_t j = lo; j < hi; ++j)
+            out[size_t(j)] = 1;
+    }
+    return out;
+}
+
+namespace {
+
+// Length of [a, b) ∩ the union of sorted, disjoint intervals.
+double overlap(double a, double b, const std::vector<std::pair<double, double>>& iv)
+{
+    double s = 0;
+    for (const auto& [x, y] : iv)
+        s += std::max(0.0, std::min(b, y) - std::max(a, x));
+    return s;
+}
+
+std::vector<std::pair<double, double>> clippedUnion(const std::vector<std::pair<double, double>>& in, double end)
+{
+    std::vector<std::pair<double, double>> iv;
+    for (auto [a, b] : in) {
+        a = std::max(0.0, a);
+        b = std::min(end, b);
+        if (b > a)
+            iv.emplace_back(a, b);
+    }
+    std::sort(iv.begin(), iv.end());
+    std::vector<std::pair<double, double>> out;
+    for (const auto& p : iv) {
+        if (!out.empty() && p.first <= out.back().second)
+            out.back().second = std::max(out.back().second, p.second);
+        else
+            out.push_back(p);
+    }
+    return out;
+}
+
+} // namespace
+
+void RangeEer::add(const std::vector<float>& a, const FrameGrid& grid, int64_t samples,
+                   const std::vector<std::pair<double, double>>& spoofSeconds)
+{
+    if (grid.hop < 1)
+        throw ConfigError("RangeEer: the frame hop must be at least one sample");
+    const double duration = double(std::max<int64_t>(samples, 0)) / kSampleRate;
+    const auto ref = clippedUnion(spoofSeconds, duration);
+    double spoof = 0;
+    for (const auto& [x, y] : ref)
+        spoof += y - x;
+    m_spoofTotal += spoof;
+    m_bonafideTotal += duration - spoof;
+    for (size_t t = 0; t < a.size(); ++t) {
+        const double lo = std::min(duration, double(grid.offset + int64_t(t) * grid.hop) / kSampleRate);
+        const double hi = std::min(duration, double(grid.offset + int64_t(t + 1) * grid.hop) / kSampleRate);
+        if (!(hi > lo) || !std::isfinite(a[t]))
+            continue;  // never marked: its spoof time stays missed, its bona fide time is never a false alarm
+        const double s = overlap(lo, hi, ref);
+        m_scores.push_back(double(a[t]));
+        m_spoof.push_back(s);
+        m_bonafide.push_back(hi - lo - s);
+    }
+}
+
+double RangeEer::eer() const
+{
+    if (!(m_spoofTotal > 0) || !(m_bonafideTotal > 0))
+        return kNaN;
+    const auto idx = ascending(m_scores);
+    // tau = the i-th distinct score: cells below it are not marked.
+    double spoofBelow = 0, bonaBelow = 0, marked = 0;
+    for (double b : m_bonafide)
+        marked += b;
+    double best = std::numeric_limits<double>::infinity(), eer = kNaN;
+    const double spoofInCells = std::accumulate(m_spoof.begin(), m_spoof.end(), 0.0);
+    for (size_t i = 0; i <= idx.size();) {
+        const double fnr = (m_spoofTotal - (spoofInCells - spoofBelow)) / m_spoofTotal;
+        const double fpr = (marked - bonaBelow) / m_bonafideTotal;
+        if (std::fabs(fnr - fpr) < best) {
+            best = std::fabs(fnr - fpr);
+            eer = 0.5 * (fnr + fpr);
+        }
+        if (i == idx.size())
+            break;
+        size_t j = i;
+        while (j < idx.size() && m_scores[idx[j]] == m_scores[idx[i]]) {
+            spoofBelow += m_spoof[idx[j]];
+            bonaBelow += m_bonafide[idx[j]];
+            ++j;
+        }
+        i = j;
+    }
+    return eer;
+}
+
+const char* rcqRegionName(RcqRegion r)
+{
+    switch (r) {
+    case RcqRegion::Bonafide: return "bonafide";
+    case RcqRegion::Spoof: return "spoof";
+    default: return "transition";
+    }
+}
+
+void Rcq::add(const std::vector<float>& a, const std::vector<uint8_t>& spoof, const FrameGrid& grid, int64_t samples,
+              const std::vector<std::pair<double, double>>& spoofSeconds)
+{
+    checkSizes(a.size(), spoof.size(), "Rcq");
+    const double duration = double(std::max<int64_t>(samples, 0)) / kSampleRate;
+    std::vector<double> boundaries;
+    for (const auto& [x, y] : clippedUnion(spoofSeconds, duration)) {
+        if (x > 0)
+            boundaries.push_back(x);
+        if (y < duration)
+            boundaries.push_back(y);
+    }
+    if (boundaries.empty())
+        return;
+    const std::vector<double> n = minMaxNormalised(a);
+    if (n.empty())
+        return;
+    for (size_t t = 0; t < n.size(); ++t) {
+        if (!std::isfinite(n[t]))
+            continue;
+        const double c = grid.centreSeconds(int64_t(t));
+        bool transition = false;
+        for (double b : boundaries)
+            transition = transition || std::fabs(c - b) <= kRcqTransitionSeconds;
+        const RcqRegion r = transition ? RcqRegion::Transition : spoof[t] ? RcqRegion::Spoof : RcqRegion::Bonafide;
+        m_sum[size_t(r)] += n[t];
+        ++m_count[size_t(r)];
+    }
+}
+
+double Rcq::rcq(RcqRegion region) const
+{
+    const double all = (m_sum[0] + m_sum[1] + m_sum[2]);
+    const int64_t count = m_count[0] + m_count[1] + m_count[2];
+    if (m_count[size_t(region)] == 0 || count == 0 || all == 0)
+        return kNaN;
+    const double avg = all / double(count);
+    return (m_sum[size_t(region)] / double(m_count[size_t(region)]) - avg) / avg * 100.0;
+}
+
+namespace {
+
+std::vector<double> ranks(const std::vector<float>& v)
+{
+    std::vector<size_t> idx(v.size());
+    std::iota(idx.begin(), idx.end(), size_t(0));
+    std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return v[a] < v[b]; });
+    std::vector<double> r(v.size());
+    for (size_t i = 0; i < idx.size();) {
+        size_t j = i;
+        while (j < idx.size() && v[idx[j]] == v[idx[i]])
+            ++j;
+        for (size_t k = i; k < j; ++k)
+            r[idx[k]] = 0.5 * double(i + 1 + j);  // mean of ranks i+1 .. j
+        i = j;
+    }
+    return r;
+}
+
+} // namespace
+
+double spearman(const std::vector<float>& a, const std::vector<float>& b)
+{
+    if (a.size() != b.size() || a.size() < 2)
+        return kNaN;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (!std::isfinite(a[i]) || !std::isfinite(b[i]))
+            return kNaN;
+    const std::vector<double> x = ranks(a), y = ranks(b);
+    const double n = double(x.size());
+    const double mx = std::accumulate(x.begin(), x.end(), 0.0) / n, my = std::accumulate(y.begin(), y.end(), 0.0) / n;
+    double sxy = 0, sxx = 0, syy = 0;
+    for (size_t i = 0; i < x.size(); ++i) {
+        sxy += (x[i] - mx) * (y[i] - my);
+        sxx += (x[i] - mx) * (x[i] - mx);
+        syy += (y[i] - my) * (y[i] - my);
+    }
+    if (sxx == 0 || syy == 0)
+        return kNaN;
+    return sxy / std::sqrt(sxx * syy);
 }
 
 double minDcf(const std::vector<double>& bona, const std::vector<double>& spoof, const DcfParameters& p)

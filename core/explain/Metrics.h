@@ -12,9 +12,11 @@
 // Thread-safety: stateless functions; safe to call concurrently.
 #include "core/audio/FrameGrid.h"
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace spooflens::core {
@@ -53,6 +55,27 @@ double relevanceMass(const std::vector<float>& attribution, const std::vector<ui
 /// attributionOrder (descending, ties: lower index first). NaN without spoof frames.
 double iouTopK(const std::vector<float>& attribution, const std::vector<uint8_t>& spoof);
 
+/// Min-max normalisation of one utterance's attribution to [0, 1]:
+/// (a - min) / (max - min) over the finite values (a non-finite value stays
+/// NaN). Empty when there is no finite value or max == min (a constant map).
+std::vector<double> minMaxNormalised(const std::vector<float>& attribution);
+
+/// The threshold of the frame decisions: a frame is decided "spoof" when its
+/// min-max-normalised attribution is >= this (docs/metrics.md, "Frame decisions").
+constexpr double kFrameDecisionThreshold = 0.5;
+
+/// Precision, recall and F1 of the frame decisions "spoof when
+/// minMaxNormalised(a)(t) >= threshold" against the frame labels:
+/// P = TP / (TP + FP), R = TP / (TP + FN), F1 = 2 TP / (2 TP + FP + FN).
+/// Each is NaN where its denominator is 0; all three are NaN for a constant map.
+struct FrameDecisionMetrics {
+    double precision = kNaN;
+    double recall = kNaN;
+    double f1 = kNaN;
+};
+FrameDecisionMetrics frameDecisionMetrics(const std::vector<float>& attribution, const std::vector<uint8_t>& spoof,
+                                          double threshold = kFrameDecisionThreshold);
+
 /// Per-utterance localisation metrics of one attribution against frame labels.
 struct LocalisationMetrics {
     double frameAuc = kNaN;
@@ -61,8 +84,11 @@ struct LocalisationMetrics {
     double pointingGame = kNaN;
     double relevanceMass = kNaN;
     double iouTopK = kNaN;
+    double frameF1 = kNaN;          ///< frameDecisionMetrics at kFrameDecisionThreshold
+    double framePrecision = kNaN;
+    double frameRecall = kNaN;
 };
-/// All six; every one is NaN unless the utterance has both spoof and bona fide
+/// All nine; every one is NaN unless the utterance has both spoof and bona fide
 /// frames (that is how `evaluate` reports them: null). Lengths must match
 /// (throws ConfigError otherwise).
 LocalisationMetrics localisationMetrics(const std::vector<float>& attribution, const std::vector<uint8_t>& spoof);
@@ -84,6 +110,73 @@ void poolSegmentsOnGrid(const std::vector<float>& attribution, const std::vector
                         std::vector<uint8_t>& labelsOut);
 void poolSegments(const std::vector<float>& attribution, const std::vector<uint8_t>& spoof, int segmentFrames,
                   std::vector<double>& scoresOut, std::vector<uint8_t>& labelsOut);
+
+/// PartialSpoof's finest measuring resolution (ms), finer than any SSL frame:
+/// scores are repeated onto its segments and the labels come from the
+/// reference times (segmentLabelsFromTime), as PartialSpoof's SegmentEER.py
+/// does when it up-samples a coarser prediction.
+constexpr int kFinestSegmentResolutionMs = 10;
+
+/// PartialSpoof's segment labels from reference times (rttm2vadvec of its
+/// metric/rttm_tool.py): ceil(duration / r) segments of r samples; segment j
+/// is spoof (1) when round(start / r) <= j < round(end / r) for a spoof
+/// interval [start, end) (seconds, converted to samples at 16 kHz).
+std::vector<uint8_t> segmentLabelsFromTime(const std::vector<std::pair<double, double>>& spoofSeconds,
+                                           int64_t samples, int64_t segmentSamples);
+
+/// Range-based EER (Zhang et al., Interspeech 2023; PartialSpoof's
+/// metric/RangeEER.py on pyannote's DetectionCostFunction): at threshold tau
+/// the hypothesis marks spoof the time of every frame with a(t) >= tau, frame t
+/// covering its hop cell [offset + t hop, offset + (t + 1) hop) samples (the
+/// cells tile the frames' span; time outside them is never marked); within the
+/// evaluation map [0, duration], FNR = missed spoof time / spoof time and
+/// FPR = falsely marked bona fide time / bona fide time, durations pooled over
+/// every utterance added. EER = (FPR + FNR) / 2 at the first threshold
+/// (ascending, over the distinct scores and +inf) that minimises |FPR - FNR|:
+/// the exact crossing that RangeEER.py's bisection searches for.
+class RangeEer {
+public:
+    /// Adds one utterance: attribution (length T, NaN never marks), its grid,
+    /// its length in samples and its merged spoof intervals (seconds).
+    void add(const std::vector<float>& attribution, const FrameGrid& grid, int64_t samples,
+             const std::vector<std::pair<double, double>>& spoofSeconds);
+    /// NaN without spoof time or without bona fide time.
+    double eer() const;
+
+private:
+    std::vector<double> m_scores, m_spoof, m_bonafide;  ///< per frame: score, spoof / bona fide seconds in its cell
+    double m_spoofTotal = 0, m_bonafideTotal = 0;       ///< within [0, duration], cells or not
+};
+
+/// Relative contribution quantification (RCQ; Liu et al., Interspeech 2024,
+/// as WeDefense's wedefense/bin/XAI_Score_analysis.py computes it) over three
+/// region types. Frame t's region: transition when its centre lies within
+/// kRcqTransitionSeconds of a splice boundary (an end of a spoof interval
+/// strictly inside the utterance), else spoof or bona fide by its frame label.
+/// Values are the min-max-normalised attribution (the [0, 1] Grad-CAM scale the
+/// paper uses). RCQ_r = (mean over r - mean over all counted frames) / mean over
+/// all counted frames x 100 (percent). Sums add over utterances (WeDefense pools
+/// the whole set); an utterance without a boundary adds nothing.
+enum class RcqRegion { Bonafide = 0, Spoof = 1, Transition = 2 };
+constexpr double kRcqTransitionSeconds = 0.05;
+class Rcq {
+public:
+    void add(const std::vector<float>& attribution, const std::vector<uint8_t>& spoof, const FrameGrid& grid,
+             int64_t samples, const std::vector<std::pair<double, double>>& spoofSeconds);
+    /// Percent; NaN for a region without frames or when the overall mean is 0.
+    double rcq(RcqRegion region) const;
+    int64_t frames(RcqRegion region) const { return m_count[size_t(region)]; }
+
+private:
+    std::array<double, 3> m_sum{0, 0, 0};
+    std::array<int64_t, 3> m_count{0, 0, 0};
+};
+const char* rcqRegionName(RcqRegion r);  ///< "bonafide", "spoof", "transition"
+
+/// Spearman rank correlation: Pearson's r of the ranks (ties get their mean
+/// rank). NaN for fewer than 2 values, different lengths, a non-finite value
+/// or a constant input.
+double spearman(const std::vector<float>& a, const std::vector<float>& b);
 
 /// Detection cost parameters. Defaults: ASVspoof 5 (C_miss = 1, C_fa = 10, π_spoof = 0.05).
 struct DcfParameters {

@@ -17,6 +17,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cmath>
+
 namespace {
 
 struct Result {
@@ -158,6 +160,83 @@ private slots:
             QVERIFY2(readAll(path("run1/") + f).contains("<polyline"), f);
         const QByteArray report = readAll(path("run1/report.md"));
         QVERIFY(report.contains("roc.png") && report.contains("deletion.svg") && report.contains("random"));
+    }
+
+    // The metrics of the field (docs/metrics.md) on the partial-spoof set: every key in summary.json,
+    // finite where the set defines it; per utterance in utterances.jsonl.
+    void fieldMetrics()
+    {
+        const QString out = path("field");
+        const Result r = runCli({"evaluate", "--detector", detector(), "--xai", xai(), "--method", "stage2", "--method",
+                                 "gradxinput", "--method", "random", "--randomisation", "--threads", "1", "--protocol",
+                                 m_set + "/protocol.txt", "--database-path", m_set, "--out", out, "--resamples", "200",
+                                 "--quiet"});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonObject s = QJsonDocument::fromJson(readAll(out + "/summary.json")).object();
+        QCOMPARE(s["frame_decisions"].toObject()["threshold"].toDouble(), 0.5);
+        QCOMPARE(s["road"].toObject()["fractions"].toArray().size(), 10);
+        const QJsonArray cuts = s["randomisation"].toObject()["cuts"].toArray();
+        QCOMPARE(cuts.size(), 6);
+        QCOMPARE(cuts.first().toString(), QStringLiteral("fc5"));
+        const auto finite = [](const QJsonValue& v) { return v.isDouble() && std::isfinite(v.toDouble()); };
+        const QJsonArray tracks = s["tracks"].toArray();
+        QCOMPARE(tracks.size(), 3);
+        for (const QJsonValue& tv : tracks) {
+            const QJsonObject t = tv.toObject();
+            const QString method = t["method"].toString();
+            const QJsonObject m = t["metrics"].toObject();
+            for (const char* k : {"frame_f1", "frame_precision", "frame_recall", "range_eer", "rcq_bonafide",
+                                  "rcq_spoof", "rcq_transition"}) {
+                QVERIFY2(finite(m[k].toObject()["mean"]), qPrintable(method + " " + k));
+                QCOMPARE(m[k].toObject()["n"].toInt(), 3);  // the three partial-spoof utterances
+            }
+            for (const char* k : {"road_morf_auc", "road_lerf_auc", "road_gap"}) {
+                QVERIFY2(finite(m[k].toObject()["mean"]), qPrintable(method + " " + k));
+                QCOMPARE(m[k].toObject()["n"].toInt(), 6);  // every utterance
+            }
+            QVERIFY2(finite(t["range_eer"]), qPrintable(method));
+            QVERIFY(t["range_eer"].toDouble() >= 0 && t["range_eer"].toDouble() <= 1);
+            for (const char* k : {"bonafide", "spoof", "transition"})
+                QVERIFY2(finite(t["rcq"].toObject()[k]), qPrintable(method + " rcq " + k));
+            const QJsonObject road = t["road"].toObject();
+            QCOMPARE(road["mean_morf"].toArray().size(), 10);
+            QCOMPARE(road["mean_lerf"].toArray().size(), 10);
+            QVERIFY(finite(road["gap"].toObject()["mean"]));
+            for (const char* res : {"10", "20", "640"})
+                QVERIFY2(finite(t["segment_eer"].toObject()[res]), res);
+            const QJsonArray rnd = t["randomisation"].toArray();
+            QCOMPARE(rnd.size(), 6);
+            for (const QJsonValue& c : rnd) {
+                const QJsonObject sp = c.toObject()["spearman"].toObject();
+                QVERIFY2(finite(sp["mean"]), qPrintable(method));
+                QCOMPARE(sp["n"].toInt(), 6);
+                if (method != "gradxinput")  // Stage 2 and random do not read the back-end's weights
+                    QCOMPARE(sp["mean"].toDouble(), 1.0);
+            }
+        }
+        // Per utterance: the same keys in every track of utterances.jsonl.
+        for (const QString& l : jsonLines(out + "/utterances.jsonl")) {
+            const QJsonObject o = QJsonDocument::fromJson(l.toUtf8()).object();
+            const bool partial = o["utterance"].toString().startsWith("partial_");
+            QCOMPARE(o["spoof_seconds"].isArray(), true);
+            QCOMPARE(o["spoof_seconds"].toArray().isEmpty(), !partial);
+            for (const QJsonValue& tv : o["tracks"].toArray()) {
+                const QJsonObject t = tv.toObject();
+                QCOMPARE(t["road_morf"].toArray().size(), 10);
+                QCOMPARE(t["randomisation"].toArray().size(), 6);
+                QCOMPARE(t["frame_f1"].isDouble(), partial);
+                QCOMPARE(t["rcq_transition"].isDouble(), partial);
+                QVERIFY(t["road_gap"].isDouble());
+            }
+        }
+        const QByteArray report = readAll(out + "/report.md");
+        QVERIFY(report.contains("RCQ transition") && report.contains("Model randomisation"));
+        // Another method set in the same folder is refused; so is the same run without --randomisation.
+        const Result again = runCli({"evaluate", "--detector", detector(), "--xai", xai(), "--method", "stage2",
+                                     "--method", "gradxinput", "--method", "random", "--threads", "1", "--protocol",
+                                     m_set + "/protocol.txt", "--database-path", m_set, "--out", out, "--quiet"});
+        QCOMPARE(again.exitCode == 0, false);
+        QVERIFY2(again.err.contains("randomisation"), qPrintable(again.err));
     }
 
     void shardAndMergeEqualsOneRun()

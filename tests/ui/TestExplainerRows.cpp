@@ -104,6 +104,14 @@ private slots:
             QCOMPARE(table->item(r, ui::ExplainerSummary::FrameAuc)->text(), QString::number(m.frameAuc, 'f', 3));
             QCOMPARE(table->item(r, ui::ExplainerSummary::AveragePrecision)->text(), QString::number(m.ap, 'f', 3));
             QCOMPARE(table->item(r, ui::ExplainerSummary::PointingGame)->text(), QString::number(m.pointingGame, 'f', 0));
+            QVERIFY(!std::isnan(m.frameF1));
+            QCOMPARE(table->item(r, ui::ExplainerSummary::FrameF1)->text(), QString::number(m.frameF1, 'f', 3));
+            // Range EER and RCQ: the core metrics on the document's ground truth (docs/metrics.md).
+            core::RangeEer range;
+            range.add(m_w->document()->attribution(key)->values, truth->grid, truth->samples,
+                      truth->labels.spoofIntervals());
+            QCOMPARE(table->item(r, ui::ExplainerSummary::RangeEer)->data(Qt::UserRole).toDouble(), range.eer());
+            QVERIFY(table->item(r, ui::ExplainerSummary::RcqTransition)->data(Qt::UserRole).isValid());
         }
         // Sortable: sorting by deletion AUC orders the rows by it.
         table->sortItems(ui::ExplainerSummary::Deletion, Qt::AscendingOrder);

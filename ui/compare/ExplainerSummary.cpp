@@ -53,7 +53,15 @@ ExplainerSummary::ExplainerSummary(QWidget* parent) : QWidget(parent)
     m_table->setColumnCount(ColumnCount);
     m_table->setHorizontalHeaderLabels({QStringLiteral("row"), QStringLiteral("deletion AUC"),
                                         QStringLiteral("insertion AUC"), QStringLiteral("frame AUC"),
-                                        QStringLiteral("AP"), QStringLiteral("pointing game")});
+                                        QStringLiteral("AP"), QStringLiteral("pointing game"),
+                                        QStringLiteral("frame F1"), QStringLiteral("range EER"),
+                                        QStringLiteral("RCQ transition %")});
+    m_table->horizontalHeaderItem(FrameF1)->setToolTip(
+        QStringLiteral("F1 of the frame decisions: min-max-normalised attribution >= 0.5 (docs/metrics.md)"));
+    m_table->horizontalHeaderItem(RangeEer)->setToolTip(
+        QStringLiteral("Range-based EER of this utterance (PartialSpoof; lower = better)"));
+    m_table->horizontalHeaderItem(RcqTransition)->setToolTip(
+        QStringLiteral("Relative contribution of the frames within 50 ms of a splice boundary (Liu et al. 2024)"));
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->verticalHeader()->setVisible(false);
@@ -112,16 +120,27 @@ void ExplainerSummary::update(const Document& doc)
         m_table->setItem(row, Row, name);
         m_table->setItem(row, Deletion, new NumberItem(c ? c->deletionAuc : nan, 3));
         m_table->setItem(row, Insertion, new NumberItem(c ? c->insertionAuc : nan, 3));
-        double frameAuc = nan, ap = nan, pointing = nan;
+        double frameAuc = nan, ap = nan, pointing = nan, f1 = nan, rangeEer = nan, rcq = nan;
         if (truth && spoof.size() == a->values.size()) {
             const core::LocalisationMetrics m = core::localisationMetrics(a->values, spoof);
             frameAuc = m.frameAuc;
             ap = m.ap;
             pointing = m.pointingGame;
+            f1 = m.frameF1;
+            const auto intervals = truth->labels.spoofIntervals();
+            core::RangeEer range;
+            range.add(a->values, truth->grid, truth->samples, intervals);
+            rangeEer = range.eer();
+            core::Rcq r;
+            r.add(a->values, spoof, truth->grid, truth->samples, intervals);
+            rcq = r.rcq(core::RcqRegion::Transition);
         }
         m_table->setItem(row, FrameAuc, new NumberItem(frameAuc, 3));
         m_table->setItem(row, AveragePrecision, new NumberItem(ap, 3));
         m_table->setItem(row, PointingGame, new NumberItem(pointing, 0));
+        m_table->setItem(row, FrameF1, new NumberItem(f1, 3));
+        m_table->setItem(row, RangeEer, new NumberItem(rangeEer, 3));
+        m_table->setItem(row, RcqTransition, new NumberItem(rcq, 1));
         if (c && c->fractions.size() == c->deletion.size() && c->fractions.size() == c->insertion.size()) {
             const QColor col = kColours[colour++ % std::size(kColours)];
             const QVector<double> f(c->fractions.begin(), c->fractions.end());

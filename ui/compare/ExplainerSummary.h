@@ -1,8 +1,9 @@
 #pragma once
 // Table of the explainer rows on this utterance: deletion and insertion AUC
 // of the detector's spoof probability (faithfulness) and, with ground truth,
-// frame ROC-AUC, average precision and pointing game (localisation; metrics
-// of core, docs/metrics.md). Sortable by any column. Beside it, the
+// frame ROC-AUC, average precision, pointing game, frame F1, range-based EER
+// and the transition region's RCQ (localisation; metrics of core,
+// docs/metrics.md). Sortable by any column. Beside it, the
 // deletion/insertion curves of the selected rows.
 #include "ui/Document.h"
 
@@ -16,7 +17,18 @@ namespace spooflens::ui {
 class ExplainerSummary : public QWidget {
     Q_OBJECT
 public:
-    enum Column { Row, Deletion, Insertion, FrameAuc, AveragePrecision, PointingGame, ColumnCount };
+    enum Column {
+        Row,
+        Deletion,
+        Insertion,
+        FrameAuc,
+        AveragePrecision,
+        PointingGame,
+        FrameF1,
+        RangeEer,
+        RcqTransition,
+        ColumnCount
+    };
 
     explicit ExplainerSummary(QWidget* parent = nullptr);
 
