@@ -5,6 +5,7 @@
 // form <-> YAML sync and validation messages next to the field at fault.
 // The end-to-end tests with the real trainer are in TestTrainingPanel.cpp.
 // ctest-labels: fast gui
+#include "ui/training/RunList.h"
 #include "ui/training/RunMonitor.h"
 #include "ui/training/TrainConfigForm.h"
 #include "ui/training/TrainingCharts.h"
@@ -19,6 +20,8 @@
 #include <QtTest>
 
 #include <algorithm>
+
+#include <sys/stat.h>
 
 using namespace spooflens::ui;
 
@@ -88,6 +91,27 @@ private Q_SLOTS:
         QVERIFY(m.error().contains("not a training run folder"));
         QVERIFY(!m.attach(tmp.filePath("missing")));
         QVERIFY(m.error().contains("not a folder"));
+    }
+
+    // Issue 27: a run folder whose metrics.jsonl is a FIFO hung the viewer
+    // (--attach, and the run list scanning a sibling). It is refused, by name.
+    void fifoLogsAreRefusedNotOpened()
+    {
+        QTemporaryDir tmp;
+        QVERIFY(QDir(tmp.path()).mkpath("runs/fifo"));
+        QVERIFY(QDir(tmp.path()).mkpath("runs/good"));
+        const QString fifo = tmp.filePath("runs/fifo/metrics.jsonl");
+        QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+        QFile good(tmp.filePath("runs/good/metrics.jsonl"));
+        QVERIFY(good.open(QIODevice::WriteOnly));
+        good.close();
+        RunMonitor m;
+        QVERIFY(!m.attach(tmp.filePath("runs/fifo")));
+        QVERIFY2(m.error().contains("metrics.jsonl") && m.error().contains("not a regular file"), qPrintable(m.error()));
+        // The sibling scan returns (it used to block on the FIFO) and lists only the good run.
+        RunList list;
+        list.scan(tmp.filePath("runs"));
+        QCOMPARE(list.runs(), QStringList{QFileInfo(tmp.filePath("runs/good")).absoluteFilePath()});
     }
 
     void tornLinesAndShrink()

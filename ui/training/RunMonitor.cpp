@@ -105,6 +105,16 @@ bool RunMonitor::attach(const QString& dir)
         m_error = why;
         return false;
     }
+    // Only regular files are read: opening a FIFO named metrics.jsonl would
+    // block the GUI thread until something writes to it.
+    for (const char* name : {core::kMetricsFile, core::kStepsFile, core::kRunConfigFile}) {
+        const QFileInfo f(QDir(dir).filePath(QString::fromLatin1(name)));
+        if (f.exists() && !f.isFile()) {
+            m_error = tr("'%1' is not a regular file (a FIFO, a folder or a device): a run folder's logs are files")
+                          .arg(f.filePath());
+            return false;
+        }
+    }
     m_dir = QFileInfo(dir).absoluteFilePath();
     m_stepsTail.path = QDir(m_dir).filePath(QString::fromLatin1(core::kStepsFile));
     m_metricsTail.path = QDir(m_dir).filePath(QString::fromLatin1(core::kMetricsFile));
@@ -156,6 +166,9 @@ bool RunMonitor::hasLast() const
 QList<QByteArray> RunMonitor::readNew(Tail& t, bool& shrunk)
 {
     QList<QByteArray> lines;
+    const QFileInfo info(t.path);
+    if (info.exists() && !info.isFile())
+        return lines;  // replaced by a FIFO or a folder since attach: never block on it
     QFile f(t.path);
     if (!f.open(QIODevice::ReadOnly)) {
         if (t.offset > 0)
@@ -200,7 +213,9 @@ void RunMonitor::readInfo()
     QFile f(path);
     RunInfo info;
     m_configError.clear();
-    if (f.open(QIODevice::ReadOnly)) {
+    if (fi.exists() && !fi.isFile()) {
+        m_configError = tr("%1 is not a regular file").arg(path);
+    } else if (f.open(QIODevice::ReadOnly)) {
         // The trainer's own parser (core::TrainConfig): the same keys, types and errors.
         try {
             const core::TrainConfig c = core::TrainConfig::parse(f.readAll().toStdString(), path.toStdString());
