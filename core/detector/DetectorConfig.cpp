@@ -3,6 +3,7 @@
 #include "core/Error.h"
 #include "core/util/FileCheck.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
@@ -82,6 +83,9 @@ DetectorConfig DetectorConfig::parse(const std::string& yamlText, const std::str
     YAML::Node root;
     try {
         root = YAML::Load(yamlText);
+    } catch (const YAML::DeepRecursion& e) {
+        throw ConfigError(origin + ": YAML nested deeper than the reader allows (" + std::to_string(e.depth())
+                          + " levels, line " + std::to_string(e.mark.line + 1) + ")");
     } catch (const YAML::Exception& e) {
         throw ConfigError(origin + ": not valid YAML (line " + std::to_string(e.mark.line + 1) + "): " + e.msg);
     }

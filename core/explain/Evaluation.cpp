@@ -1,6 +1,7 @@
 #include "core/explain/Evaluation.h"
 
 #include "core/Error.h"
+#include "core/util/JsonText.h"
 #include "core/util/LinePlot.h"
 
 #include <nlohmann/json.hpp>
@@ -281,7 +282,7 @@ std::string evalRecordToJson(const EvalRecord& r)
         tracks.push_back(o);
     }
     j["tracks"] = tracks;
-    return j.dump();
+    return jsonText(j);  // a non-UTF-8 file name must not end the run (docs/reliability.md)
 }
 
 EvalRecord evalRecordFromJson(const std::string& line, const std::string& at)
@@ -716,7 +717,7 @@ std::string writeEvalSummary(std::vector<EvalRecord> records, const std::string&
         md << (ti ? ", " : " ") << trackName(keys[ti].first, keys[ti].second) << " `" << b << "`";
     }
     md << ". `random` is dashed: the chance line every metric is read against.\n";
-    const std::string text = summary.dump(2);
+    const std::string text = jsonText(summary, 2);
     {
         std::ofstream f(out / "summary.json");
         f << text << "\n";

@@ -157,6 +157,29 @@ FolderLock::FolderLock(const std::string& dir, const std::string& lockName, cons
         (void)::pwrite(m_fd, info.data(), info.size(), 0);
 }
 
+LockIdentity lockIdentity(const std::string& lockPath)
+{
+    LockIdentity id;
+    id.path = lockPath;
+    struct stat st {};
+    if (::stat(lockPath.c_str(), &st) == 0) {
+        id.device = static_cast<unsigned long long>(st.st_dev);
+        id.inode = static_cast<unsigned long long>(st.st_ino);
+    }
+    return id;
+}
+
+void checkLockIdentity(const LockIdentity& id, const std::string& dir)
+{
+    const LockIdentity now = lockIdentity(id.path);
+    if (now.device == id.device && now.inode == id.inode)
+        return;
+    throw Error(id.path + " was " + (now.inode == 0 ? "deleted" : "replaced")
+                + " while this run was writing to " + dir
+                + ": another trainer may now hold the folder, so this one stops before writing more (its last "
+                  "checkpoint is intact; resume when no other trainer writes there)");
+}
+
 FolderLock::~FolderLock()
 {
     if (m_fd >= 0)

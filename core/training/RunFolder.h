@@ -48,6 +48,16 @@ private:
     int m_fd = -1;
 };
 
+/// Which file a lock path names now (device and inode; 0/0 when it is absent).
+struct LockIdentity {
+    std::string path;
+    unsigned long long device = 0, inode = 0;
+};
+LockIdentity lockIdentity(const std::string& lockPath);
+/// Throws Error when the lock file `id` named was deleted or replaced since:
+/// another writer may then hold a new lock on `dir` (docs/reliability.md).
+void checkLockIdentity(const LockIdentity& id, const std::string& dir);
+
 /// What shows that `dir` holds a training run, finished or not: its
 /// config.yaml, checkpoints or logs (RunRecords.h). A sentence such as
 /// "a training run (config.yaml, last.pth, best.pth, metrics.jsonl: 6 epoch(s) logged)",

@@ -7,6 +7,7 @@
 #include "core/stage2/PrototypeManager.h"
 #include "core/stage2/Stage2Objective.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
@@ -222,6 +223,10 @@ TrainConfig TrainConfig::parse(const std::string& yamlText, const std::string& s
     YAML::Node root;
     try {
         root = YAML::Load(yamlText);
+    } catch (const YAML::DeepRecursion& e) {
+        // yaml-cpp 0.7 says only "bad file" here.
+        throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ": YAML nested deeper than the reader "
+                          "allows (" + std::to_string(e.depth()) + " levels); a configuration needs two");
     } catch (const YAML::ParserException& e) {
         throw ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
     } catch (const YAML::Exception& e) {

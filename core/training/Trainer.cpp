@@ -394,6 +394,10 @@ TrainResult trainStage2(const TrainOptions& options)
     Stage2File resumeFile;
     bool resuming = false;
     const TrainConfig cfg = openRunFolder(options, run, runLock, resumeFile, resuming, log);
+    // The lock file this run holds (here or in the CLI that started it). If it
+    // is deleted or replaced, a second trainer can take a new lock on the same
+    // folder: this one then stops before its next epoch writes anything.
+    const LockIdentity lockId = lockIdentity((fs::path(run.dir) / kRunLockFile).string());
     const auto report = [&](const TrainProgress& p) {
         if (!options.quiet && options.progress)
             options.progress(p);
@@ -466,6 +470,7 @@ TrainResult trainStage2(const TrainOptions& options)
             result.interrupted = true;
             break;
         }
+        checkLockIdentity(lockId, run.dir);
         const int64_t epoch = state.epoch + 1;
         const auto epochStart = Clock::now();
         EpochMetrics m;

@@ -92,6 +92,14 @@ private slots:
         const QString key = errorOf([] { TrainConfig::parse("training:\n  ? {x: 1}\n  : 3\n", "cfg.yaml"); });
         QVERIFY2(key.contains("cfg.yaml:2") && key.contains("a key of section 'training' is a mapping"), qPrintable(key));
     }
+
+    void deepYamlIsNamed()
+    {
+        // Nesting past yaml-cpp's depth guard gave "YAML syntax error: bad file".
+        const std::string deep = "model:\n  x: " + std::string(3000, '[') + std::string(3000, ']') + "\n";
+        const QString e = errorOf([&] { TrainConfig::parse(deep, "deep.yaml"); });
+        QVERIFY2(e.contains("deep.yaml:") && e.contains("nested deeper") && !e.contains("bad file"), qPrintable(e));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestConfigLimits)

@@ -18,6 +18,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <filesystem>
 
 namespace {
 
@@ -308,6 +309,31 @@ private slots:
         QVERIFY2(r.err.contains("broken") && r.err.contains("skipped"), qPrintable(r.err));
         QCOMPARE(jsonLines(path("bad/utterances.jsonl")).size(), 1);
         QVERIFY(QFile::exists(path("bad/summary.json")));
+    }
+
+    // Issue 27: a file name that is not UTF-8 (bytes on Linux) ended evaluate
+    // with nlohmann's type_error.316; its records and summary are written,
+    // the invalid byte as U+FFFD.
+    void nonUtf8FileNameIsEvaluated()
+    {
+        const QByteArray name = QByteArray("audio/caf\xe9_") + "bona.wav";
+        // Raw bytes: Qt's file names are UTF-8 and cannot spell this one.
+        const std::string full = (QFile::encodeName(m_set) + "/" + name).toStdString();
+        std::error_code ec;
+        std::filesystem::copy_file((QFile::encodeName(m_set) + "/audio/bonafide_0003.wav").toStdString(), full, ec);
+        QVERIFY2(!ec, ec.message().c_str());
+        QFile proto(path("latin1.txt"));
+        QVERIFY(proto.open(QIODevice::WriteOnly));
+        proto.write(name + " eval bonafide\naudio/partial_0002.wav eval spoof\n");
+        proto.close();
+        QStringList args = evalArgs(path("latin1"));
+        args[args.indexOf("--protocol") + 1] = path("latin1.txt");
+        const Result r = runCli(args);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(!r.err.contains("type_error"), qPrintable(r.err));
+        QCOMPARE(jsonLines(path("latin1/utterances.jsonl")).size(), 2);
+        QVERIFY(readAll(path("latin1/utterances.jsonl")).contains("caf\xef\xbf\xbd_bona"));
+        QVERIFY(QFile::exists(path("latin1/summary.json")));
     }
 
     void badInput()

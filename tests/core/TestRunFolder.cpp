@@ -321,6 +321,24 @@ private slots:
                  readAll(run + "/train.lock").constData());
     }
 
+    // Issue 27: deleting train.lock under a live run let a second trainer take
+    // a new lock on the same folder. The running trainer notices before its
+    // next epoch and stops, naming the lock; its last checkpoint stays intact.
+    void deletedLockStopsTheWriter()
+    {
+        const QString run = path("unlocked");
+        QProcess first;
+        first.start(cliPath(), QStringList(trainArgs(run, 100000)) << "--set" << "training.patience=100000");
+        QVERIFY(first.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(jsonl(run + "/metrics.jsonl").size() >= 1, 120000);
+        QVERIFY(QFile::remove(run + "/train.lock"));
+        QVERIFY(first.waitForFinished(120000));
+        const QString err = QString::fromUtf8(first.readAllStandardError());
+        QCOMPARE(first.exitCode(), 1);
+        QVERIFY2(err.contains("train.lock was deleted") && err.contains("stops"), qPrintable(err));
+        QVERIFY(QFile::exists(run + "/last.pth"));
+    }
+
     void writeErrorNeverReplacesTheLog()
     {
         // A finished 1-epoch run whose metrics.jsonl is long (200 kB of epoch-1
