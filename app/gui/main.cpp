@@ -238,10 +238,17 @@ int main(int argc, char** argv)
         QObject::connect(window.analysis(), &spooflens::ui::AnalysisController::modelsChanged, &window, [&clock] {
             std::fprintf(stderr, "spooflens-gui: models loaded %lld ms after start\n", static_cast<long long>(clock.elapsed()));
         });
-        QObject::connect(window.analysis(), &spooflens::ui::AnalysisController::explanationReady, &window, [&clock] {
-            std::fprintf(stderr, "spooflens-gui: explanation ready %lld ms after start\n",
-                         static_cast<long long>(clock.elapsed()));
-        });
+        // The analysis streams: first the detector and Stage 2, then each explainer.
+        QObject::connect(window.analysis(), &spooflens::ui::AnalysisController::explanationReady, &window,
+                         [&clock, &window](const spooflens::core::Explanation& e) {
+                             if (e.attributions.empty())
+                                 std::fprintf(stderr, "spooflens-gui: explanation ready %lld ms after start\n",
+                                              static_cast<long long>(clock.elapsed()));
+                             else
+                                 std::fprintf(stderr, "spooflens-gui: explainers ready: %zu of %zu, %lld ms after start\n",
+                                              e.attributions.size(), window.analysis()->methods().size(),
+                                              static_cast<long long>(clock.elapsed()));
+                         });
     }
     window.show();
     if (!shooting)
