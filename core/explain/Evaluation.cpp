@@ -21,6 +21,24 @@ namespace spooflens::core {
 
 namespace {
 
+/// The runs of consecutive spoof frames, [first, end) each, in order.
+std::vector<std::pair<size_t, size_t>> spoofRuns(const std::vector<uint8_t>& labels)
+{
+    std::vector<std::pair<size_t, size_t>> runs;
+    for (size_t t = 0; t < labels.size();) {
+        if (!labels[t]) {
+            ++t;
+            continue;
+        }
+        size_t e = t;
+        while (e < labels.size() && labels[e])
+            ++e;
+        runs.emplace_back(t, e);
+        t = e;
+    }
+    return runs;
+}
+
 json num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 double numOf(const json& j) { return j.is_number() ? j.get<double>() : kNaN; }
 
@@ -125,18 +143,10 @@ std::vector<std::pair<double, double>> referenceSpoofSeconds(const EvalRecord& r
     if (r.hasSpoofSeconds)
         return r.spoofSeconds;
     std::vector<std::pair<double, double>> out;
-    for (size_t t = 0; t < r.frameLabels.size();) {
-        if (!r.frameLabels[t]) {
-            ++t;
-            continue;
-        }
-        size_t e = t;
-        while (e < r.frameLabels.size() && r.frameLabels[e])
-            ++e;
+    for (const auto& [t, e] : spoofRuns(r.frameLabels)) {
         // A run through the last frame is spoof to the end of the input.
         const int64_t end = e == r.frameLabels.size() ? referenceSamples(r) : r.grid.startSample(int64_t(e));
         out.emplace_back(double(r.grid.startSample(int64_t(t))) / kSampleRate, double(end) / kSampleRate);
-        t = e;
     }
     return out;
 }
@@ -228,17 +238,8 @@ std::string evalRecordToJson(const EvalRecord& r)
     j["offset_samples"] = r.grid.offset;
     if (r.hasLabels) {
         json iv = json::array();
-        for (size_t t = 0; t < r.frameLabels.size();) {
-            if (!r.frameLabels[t]) {
-                ++t;
-                continue;
-            }
-            size_t e = t;
-            while (e < r.frameLabels.size() && r.frameLabels[e])
-                ++e;
+        for (const auto& [t, e] : spoofRuns(r.frameLabels))
             iv.push_back(json::array({t, e}));
-            t = e;
-        }
         j["spoof_frames"] = iv;
     } else {
         j["spoof_frames"] = nullptr;
