@@ -15,7 +15,9 @@
 #include "ui/tracks/ScoreTrack.h"
 #include "ui/tracks/SimilarityTrack.h"
 #include "ui/tracks/SpectrogramTrack.h"
+#include "ui/tracks/TimeRulerTrack.h"
 #include "ui/tracks/WaveformTrack.h"
+#include "ui/training/TrainingPanel.h"
 #include "ui/widgets/ElidedLabel.h"
 
 #include "core/audio/FrameGrid.h"
@@ -27,6 +29,7 @@
 #include <QComboBox>
 #include <QDialog>
 #include <QDialogButtonBox>
+#include <QDockWidget>
 #include <QDoubleSpinBox>
 #include <QDragEnterEvent>
 #include <QDropEvent>
@@ -43,6 +46,8 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QScrollBar>
+#include <QScopedValueRollback>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
@@ -134,10 +139,29 @@ MainWindow::MainWindow(bool persistSettings, QWidget* parent) : QMainWindow(pare
     }
     v->addWidget(m_readout);
 
+    // Pinned above the scrolling rows (issue 26): a time ruler and the ground
+    // truth, so where one is and what is spoofed stay in view after zooming
+    // and scrolling.
+    m_pinned = new QWidget(central);
+    m_pinned->setAutoFillBackground(true);
+    QPalette pal = m_pinned->palette();
+    pal.setColor(QPalette::Window, Qt::white);
+    m_pinned->setPalette(pal);
+    auto* pinned = new QVBoxLayout(m_pinned);
+    pinned->setSpacing(1);
+    m_ruler = new TimeRulerTrack(m_pinned);
+    m_truth = new GroundTruthTrack(m_pinned);
+    m_truth->setMinimumHeight(m_truth->preferredHeight());
+    m_truth->setMaximumHeight(m_truth->preferredHeight());
+    m_truth->setVisible(false);
+    pinned->addWidget(m_ruler);
+    pinned->addWidget(m_truth);
+    m_timeline->addTrack(m_ruler);
+    m_timeline->addTrack(m_truth);
+    v->addWidget(m_pinned);
+
     m_panel = new QWidget;
     m_panel->setAutoFillBackground(true);
-    QPalette pal = m_panel->palette();
-    pal.setColor(QPalette::Window, Qt::white);
     m_panel->setPalette(pal);
     auto* pv = new QVBoxLayout(m_panel);
     pv->setContentsMargins(0, 0, 0, 0);
@@ -145,14 +169,12 @@ MainWindow::MainWindow(bool persistSettings, QWidget* parent) : QMainWindow(pare
     m_waveform = new WaveformTrack(m_panel);
     m_spectrogram = new SpectrogramTrack(m_panel);
     m_score = new ScoreTrack(m_panel);
-    m_truth = new GroundTruthTrack(m_panel);
     m_noStage2 = new QLabel(m_panel);
     m_noStage2->setWordWrap(true);
     m_noStage2->setContentsMargins(Track::kLeftMargin, 4, 4, 4);
     m_noStage2->setStyleSheet(QStringLiteral("QLabel { color: #555; }"));
     pv->addWidget(m_waveform, m_waveform->preferredHeight());
     pv->addWidget(m_spectrogram, m_spectrogram->preferredHeight());
-    pv->addWidget(m_truth, m_truth->preferredHeight());
     auto* rowsHolder = new QWidget(m_panel);
     m_rowsLayout = new QVBoxLayout(rowsHolder);
     m_rowsLayout->setContentsMargins(0, 0, 0, 0);
@@ -161,34 +183,41 @@ MainWindow::MainWindow(bool persistSettings, QWidget* parent) : QMainWindow(pare
     pv->addWidget(m_noStage2);
     pv->addWidget(m_score, m_score->preferredHeight());
     for (Track* t : {static_cast<Track*>(m_waveform), static_cast<Track*>(m_spectrogram), static_cast<Track*>(m_score)}) {
-        t->setMinimumHeight(std::max(80, int(t->preferredHeight() * 0.8)));
+        // Small minimums: at 1024 x 700 an importance row fits beside them.
+        t->setMinimumHeight(std::max(56, t->preferredHeight() / 2));
         m_timeline->addTrack(t);
     }
-    m_truth->setMinimumHeight(m_truth->preferredHeight());
-    m_timeline->addTrack(m_truth);
     m_score->setVisible(false);
-    m_truth->setVisible(false);
 
     m_scroll = new QScrollArea(central);
     m_scroll->setWidget(m_panel);
     m_scroll->setWidgetResizable(true);
     m_scroll->setFrameShape(QFrame::NoFrame);
-    m_compare = new ComparePanel(central);
-    m_compare->setVisible(false);
-    m_compare->setMaximumHeight(150);
-    m_summary = new ExplainerSummary(central);
-    m_summary->setVisible(false);
-    m_summary->setMaximumHeight(190);
-    auto* split = new QSplitter(Qt::Vertical, central);
-    split->addWidget(m_scroll);
-    split->addWidget(m_compare);
-    split->addWidget(m_summary);
-    split->setStretchFactor(0, 5);
-    split->setStretchFactor(1, 1);
-    split->setStretchFactor(2, 1);
-    split->setChildrenCollapsible(false);
-    v->addWidget(split, 1);
+    // The pinned tracks must put a time at the same x pixel as the scrolled
+    // ones: the scroll bar is always there and the pinned strip leaves its width.
+    m_scroll->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOn);
+    pinned->setContentsMargins(0, 0, m_scroll->verticalScrollBar()->sizeHint().width(), 0);
+    v->addWidget(m_scroll, 1);
     setCentralWidget(central);
+
+    // The tables and the deletion/insertion chart: docks below the tracks,
+    // tabbed, movable and remembered (issue 26).
+    setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks | QMainWindow::AllowNestedDocks);
+    m_compare = new ComparePanel(this);
+    m_summary = new ExplainerSummary(this);
+    m_compareDock = addPanelDock(QStringLiteral("Stage 2 modules"), QStringLiteral("stage2Dock"), m_compare);
+    m_summaryDock = addPanelDock(QStringLiteral("Explainers"), QStringLiteral("explainersDock"), m_summary);
+    tabifyDockWidget(m_compareDock, m_summaryDock);
+    m_trainingDock = addPanelDock(QStringLiteral("Training"), QStringLiteral("trainingDock"), m_training = new TrainingPanel);
+    tabifyDockWidget(m_summaryDock, m_trainingDock);
+    for (QDockWidget* d : {m_compareDock, m_summaryDock, m_trainingDock})
+        d->setVisible(false);
+    connect(m_training, &TrainingPanel::openInViewerRequested, this,
+            [this](const QString& checkpoint, const QString& detectorPath) {
+                openModels(detectorPath, QString(), {checkpoint});
+            });
+    connect(m_training, &TrainingPanel::addToComparisonRequested, this,
+            [this](const QString& checkpoint, const QString&) { addStage2({checkpoint}); });
 
     buildMenus();
     buildStatusBar();
@@ -286,7 +315,7 @@ void MainWindow::buildMenus()
            [this] { exportDialog(QStringLiteral("PDF document (*.pdf)"), QStringLiteral("pdf")); });
     action(exp, QStringLiteral("Frame tracks as CSV…"), QKeySequence(),
            [this] { exportDialog(QStringLiteral("CSV (*.csv)"), QStringLiteral("csv")); });
-    action(exp, QStringLiteral("Regions above threshold as Audacity labels…"), QKeySequence(),
+    action(exp, QStringLiteral("Regions above threshold as Audacity labels (a file per row)…"), QKeySequence(),
            [this] { exportDialog(QStringLiteral("Audacity labels (*.txt)"), QStringLiteral("txt")); });
     action(exp, QStringLiteral("Explanation as JSON…"), QKeySequence(),
            [this] { exportDialog(QStringLiteral("JSON (*.json)"), QStringLiteral("json")); });
@@ -321,6 +350,11 @@ void MainWindow::buildMenus()
             saveSettings();
         });
     }
+
+    view->addSeparator();
+    QMenu* panels = view->addMenu(QStringLiteral("&Panels"));
+    for (QDockWidget* d : {m_compareDock, m_summaryDock, m_trainingDock})
+        panels->addAction(d->toggleViewAction());
 
     QMenu* play = menuBar()->addMenu(QStringLiteral("&Playback"));
     action(play, QStringLiteral("Play / pause"), QKeySequence(Qt::Key_Space), [this] { togglePlay(); });
@@ -361,6 +395,8 @@ void MainWindow::buildMenus()
     });
     if (m_persist && QSettings().value(QStringLiteral("models/precision")).toString() == QLatin1String("bf16"))
         m_analysis->setPrecision(QStringLiteral("bf16"));
+
+    menuBar()->addMenu(QStringLiteral("&Training"))->addAction(m_trainingDock->toggleViewAction());
 
     QMenu* help = menuBar()->addMenu(QStringLiteral("&Help"));
     action(help, QStringLiteral("Keyboard and mouse"), QKeySequence::HelpContents, [this] { showShortcuts(); });
@@ -505,7 +541,7 @@ QString MainWindow::bannerText() const
 
 QList<Track*> MainWindow::tracks() const
 {
-    QList<Track*> out{m_waveform, m_spectrogram, m_truth};
+    QList<Track*> out{m_truth, m_waveform, m_spectrogram};
     for (CompareRow* r : m_rows) {
         out << r->importance();
         if (r->similarity())
@@ -601,7 +637,7 @@ void MainWindow::onGroundTruth()
         m_truth->setVisible(false);
     }
     m_summary->update(*m_doc);  // localisation columns need the labels
-    m_summary->setVisible(!m_summary->isEmpty());
+    showPanel(m_summaryDock, !m_summary->isEmpty());
     updateBottomAxis();
 }
 
@@ -730,14 +766,14 @@ void MainWindow::fillRows()
         }
     }
     m_summary->update(*m_doc);
-    m_summary->setVisible(!m_summary->isEmpty());
+    showPanel(m_summaryDock, !m_summary->isEmpty());
     if (!m_doc->explanation()) {
-        m_compare->setVisible(false);
+        showPanel(m_compareDock, false);
         return;
     }
     const auto tracksInOrder = m_doc->stage2TracksInOrder();
     m_compare->setRows(tracksInOrder, m_doc->stage2Labels());
-    m_compare->setVisible(!tracksInOrder.empty());
+    showPanel(m_compareDock, !tracksInOrder.empty());
 }
 
 void MainWindow::moveRow(int from, int to)
@@ -789,6 +825,43 @@ void MainWindow::setScoreThreshold(double value, const QString& origin)
 }
 
 // ---------------------------------------------------------------- display
+
+QDockWidget* MainWindow::addPanelDock(const QString& title, const QString& objectName, QWidget* content)
+{
+    auto* dock = new QDockWidget(title, this);
+    dock->setObjectName(objectName);
+    dock->setWidget(content);
+    addDockWidget(Qt::BottomDockWidgetArea, dock);
+    // A table dock the user closes stays closed until reopened from View ▸ Panels.
+    connect(dock, &QDockWidget::visibilityChanged, this, [this, dock](bool visible) {
+        if (m_panelAutoToggle)
+            return;
+        if (visible)
+            m_closedPanels.removeAll(dock->objectName());
+        else if (dock->isHidden() && !m_closedPanels.contains(dock->objectName()))
+            m_closedPanels << dock->objectName();
+    });
+    return dock;
+}
+
+void MainWindow::showPanel(QDockWidget* dock, bool hasContent)
+{
+    const QScopedValueRollback<bool> guard(m_panelAutoToggle, true);
+    if (!hasContent) {
+        dock->setVisible(false);
+        return;
+    }
+    if (m_closedPanels.contains(dock->objectName()) || !dock->isHidden())
+        return;
+    dock->setVisible(true);
+    if (!m_docksSized) {
+        // First time on screen without a remembered layout: a quarter of the
+        // window, so a table shows five to ten rows and the chart is readable
+        // while the tracks keep most of the height.
+        m_docksSized = true;
+        resizeDocks({dock}, {m_dockHeight > 0 ? m_dockHeight : std::clamp(height() / 4, 160, 400)}, Qt::Vertical);
+    }
+}
 
 void MainWindow::updateBottomAxis()
 {
@@ -1127,18 +1200,39 @@ void MainWindow::exportDialog(const QString& filter, const QString& suffix)
     if (QFileInfo(path).suffix().isEmpty())
         path += QLatin1Char('.') + suffix;
     setLastDir(path);
-    const QString err = exportTo(path);
+    double dpi = 96;
+    if (suffix == QLatin1String("png")) {
+        bool ok = false;
+        dpi = QInputDialog::getInt(this, QStringLiteral("PNG resolution"),
+                                   QStringLiteral("Resolution in dots per inch (96 = as on screen, 300 for print):"),
+                                   m_persist ? QSettings().value(QStringLiteral("export/dpi"), 300).toInt() : 300,
+                                   int(kMinExportDpi), int(kMaxExportDpi), 1, &ok);
+        if (!ok)
+            return;
+        if (m_persist)
+            QSettings().setValue(QStringLiteral("export/dpi"), int(dpi));
+    }
+    QStringList written;
+    const QString err = exportTo(path, dpi, &written);
     if (!err.isEmpty())
         showError(err);
-    else
+    else if (written.size() == 1)
         m_statusStage->setText(QStringLiteral("Wrote %1").arg(path));
+    else
+        m_statusStage->setText(QStringLiteral("Wrote %1 label files (one per row): %2")
+                                   .arg(written.size())
+                                   .arg(QFileInfo(written.front()).fileName() + QStringLiteral(", …")));
 }
 
-QString MainWindow::exportTo(const QString& path)
+QString MainWindow::exportTo(const QString& path, double dpi, QStringList* written)
 {
     const QString suffix = QFileInfo(path).suffix().toLower();
-    if (suffix == QLatin1String("png") || suffix == QLatin1String("svg") || suffix == QLatin1String("pdf"))
-        return exportView(m_panel, tracks(), path);
+    if (suffix == QLatin1String("png") || suffix == QLatin1String("svg") || suffix == QLatin1String("pdf")) {
+        const QString err = exportView({m_truth, m_panel}, tracks(), path, dpi);
+        if (err.isEmpty() && written)
+            *written = QStringList{path};
+        return err;
+    }
     const std::optional<core::Explanation> shownOpt = m_doc->shownExplanation();
     if (!shownOpt)
         return QStringLiteral("Nothing to export yet: the explanation has not been computed (a detector and an "
@@ -1154,7 +1248,7 @@ QString MainWindow::exportTo(const QString& path)
             truth->frames.assign(g->frameLabels.begin(), g->frameLabels.end());
             truth->source = g->source;
         }
-        return exportData(shown, m_importanceThreshold, path, truth ? &*truth : nullptr);
+        return exportData(shown, m_importanceThreshold, path, truth ? &*truth : nullptr, written);
     }
     return tr("Unknown export format '.%1': use .png, .svg, .pdf, .csv, .txt (Audacity labels) or .json.")
         .arg(suffix);
@@ -1263,6 +1357,14 @@ void MainWindow::saveSettings()
         return;
     QSettings s;
     s.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    s.setValue(QStringLiteral("window/docks"), saveState());
+    for (QDockWidget* d : {m_compareDock, m_summaryDock})
+        if (d->isVisible() && !d->isFloating())
+            m_dockHeight = d->height();
+    if (m_dockHeight > 0)
+        s.setValue(QStringLiteral("window/tableDockHeight"), m_dockHeight);
+    s.setValue(QStringLiteral("window/closedPanels"), m_closedPanels);
+    s.setValue(QStringLiteral("window/explainersSplit"), m_summary->splitter()->saveState());
     s.setValue(QStringLiteral("view/importanceThreshold"), m_importanceThreshold);
     s.setValue(QStringLiteral("view/scoreThreshold"), m_score->threshold());
     s.setValue(QStringLiteral("view/scoreThresholdOrigin"), m_score->thresholdOrigin());
@@ -1284,6 +1386,16 @@ void MainWindow::loadViewSettings()
     QSettings s;
     if (s.contains(QStringLiteral("window/geometry")))
         restoreGeometry(s.value(QStringLiteral("window/geometry")).toByteArray());
+    if (s.contains(QStringLiteral("window/docks"))) {
+        const QScopedValueRollback<bool> guard(m_panelAutoToggle, true);
+        restoreState(s.value(QStringLiteral("window/docks")).toByteArray());
+        // The table docks follow their content: shown when the file has rows.
+        m_compareDock->setVisible(false);
+        m_summaryDock->setVisible(false);
+    }
+    m_closedPanels = s.value(QStringLiteral("window/closedPanels")).toStringList();
+    m_dockHeight = std::clamp(s.value(QStringLiteral("window/tableDockHeight"), 0).toInt(), 0, 4000);
+    m_summary->splitter()->restoreState(s.value(QStringLiteral("window/explainersSplit")).toByteArray());
     m_importanceThreshold = s.value(QStringLiteral("view/importanceThreshold"), 0.5).toDouble();
     m_score->setThreshold(s.value(QStringLiteral("view/scoreThreshold"), kDefaultScoreThreshold).toDouble(),
                           s.value(QStringLiteral("view/scoreThresholdOrigin"), QString::fromUtf8(kDefaultThresholdOrigin))

@@ -18,6 +18,7 @@ class QPushButton;
 class QScrollArea;
 class QVBoxLayout;
 class QAction;
+class QDockWidget;
 
 namespace spooflens::ui {
 
@@ -32,7 +33,9 @@ class GroundTruthTrack;
 class ScoreTrack;
 class SpectrogramTrack;
 class TimelineController;
+class TimeRulerTrack;
 class Track;
+class TrainingPanel;
 class WaveformTrack;
 
 class MainWindow : public QMainWindow {
@@ -78,9 +81,11 @@ public:
     void showError(const QString& message);
     void showWarning(const QString& message);
 
-    /// Writes the view (.png/.svg/.pdf) or the data (.csv frame tracks,
-    /// .txt Audacity labels, .json) by suffix. Empty string on success.
-    QString exportTo(const QString& path);
+    /// Writes the view (.png at `dpi`, .svg, .pdf: the pinned ground truth
+    /// and the track panel, no buttons) or the data (.csv frame tracks, .txt
+    /// Audacity labels: one file per row, .json) by suffix. Empty string on
+    /// success; `written` (optional) receives the files written.
+    QString exportTo(const QString& path, double dpi = 96, QStringList* written = nullptr);
 
     // For tests and the screenshot mode.
     TimelineController* timeline() const { return m_timeline; }
@@ -94,6 +99,15 @@ public:
     ComparePanel* comparePanel() const { return m_compare; }
     ExplainerSummary* explainerSummary() const { return m_summary; }
     QWidget* trackPanel() const { return m_panel; }
+    /// The strip above the scrolling rows: time ruler and ground truth.
+    QWidget* pinnedPanel() const { return m_pinned; }
+    TimeRulerTrack* timeRuler() const { return m_ruler; }
+    QScrollArea* trackScroll() const { return m_scroll; }
+    /// The docks below the tracks (tables, chart, training panel).
+    QDockWidget* stage2Dock() const { return m_compareDock; }
+    QDockWidget* explainersDock() const { return m_summaryDock; }
+    QDockWidget* trainingDock() const { return m_trainingDock; }
+    TrainingPanel* trainingPanel() const { return m_training; }
     QList<Track*> tracks() const;   ///< display order, hidden ones included
     /// The loaded audio, explanation, ground truth and row order.
     Document* document() const { return m_doc; }
@@ -148,6 +162,9 @@ private:
     void playSelection();
     void seek(double seconds);
     void showShortcuts();
+    QDockWidget* addPanelDock(const QString& title, const QString& objectName, QWidget* content);
+    /// Shows a table dock when it has content (unless the user closed it), hides it when empty.
+    void showPanel(QDockWidget* dock, bool hasContent);
 
     bool m_persist = true;
     bool m_demoWindowFirst = false;  ///< the demo: move the `window` explainer row to the top once it exists
@@ -162,6 +179,8 @@ private:
     QLabel* m_info = nullptr;
     ElidedLabel* m_readout = nullptr;
     QScrollArea* m_scroll = nullptr;
+    QWidget* m_pinned = nullptr;
+    TimeRulerTrack* m_ruler = nullptr;
     QWidget* m_panel = nullptr;
     QVBoxLayout* m_rowsLayout = nullptr;
     QLabel* m_noStage2 = nullptr;
@@ -173,6 +192,14 @@ private:
     QList<CompareRow*> m_rows;   ///< widgets of the document's rows, same order
     ComparePanel* m_compare = nullptr;
     ExplainerSummary* m_summary = nullptr;
+    TrainingPanel* m_training = nullptr;
+    QDockWidget* m_compareDock = nullptr;
+    QDockWidget* m_summaryDock = nullptr;
+    QDockWidget* m_trainingDock = nullptr;
+    QStringList m_closedPanels;      ///< object names of table docks the user closed
+    bool m_panelAutoToggle = false;  ///< showPanel() is hiding or showing a dock
+    bool m_docksSized = false;       ///< a table dock got its first height
+    int m_dockHeight = 0;            ///< the table docks' remembered height (0: a quarter of the window)
 
     QLabel* m_statusStage = nullptr;
     QProgressBar* m_progress = nullptr;

@@ -187,23 +187,12 @@ int main(int argc, char** argv)
     } else if (!parser.isSet(detector)) {
         window.openDemo();
     }
-    // The training panel: a dock (View via the Training menu), opened with --attach.
-    auto* trainingDock = new QDockWidget(QStringLiteral("Training"), &window);
-    trainingDock->setObjectName(QStringLiteral("trainingDock"));
-    auto* training = new spooflens::ui::TrainingPanel(trainingDock);
-    trainingDock->setWidget(training);
-    window.addDockWidget(Qt::BottomDockWidgetArea, trainingDock);
-    window.menuBar()->addMenu(QStringLiteral("&Training"))->addAction(trainingDock->toggleViewAction());
-    QObject::connect(training, &spooflens::ui::TrainingPanel::openInViewerRequested, &window,
-                     [&window](const QString& checkpoint, const QString& detectorPath) {
-                         window.openModels(detectorPath, QString(), {checkpoint});
-                     });
-    QObject::connect(training, &spooflens::ui::TrainingPanel::addToComparisonRequested, &window,
-                     [&window](const QString& checkpoint, const QString&) { window.addStage2({checkpoint}); });
-    trainingDock->setVisible(parser.isSet(attach));
+    // The training panel (a dock of the window, Training menu) opens with --attach.
     if (parser.isSet(attach)) {
+        window.trainingDock()->setVisible(true);
+        window.trainingDock()->raise();
         QString error;
-        if (!training->attachRun(parser.value(attach), &error)) {
+        if (!window.trainingPanel()->attachRun(parser.value(attach), &error)) {
             std::fprintf(stderr, "spooflens-gui: %s\n", qPrintable(error));
             return 1;
         }

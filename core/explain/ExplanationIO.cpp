@@ -191,14 +191,18 @@ std::vector<std::string> moduleNames(const Explanation& e)
     return names;
 }
 
-std::string attributionColumnName(const Attribution& a, const Explanation& e)
+std::string attributionSourceName(const Attribution& a, const Explanation& e)
 {
-    std::string source = a.source;
     const std::vector<std::string> names = moduleNames(e);
     for (size_t k = 0; k < e.tracks.size(); ++k)
         if (e.tracks[k].xaiPath == a.source)
-            source = names[k];
-    return csvColumnName(a.method + ":" + source);
+            return names[k];
+    return a.source;
+}
+
+std::string attributionColumnName(const Attribution& a, const Explanation& e)
+{
+    return csvColumnName(a.method + ":" + attributionSourceName(a, e));
 }
 
 void writeExplanationCsv(std::ostream& out, const Explanation& e, const CsvOptions& options)
@@ -251,7 +255,11 @@ void writeExplanationCsv(std::ostream& out, const Explanation& e, const CsvOptio
 void writeExplanationLabels(std::ostream& out, const Explanation& e, const LabelOptions& options)
 {
     char buf[64];
+    int row = 0;
+    const auto wanted = [&] { return options.onlyRow < 0 || options.onlyRow == row++; };
     for (const Stage2Track& t : e.tracks) {
+        if (!wanted())
+            continue;
         std::vector<bool> on(t.importance.size());
         for (size_t i = 0; i < on.size(); ++i)
             on[i] = t.importance[i] > options.importanceThreshold;
@@ -259,13 +267,15 @@ void writeExplanationLabels(std::ostream& out, const Explanation& e, const Label
         writeRegions(out, e.grid, regionsOf(on, t.importance), t.runName + buf);
     }
     for (const Attribution& a : e.attributions) {
+        if (!wanted())
+            continue;
         const std::vector<int64_t> order = attributionOrder(a.values);
         const size_t k = std::min(order.size(), size_t(std::llround(options.topFraction * double(a.values.size()))));
         std::vector<bool> on(a.values.size(), false);
         for (size_t i = 0; i < k; ++i)
             on[size_t(order[i])] = true;
         std::snprintf(buf, sizeof buf, " top %g%%", options.topFraction * 100.0);
-        writeRegions(out, e.grid, regionsOf(on, a.values), a.method + ":" + a.source + buf);
+        writeRegions(out, e.grid, regionsOf(on, a.values), a.method + ":" + attributionSourceName(a, e) + buf);
     }
 }
 

@@ -30,6 +30,10 @@ std::string explanationToJson(const Explanation& e, int indent = -1);
 /// taken, "#k" appended. Parallel to e.tracks.
 std::vector<std::string> moduleNames(const Explanation& e);
 
+/// The source of `a` by name: "detector", or its Stage 2 module's name
+/// (moduleNames), never a path.
+std::string attributionSourceName(const Attribution& a, const Explanation& e);
+
 /// Header of the attribution column of `a` in the CSV: "METHOD:SOURCE", SOURCE
 /// = "detector" or the module's name (moduleNames), quoted CSV-style when it
 /// holds a comma or a quote.
@@ -53,6 +57,9 @@ void writeExplanationCsv(std::ostream& out, const Explanation& e, const CsvOptio
 struct LabelOptions {
     double importanceThreshold = 0.5;  ///< Stage 2 tracks: regions where w(t) > this
     double topFraction = 0.1;          ///< attributions: regions of the top round(f T) frames
+    /// Only this row (0 .. tracks-1: the Stage 2 modules, then the
+    /// attributions in order); -1: every row.
+    int onlyRow = -1;
 };
 
 /// Audacity label track (start<TAB>end<TAB>label, seconds with 6 decimals):

@@ -7,6 +7,7 @@
 #include "ui/MainWindow.h"
 #include "ui/compare/CompareRow.h"
 #include "ui/tracks/FrameRegions.h"
+#include "ui/tracks/GroundTruthTrack.h"
 #include "ui/tracks/ImportanceTrack.h"
 
 #include <QAbstractButton>
@@ -54,6 +55,7 @@ private slots:
         QCOMPARE(m_w->exportTo(p), QString());
         QImage img(p);
         QVERIFY(!img.isNull());
+        QVERIFY(!m_w->groundTruthTrack()->isVisible());  // no labels here: the panel alone
         QCOMPARE(img.size(), m_w->trackPanel()->size());
         // Not blank: the waveform is drawn in dark blue somewhere.
         int coloured = 0;
@@ -91,6 +93,28 @@ private slots:
         QVERIFY(checked >= 4);  // one row: Hide, up, down, close
         for (QAbstractButton* b : buttons)
             QVERIFY(b->isVisibleTo(panel));
+    }
+
+    // A figure at a chosen resolution: drawn larger (vectors, not an
+    // upscaled screen grab) and the file says its dpi; nonsense dpi is refused.
+    void pngAtChosenDpi()
+    {
+        const QString p = m_tmp.filePath(QStringLiteral("view300.png"));
+        QCOMPARE(m_w->exportTo(p, 300), QString());
+        QImage img(p);
+        QVERIFY(!img.isNull());
+        const QSize panel = m_w->trackPanel()->size();
+        QCOMPARE(img.width(), int(std::lround(panel.width() * 300.0 / 96.0)));
+        QCOMPARE(img.height(), int(std::lround(panel.height() * 300.0 / 96.0)));
+        QVERIFY(std::abs(img.dotsPerMeterX() - 300 / 0.0254) < 2);
+        // Drawn, not blank: the waveform's dark blue and the text.
+        int dark = 0;
+        for (int y = 0; y < img.height(); y += 2)
+            for (int x = 0; x < img.width(); x += 2)
+                dark += img.pixelColor(x, y).lightness() < 100;
+        QVERIFY(dark > 100);
+        QVERIFY(m_w->exportTo(m_tmp.filePath(QStringLiteral("bad.png")), 5).contains(QStringLiteral("dpi")));
+        QVERIFY(!QFileInfo::exists(m_tmp.filePath(QStringLiteral("bad.png"))));
     }
 
     void svgAndPdfAreValid()
@@ -174,6 +198,21 @@ private slots:
         QCOMPARE(loc.size(), 1);
         QCOMPARE(loc[0].toObject()[QStringLiteral("curve")].toString(), QStringLiteral("importance:xai_tiny"));
         QVERIFY(loc[0].toObject()[QStringLiteral("frame_auc")].isDouble());
+        // The figure has the pinned ground-truth track on top of the panel,
+        // its shaded segment drawn (reddish pixels in the top strip).
+        const QString png = m_tmp.filePath(QStringLiteral("truth.png"));
+        QCOMPARE(w.exportTo(png), QString());
+        const QImage img(png);
+        ui::GroundTruthTrack* truthTrack = w.groundTruthTrack();
+        QVERIFY(truthTrack->isVisible());
+        QCOMPARE(img.height(), truthTrack->height() + w.trackPanel()->height());
+        int red = 0;
+        for (int y = 0; y < truthTrack->height(); ++y)
+            for (int x = 0; x < img.width(); ++x) {
+                const QColor c = img.pixelColor(x, y);
+                red += c.red() > c.green() + 30 && c.red() > c.blue() + 30;
+            }
+        QVERIFY(red > 200);
     }
 
     void audacityLabelsParse()
@@ -184,8 +223,12 @@ private slots:
         std::sort(sorted.begin(), sorted.end());
         const double thr = sorted[sorted.size() / 2];
         m_w->setImportanceThreshold(thr);
-        const QString p = m_tmp.filePath(QStringLiteral("labels.txt"));
-        QCOMPARE(m_w->exportTo(p), QString());
+        // One Audacity label file per row (issue 26), named after the module.
+        QStringList written;
+        QCOMPARE(m_w->exportTo(m_tmp.filePath(QStringLiteral("labels.txt")), 96, &written), QString());
+        const QString p = m_tmp.filePath(QStringLiteral("labels.xai_tiny.txt"));
+        QCOMPARE(written, QStringList{p});
+        QVERIFY(!QFileInfo::exists(m_tmp.filePath(QStringLiteral("labels.txt"))));
         const QList<QByteArray> lines = read(p).trimmed().split('\n');
         const auto regions = ui::regionsAbove(w, thr);
         QVERIFY(!regions.empty());
@@ -246,9 +289,16 @@ private slots:
         QCOMPARE(at[0].toObject()[QStringLiteral("method")].toString(), QStringLiteral("random"));
         QCOMPARE(at[0].toObject()[QStringLiteral("values")].toArray().size(), int(e.frames));
 
-        const QString labels = m_tmp.filePath(QStringLiteral("with-random.txt"));
-        QCOMPARE(m_w->exportTo(labels), QString());
-        QVERIFY(read(labels).contains("random:detector top 10%"));
+        // A label file per row: the module's, then the explainer's, each with its rows only.
+        QStringList written;
+        QCOMPARE(m_w->exportTo(m_tmp.filePath(QStringLiteral("with-random.txt")), 96, &written), QString());
+        QCOMPARE(written, QStringList({m_tmp.filePath(QStringLiteral("with-random.xai_tiny.txt")),
+                                       m_tmp.filePath(QStringLiteral("with-random.random_detector.txt"))}));
+        const QByteArray moduleLabels = read(written[0]), randomLabels = read(written[1]);
+        QVERIFY(!moduleLabels.isEmpty() && !moduleLabels.contains("random:"));
+        QVERIFY(!randomLabels.isEmpty());
+        for (const QByteArray& line : randomLabels.trimmed().split('\n'))
+            QVERIFY2(line.contains("\trandom:detector top 10%"), line.constData());
     }
 
     void unknownFormatIsAMessage()

@@ -9,15 +9,24 @@
 #include "ui/MainWindow.h"
 #include "ui/TimelineController.h"
 #include "ui/analysis/AnalysisController.h"
+#include "ui/compare/ComparePanel.h"
 #include "ui/compare/CompareRow.h"
 #include "ui/playback/AudioPlayer.h"
 #include "ui/tracks/ImportanceTrack.h"
 #include "ui/tracks/ScoreTrack.h"
 #include "ui/tracks/SimilarityTrack.h"
+#include "ui/tracks/GroundTruthTrack.h"
 #include "ui/tracks/SpectrogramTrack.h"
+#include "ui/tracks/TimeRulerTrack.h"
 #include "ui/tracks/WaveformTrack.h"
+#include "ui/widgets/TableActions.h"
 
+#include <QClipboard>
+#include <QDockWidget>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
+#include <QTableWidget>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -299,6 +308,102 @@ private slots:
         QCOMPARE(w.shownMessages(),
                  QStringList({QStringLiteral("Warning: something else"), QStringLiteral("Warning: Playback unavailable: no device")}));
         QCOMPARE(w.warningMessages().size(), 3);
+    }
+
+    // Issue 26: the time ruler and the ground truth are pinned above the
+    // scrolling rows, and put a time at the same x pixel as every scrolled track.
+    void rulerAndTruthArePinnedAndAligned()
+    {
+        ui::MainWindow w(false);
+        loadReal(w);
+        const QString labels = m_tmp.filePath(QStringLiteral("pinned.txt"));
+        QFile lf(labels);
+        QVERIFY(lf.open(QIODevice::WriteOnly));
+        lf.write("0.500000\t1.250000\tspoof\n");
+        lf.close();
+        QCOMPARE(w.openLabels(labels), QString());
+        QTRY_VERIFY(w.groundTruthTrack()->isVisible());
+        QVERIFY(w.timeRuler()->isVisible());
+        for (QWidget* pinned : {static_cast<QWidget*>(w.timeRuler()), static_cast<QWidget*>(w.groundTruthTrack())}) {
+            QVERIFY(w.pinnedPanel()->isAncestorOf(pinned));
+            QVERIFY(!w.trackScroll()->isAncestorOf(pinned));
+        }
+        w.timeline()->setView(0.4, 1.6);
+        QList<ui::Track*> aligned{w.timeRuler(), w.groundTruthTrack(), w.waveformTrack(), w.rows().front()->importance()};
+        for (ui::Track* t : aligned)
+            t->replot(QCustomPlot::rpImmediateRefresh);
+        const auto windowX = [&w](ui::Track* t, double seconds) {
+            return t->mapTo(&w, QPoint(int(std::lround(t->xAxis->coordToPixel(seconds))), 0)).x();
+        };
+        for (double s : {0.5, 1.0, 1.5})
+            for (ui::Track* t : aligned)
+                QVERIFY2(std::abs(windowX(t, s) - windowX(w.waveformTrack(), s)) <= 1,
+                         qPrintable(QStringLiteral("%1 s: %2 at x=%3, waveform at x=%4")
+                                        .arg(s).arg(t->title()).arg(windowX(t, s)).arg(windowX(w.waveformTrack(), s))));
+        // Scrolling the rows leaves the pinned strip where it is.
+        w.resize(1200, 600);
+        QTRY_VERIFY(w.trackScroll()->verticalScrollBar()->maximum() > 0);
+        const QPoint before = w.groundTruthTrack()->mapTo(&w, QPoint(0, 0));
+        w.trackScroll()->verticalScrollBar()->setValue(w.trackScroll()->verticalScrollBar()->maximum());
+        QCOMPARE(w.groundTruthTrack()->mapTo(&w, QPoint(0, 0)), before);
+        QVERIFY(w.groundTruthTrack()->visibleRegion().boundingRect().height() == w.groundTruthTrack()->height());
+    }
+
+    // Issue 26: the tables are docks below the tracks with a usable height;
+    // one the user closes stays closed for the next file; the layout is remembered.
+    void tablesAreDocksThatKeepTheirPlace()
+    {
+        {
+            ui::MainWindow w(true);
+            w.resize(1400, 950);
+            loadReal(w);
+            w.resize(1400, 950);
+            QDockWidget* stage2 = w.stage2Dock();
+            QTRY_VERIFY(stage2->isVisible());
+            QCOMPARE(w.dockWidgetArea(stage2), Qt::BottomDockWidgetArea);
+            QVERIFY2(stage2->height() >= 200, qPrintable(QString::number(stage2->height())));
+            QVERIFY(w.comparePanel()->summaryTable()->viewport()->height() >= 5 * 20);
+            // The user closes it: the next file does not bring it back.
+            stage2->close();
+            w.openAudio(qpath("asvspoof_spoof_sample.flac"));
+            QTRY_VERIFY_WITH_TIMEOUT(w.isIdle() && w.explanation()
+                                         && w.explanation()->path.find("spoof_sample") != std::string::npos,
+                                     120000);
+            QVERIFY(stage2->isHidden());
+            // View ▸ Panels brings it back.
+            stage2->toggleViewAction()->trigger();
+            QVERIFY(stage2->isVisible());
+            w.resizeDocks({stage2}, {300}, Qt::Vertical);
+            QTRY_COMPARE(stage2->height(), 300);
+        }  // the window saves its layout when it goes
+        ui::MainWindow w2(true);
+        loadReal(w2);
+        w2.resize(1400, 950);
+        QTRY_VERIFY(w2.stage2Dock()->isVisible());
+        QTRY_COMPARE(w2.stage2Dock()->height(), 300);
+    }
+
+    // Issue 26: Ctrl+C on a table copies the selected cells with their
+    // headers as tab-separated text, not one cell.
+    void tablesCopyTheirSelection()
+    {
+        ui::MainWindow w(false);
+        loadReal(w);
+        QTableWidget* table = w.comparePanel()->summaryTable();
+        QTRY_VERIFY(table->isVisible() && table->rowCount() == 1);
+        table->setFocus();
+        QTest::keyClick(table, Qt::Key_A, Qt::ControlModifier);
+        QTest::keyClick(table, Qt::Key_C, Qt::ControlModifier);
+        const QStringList lines = QApplication::clipboard()->text().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 2);
+        QCOMPARE(lines[0].split(QLatin1Char('\t')).size(), table->columnCount());
+        QVERIFY(lines[0].startsWith(table->horizontalHeaderItem(0)->text()));
+        QCOMPARE(lines[1].split(QLatin1Char('\t')).at(1), table->item(0, 1)->text());
+        const QString csv = m_tmp.filePath(QStringLiteral("stage2.csv"));
+        QCOMPARE(ui::saveTableCsv(table, csv), QString());
+        QFile f(csv);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll().count('\n'), 2);
     }
 
     void settingsPersist()

@@ -2,6 +2,8 @@
 
 #include "core/explain/Agreement.h"
 
+#include "ui/widgets/TableActions.h"
+
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -39,6 +41,8 @@ ComparePanel::ComparePanel(QWidget* parent) : QWidget(parent)
     auto [agreeBox, agreement] = column(QStringLiteral("<b>Agreement between modules</b>"), &m_agreementTitle);
     m_summary = summary;
     m_agreement = agreement;
+    addTableActions(m_summary, QStringLiteral("stage2_modules"));
+    addTableActions(m_agreement, QStringLiteral("stage2_agreement"));
     m_summary->setColumnCount(7);
     m_summary->setHorizontalHeaderLabels({QStringLiteral("module (mode · run)"), QStringLiteral("Σ w"),
                                           QStringLiteral("spread (std w)"), QStringLiteral("u_spoof"),

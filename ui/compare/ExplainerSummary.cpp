@@ -3,10 +3,12 @@
 #include "core/explain/Metrics.h"
 
 #include "ui/widgets/Plot.h"
+#include "ui/widgets/TableActions.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -42,7 +44,12 @@ ExplainerSummary::ExplainerSummary(QWidget* parent) : QWidget(parent)
 {
     auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
-    auto* box = new QWidget(this);
+    // Table and chart side by side; the divider is the user's (remembered by the window).
+    m_split = new QSplitter(Qt::Horizontal, this);
+    m_split->setObjectName(QStringLiteral("explainersSplit"));
+    m_split->setChildrenCollapsible(false);
+    layout->addWidget(m_split);
+    auto* box = new QWidget(m_split);
     auto* v = new QVBoxLayout(box);
     v->setContentsMargins(0, 0, 0, 0);
     v->setSpacing(1);
@@ -69,19 +76,32 @@ ExplainerSummary::ExplainerSummary(QWidget* parent) : QWidget(parent)
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setSortingEnabled(true);
+    addTableActions(m_table, QStringLiteral("explainers"));
     v->addWidget(m_table);
-    layout->addWidget(box, 3);
+    m_split->addWidget(box);
 
-    m_chart = new Plot(this);
+    m_chart = new Plot(m_split);
     m_chart->setMinimumWidth(260);
     m_chart->xAxis->setLabel(QStringLiteral("fraction of frames"));
     m_chart->yAxis->setLabel(QStringLiteral("p(spoof)"));
     m_chart->xAxis->setRange(0, 1);
     m_chart->yAxis->setRange(0, 1.02);
+    // The legend beside the plot, never over the curves: one entry per row
+    // (its deletion curve, solid; the insertion curve is the dashed one in the
+    // same colour, as the title says).
+    m_chart->plotLayout()->insertRow(0);
+    m_chart->plotLayout()->addElement(
+        0, 0, new QCPTextElement(m_chart, QStringLiteral("solid: deletion · dashed: insertion"), QFont(font().family(), 8)));
     m_chart->legend->setVisible(true);
     m_chart->legend->setFont(QFont(font().family(), 7));
-    m_chart->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
-    layout->addWidget(m_chart, 2);
+    m_chart->legend->setBorderPen(Qt::NoPen);
+    m_chart->axisRect()->insetLayout()->take(m_chart->legend);
+    m_chart->plotLayout()->addElement(1, 1, m_chart->legend);
+    m_chart->plotLayout()->setColumnStretchFactor(1, 0.01);
+    m_chart->legend->setMargins(QMargins(4, 2, 2, 2));
+    m_split->addWidget(m_chart);
+    m_split->setStretchFactor(0, 3);
+    m_split->setStretchFactor(1, 2);
 }
 
 bool ExplainerSummary::isEmpty() const
@@ -131,9 +151,9 @@ void ExplainerSummary::update(const Document& doc)
             core::RangeEer range;
             range.add(a->values, truth->grid, truth->samples, intervals);
             rangeEer = range.eer();
-            core::Rcq r;
-            r.add(a->values, spoof, truth->grid, truth->samples, intervals);
-            rcq = r.rcq(core::RcqRegion::Transition);
+            core::Rcq transition;
+            transition.add(a->values, spoof, truth->grid, truth->samples, intervals);
+            rcq = transition.rcq(core::RcqRegion::Transition);
         }
         m_table->setItem(row, FrameAuc, new NumberItem(frameAuc, 3));
         m_table->setItem(row, AveragePrecision, new NumberItem(ap, 3));
@@ -152,6 +172,8 @@ void ExplainerSummary::update(const Document& doc)
             ins->setData(f, QVector<double>(c->insertion.begin(), c->insertion.end()), true);
             ins->setPen(QPen(col, 1.5, Qt::DashLine));
             ins->setName(QStringLiteral("%1 insertion").arg(r.label));
+            ins->removeFromLegend();
+            del->setName(r.label);
         }
     }
     m_table->setSortingEnabled(true);

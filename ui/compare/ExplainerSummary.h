@@ -10,6 +10,7 @@
 #include <QWidget>
 
 class QCustomPlot;
+class QSplitter;
 class QTableWidget;
 
 namespace spooflens::ui {
@@ -38,12 +39,15 @@ public:
 
     QTableWidget* table() const { return m_table; }
     QCustomPlot* chart() const { return m_chart; }
+    /// Table | chart divider (its state is saved with the window's layout).
+    QSplitter* splitter() const { return m_split; }
     /// Curves drawn (two per row with faithfulness curves).
     int curveCount() const;
 
 private:
     QTableWidget* m_table = nullptr;
     QCustomPlot* m_chart = nullptr;
+    QSplitter* m_split = nullptr;
 };
 
 } // namespace spooflens::ui

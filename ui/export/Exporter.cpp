@@ -8,7 +8,9 @@
 
 #include <QAbstractButton>
 #include <QFile>
+#include <QDir>
 #include <QFileInfo>
+#include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -20,6 +22,7 @@
 #include <QSvgGenerator>
 
 #include <cmath>
+#include <memory>
 #include <sstream>
 #include <utility>
 #include <vector>
@@ -27,23 +30,42 @@
 namespace spooflens::ui {
 namespace {
 
-void paintPanel(QCPPainter& painter, QWidget* panel, const QList<Track*>& tracks)
+/// The figure: `parts` stacked top to bottom at their widths, each drawn
+/// once as widgets (row headers and labels, raster), then every visible
+/// track inside it on top by QCustomPlot (vectors for SVG and PDF).
+QSize figureSize(const QList<QWidget*>& parts)
+{
+    QSize size(0, 0);
+    for (QWidget* w : parts)
+        if (w && w->isVisible())
+            size = QSize(std::max(size.width(), w->width()), size.height() + w->height());
+    return size;
+}
+
+void paintParts(QCPPainter& painter, const QList<QWidget*>& parts, const QList<Track*>& tracks)
 {
     painter.setMode(QCPPainter::pmVectorized);
     painter.setMode(QCPPainter::pmNoCaching);
-    painter.fillRect(QRect(QPoint(0, 0), panel->size()), Qt::white);
-    // Row headers and labels are ordinary widgets: draw the panel once
-    // (raster for them), then each plot on top as vectors.
-    panel->render(&painter, QPoint(), QRegion(), QWidget::DrawChildren);
-    for (Track* t : tracks) {
-        if (!t || !t->isVisible())
+    painter.fillRect(QRect(QPoint(0, 0), figureSize(parts)), Qt::white);
+    int y = 0;
+    for (QWidget* part : parts) {
+        if (!part || !part->isVisible())
             continue;
-        const QPoint origin = t->mapTo(panel, QPoint(0, 0));
         painter.save();
-        painter.translate(origin);
-        painter.fillRect(QRect(QPoint(0, 0), t->size()), Qt::white);
-        t->toPainter(&painter, t->width(), t->height());
+        painter.translate(0, y);
+        part->render(&painter, QPoint(), QRegion(), QWidget::DrawChildren);
+        for (Track* t : tracks) {
+            if (!t || !t->isVisible() || (t != part && !part->isAncestorOf(t)))
+                continue;
+            const QPoint origin = t == part ? QPoint(0, 0) : t->mapTo(part, QPoint(0, 0));
+            painter.save();
+            painter.translate(origin);
+            painter.fillRect(QRect(QPoint(0, 0), t->size()), Qt::white);
+            t->toPainter(&painter, t->width(), t->height());
+            painter.restore();
+        }
         painter.restore();
+        y += part->height();
     }
 }
 
@@ -82,17 +104,110 @@ private:
     std::vector<std::pair<QPointer<QAbstractButton>, bool>> m_buttons;
 };
 
+QString writeAtomically(const QString& path, const std::string& bytes)
+{
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly))
+        return QObject::tr("Cannot write %1: %2").arg(path, f.errorString());
+    if (f.write(bytes.data(), qint64(bytes.size())) != qint64(bytes.size()) || !f.commit())
+        return QObject::tr("Cannot write %1: %2").arg(path, f.errorString());
+    return {};
+}
+
+/// A row's name as a file-name part: letters, digits, '.', '-' and '_' kept,
+/// anything else (':', '/', spaces) made '_'.
+QString fileNamePart(const std::string& name)
+{
+    QString out = QString::fromStdString(name);
+    for (QChar& c : out)
+        if (!(c.isLetterOrNumber() || c == QLatin1Char('.') || c == QLatin1Char('-') || c == QLatin1Char('_')))
+            c = QLatin1Char('_');
+    return out;
+}
+
+/// One Audacity label file per row (issue 26: Audacity reads one file as one
+/// label track): STEM.NAME.txt next to `path` for each Stage 2 module (NAME:
+/// core::moduleNames) and each attribution (METHOD_SOURCE). Core's label
+/// writer on a one-row explanation, so the regions are those of
+/// `spooflens explain --labels`.
+QString exportLabelsPerRow(const core::Explanation& e, double importanceThreshold, const QString& path,
+                           QStringList* written)
+{
+    const QFileInfo info(path);
+    const QString stem = info.dir().filePath(info.completeBaseName());
+    const QString suffix = info.suffix();
+    core::LabelOptions options;
+    options.importanceThreshold = importanceThreshold;
+    const std::vector<std::string> names = core::moduleNames(e);
+    QStringList files;
+    auto writeRow = [&](int row, const QString& name) {
+        const QString file = QStringLiteral("%1.%2.%3").arg(stem, name, suffix);
+        if (files.contains(file))
+            return QObject::tr("Two rows would share the label file %1.").arg(file);
+        std::ostringstream text;
+        options.onlyRow = row;
+        core::writeExplanationLabels(text, e, options);
+        files << file;
+        return writeAtomically(file, text.str());
+    };
+    int row = 0;
+    for (size_t k = 0; k < e.tracks.size(); ++k)
+        if (QString err = writeRow(row++, fileNamePart(names[k])); !err.isEmpty())
+            return err;
+    for (const core::Attribution& a : e.attributions)
+        if (QString err = writeRow(row++, fileNamePart(a.method + "_" + core::attributionSourceName(a, e)));
+            !err.isEmpty())
+            return err;
+    if (files.isEmpty())
+        return QObject::tr("No rows to export as labels: load a Stage 2 module or add an explainer.");
+    if (written)
+        *written = files;
+    return {};
+}
+
 } // namespace
 
-QString exportView(QWidget* panel, const QList<Track*>& tracks, const QString& path)
+QString exportView(const QList<QWidget*>& parts, const QList<Track*>& tracks, const QString& path, double dpi)
 {
-    if (!panel)
+    if (!(dpi >= kMinExportDpi && dpi <= kMaxExportDpi))
+        return QStringLiteral("The figure resolution must be %1 to %2 dpi (got %3).")
+            .arg(kMinExportDpi).arg(kMaxExportDpi).arg(dpi);
+    // The size as on screen, taken before the buttons are hidden.
+    const QSize size = figureSize(parts);
+    if (size.isEmpty())
         return QStringLiteral("Nothing to export.");
-    const ControlsHidden noControls(panel);
+    std::vector<std::unique_ptr<ControlsHidden>> noControls;
+    for (QWidget* w : parts)
+        if (w)
+            noControls.push_back(std::make_unique<ControlsHidden>(w));
     const QString suffix = QFileInfo(path).suffix().toLower();
-    const QSize size = panel->size();
     if (suffix == QLatin1String("png")) {
-        if (!panel->grab().save(path, "PNG"))
+        // Screen pixels are 96 dpi: a 300 dpi figure is drawn 300/96 times
+        // larger, the plots as vectors, so lines and text stay sharp.
+        const double scale = dpi / 96.0;
+        QImage image(QSize(int(std::lround(size.width() * scale)), int(std::lround(size.height() * scale))),
+                     QImage::Format_RGB32);
+        if (image.isNull())
+            return QStringLiteral("The figure is too large at %1 dpi (%2 x %3 pixels).")
+                .arg(dpi).arg(std::lround(size.width() * scale)).arg(std::lround(size.height() * scale));
+        image.fill(Qt::white);
+        // Painted at screen metrics (96 dpi: point sizes as on screen), scaled up.
+        const int screenDotsPerMeter = int(std::lround(96 / 0.0254));
+        image.setDotsPerMeterX(screenDotsPerMeter);
+        image.setDotsPerMeterY(screenDotsPerMeter);
+        {
+            QCPPainter painter(&image);
+            painter.setRenderHint(QPainter::Antialiasing);
+            painter.setRenderHint(QPainter::TextAntialiasing);
+            painter.scale(scale, scale);
+            paintParts(painter, parts, tracks);
+        }
+        // The file records the chosen resolution.
+        const int dotsPerMeter = int(std::lround(dpi / 0.0254));
+        image.setDotsPerMeterX(dotsPerMeter);
+        image.setDotsPerMeterY(dotsPerMeter);
+        QSaveFile f(path);
+        if (!f.open(QIODevice::WriteOnly) || !image.save(&f, "PNG") || !f.commit())
             return QStringLiteral("Cannot write the PNG file %1.").arg(path);
         return {};
     }
@@ -105,7 +220,7 @@ QString exportView(QWidget* panel, const QList<Track*>& tracks, const QString& p
         QCPPainter painter;
         if (!painter.begin(&svg))
             return QStringLiteral("Cannot write the SVG file %1.").arg(path);
-        paintPanel(painter, panel, tracks);
+        paintParts(painter, parts, tracks);
         painter.end();
         return QFileInfo(path).size() > 0 ? QString() : QStringLiteral("Cannot write the SVG file %1.").arg(path);
     }
@@ -118,7 +233,7 @@ QString exportView(QWidget* panel, const QList<Track*>& tracks, const QString& p
         QCPPainter painter;
         if (!painter.begin(&pdf))
             return QStringLiteral("Cannot write the PDF file %1.").arg(path);
-        paintPanel(painter, panel, tracks);
+        paintParts(painter, parts, tracks);
         painter.end();
         return QFileInfo(path).size() > 0 ? QString() : QStringLiteral("Cannot write the PDF file %1.").arg(path);
     }
@@ -126,7 +241,7 @@ QString exportView(QWidget* panel, const QList<Track*>& tracks, const QString& p
 }
 
 QString exportData(const core::Explanation& e, double importanceThreshold, const QString& path,
-                   const ExportTruth* truth)
+                   const ExportTruth* truth, QStringList* written)
 {
     const QString suffix = QFileInfo(path).suffix().toLower();
     std::ostringstream text;
@@ -137,9 +252,7 @@ QString exportData(const core::Explanation& e, double importanceThreshold, const
             options.groundTruth = &truth->frames;
         core::writeExplanationCsv(text, e, options);
     } else if (suffix == QLatin1String("txt") || suffix == QLatin1String("labels")) {
-        core::LabelOptions options;
-        options.importanceThreshold = importanceThreshold;
-        core::writeExplanationLabels(text, e, options);
+        return exportLabelsPerRow(e, importanceThreshold, path, written);
     } else if (suffix == QLatin1String("json")) {
         QJsonObject o = QJsonDocument::fromJson(QByteArray::fromStdString(core::explanationToJson(e))).object();
         if (withTruth) {
@@ -175,6 +288,8 @@ QString exportData(const core::Explanation& e, double importanceThreshold, const
         return QObject::tr("Cannot write %1: %2").arg(path, f.errorString());
     if (f.write(bytes.data(), qint64(bytes.size())) != qint64(bytes.size()) || !f.commit())
         return QObject::tr("Cannot write %1: %2").arg(path, f.errorString());
+    if (written)
+        *written = QStringList{path};
     return {};
 }
 

@@ -7,6 +7,7 @@
 
 #include <QList>
 #include <QString>
+#include <QStringList>
 #include <QWidget>
 
 #include <cstdint>
@@ -16,17 +17,25 @@ namespace spooflens::ui {
 
 class Track;
 
-/// Image of `panel` with each visible `tracks` member drawn by QCustomPlot
-/// (vector output for SVG/PDF). The format comes from the file suffix
-/// (.png, .svg, .pdf).
-QString exportView(QWidget* panel, const QList<Track*>& tracks, const QString& path);
+/// A figure for a paper: `parts` (the pinned ground truth, the track panel)
+/// stacked top to bottom, each visible `tracks` member inside them drawn by
+/// QCustomPlot as vectors, no buttons. The format comes from the file suffix:
+/// .png at `dpi` (96 = one pixel per screen pixel; the file records the
+/// resolution), .svg or .pdf (vectors; `dpi` unused). Written atomically.
+constexpr double kMinExportDpi = 72;
+constexpr double kMaxExportDpi = 1200;
+QString exportView(const QList<QWidget*>& parts, const QList<Track*>& tracks, const QString& path,
+                   double dpi = 96);
 
 /// The data behind the view, written by core's one serialiser
 /// (core/explain/ExplanationIO.h, schemas in docs/explainers.md "Files"), the
 /// format from the suffix: .csv (one row per frame), .txt/.labels (Audacity
-/// labels: Stage 2 regions where w > `importanceThreshold`, attribution top
-/// 10 % regions) or .json (the keys of `spooflens explain --json`). Written
+/// labels, one file per row as Audacity reads one file as one label track:
+/// STEM.NAME.txt beside `path`, NAME the module's name or METHOD_SOURCE;
+/// Stage 2 regions where w > `importanceThreshold`, attribution top 10 %
+/// regions) or .json (the keys of `spooflens explain --json`). Written
 /// atomically (QSaveFile): a failed export never leaves a half file.
+/// `written` (optional) receives the files written.
 /// With `truth` (frame labels on the explanation's grid, 1 = spoof, and the
 /// file they came from): the CSV gains a ground_truth column and the JSON a
 /// `ground_truth` object {source, frames} and `localisation` (frame AUC, AP,
@@ -36,6 +45,6 @@ struct ExportTruth {
     QString source;
 };
 QString exportData(const core::Explanation& e, double importanceThreshold, const QString& path,
-                   const ExportTruth* truth = nullptr);
+                   const ExportTruth* truth = nullptr, QStringList* written = nullptr);
 
 } // namespace spooflens::ui

@@ -31,7 +31,7 @@ public:
     double pointTime(int i) const;
 
     QString readout(double seconds) const override;
-    int preferredHeight() const override { return 90; }
+    int preferredHeight() const override { return 98; }
 
 private:
     void rebuildRegions();

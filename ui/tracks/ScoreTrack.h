@@ -37,7 +37,7 @@ public:
     int windowCount() const { return m_windows->dataCount(); }
 
     QString readout(double seconds) const override;
-    int preferredHeight() const override { return 80; }
+    int preferredHeight() const override { return 88; }
 
 private:
     void rescale();

@@ -18,7 +18,7 @@ public:
     double pointTime(int i) const;
 
     QString readout(double seconds) const override;
-    int preferredHeight() const override { return 100; }
+    int preferredHeight() const override { return 108; }
 
 private:
     std::vector<float> m_simSpoof, m_simBonafide;

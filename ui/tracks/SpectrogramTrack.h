@@ -38,7 +38,7 @@ public:
     const SpectrogramImage& detail() const { return m_detailImage; }
 
     QString readout(double seconds) const override;
-    int preferredHeight() const override { return 170; }
+    int preferredHeight() const override { return 178; }
 
 protected:
     void onTimeRangeChanged(double lo, double hi) override;

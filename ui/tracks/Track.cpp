@@ -58,25 +58,33 @@ Track::Track(QWidget* parent) : Plot(parent)
 
     m_title = new QCPItemText(this);
     m_title->setLayer(m_overlay);
-    m_title->setClipToAxisRect(true);
-    m_title->position->setType(QCPItemPosition::ptAxisRectRatio);
-    m_title->position->setCoords(0.004, 0.02);
+    // Above the data, in the axis rect's top margin: the title never hides
+    // the start of a curve (issue 26).
+    m_title->setClipToAxisRect(false);
+    m_title->position->setType(QCPItemPosition::ptAbsolute);
+    m_title->position->setCoords(kLeftMargin, 0);
     m_title->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
-    m_title->setBrush(QColor(255, 255, 255, 200));
-    m_title->setPadding(QMargins(3, 1, 3, 1));
+    m_title->setPadding(QMargins(1, 1, 3, 0));
     QFont tf = font();
     tf.setPointSizeF(std::max(6.0, tf.pointSizeF() - 0.5));
     m_title->setFont(tf);
     m_title->setSelectable(false);
+    m_title->setText(QString());  // QCPItemText's default is the word "text"
 
     applyMargins();
 }
 
 void Track::setTitle(const QString& text)
 {
+    const bool hadTitle = !m_titleText.isEmpty();
     m_titleText = text;
     m_title->setText(text);
-    replotOverlay();
+    if (hadTitle != !text.isEmpty()) {
+        applyMargins();
+        replot(QCustomPlot::rpQueuedReplot);
+    } else {
+        replotOverlay();
+    }
 }
 
 QString Track::readout(double) const
@@ -140,9 +148,14 @@ void Track::setShowTimeLabels(bool show)
     replot(QCustomPlot::rpQueuedReplot);
 }
 
+QMargins Track::axisMargins() const
+{
+    return QMargins(kLeftMargin, m_titleText.isEmpty() ? 3 : kTitleHeight, kRightMargin, m_showTimeLabels ? 36 : 4);
+}
+
 void Track::applyMargins()
 {
-    axisRect()->setMargins(QMargins(kLeftMargin, 3, kRightMargin, m_showTimeLabels ? 36 : 4));
+    axisRect()->setMargins(axisMargins());
 }
 
 void Track::replotOverlay()

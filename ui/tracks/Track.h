@@ -20,6 +20,9 @@ public:
     /// one x pixel is the same time on every track.
     static constexpr int kLeftMargin = 74;
     static constexpr int kRightMargin = 14;
+    /// The strip above the data that holds the track's title (so the title
+    /// never covers the start of a curve).
+    static constexpr int kTitleHeight = 15;
 
     explicit Track(QWidget* parent = nullptr);
 
@@ -70,12 +73,15 @@ protected:
     void replotOverlay();
     /// Pixel width of the data area (for resolution decisions).
     int dataWidthPixels() const;
+    /// Axis-rect margins; subclasses with another shape (the time ruler)
+    /// override them and call applyMargins() in their constructor.
+    virtual QMargins axisMargins() const;
+    void applyMargins();
+    bool showsTimeLabels() const { return m_showTimeLabels; }
 
     QCPLayer* m_overlay = nullptr;
 
 private:
-    void applyMargins();
-
     QString m_titleText;
     QCPItemText* m_title = nullptr;
     QCPItemStraightLine* m_playhead = nullptr;

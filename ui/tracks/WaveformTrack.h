@@ -23,7 +23,7 @@ public:
     const WaveformSummary* summary() const { return m_summary.get(); }
 
     QString readout(double seconds) const override;
-    int preferredHeight() const override { return 110; }
+    int preferredHeight() const override { return 118; }
 
 protected:
     void onTimeRangeChanged(double lo, double hi) override;
