@@ -118,6 +118,9 @@ public:
     void setScoreThreshold(double value, const QString& origin);
     void moveRow(int from, int to);
     void removeRow(int index);
+    /// The folder of the last file opened or written (QSettings "paths/lastDir").
+    static QString lastDir();
+    static void setLastDir(const QString& file);
 
 signals:
     void audioShown();
@@ -130,8 +133,14 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    // Construction (MainWindowPanels.cpp, MainWindowMenus.cpp).
+    void buildHeader(QWidget* central, QVBoxLayout* v);
+    void buildTrackArea(QWidget* central, QVBoxLayout* v);
+    void buildDocks();
+    void connectSignals();
     void buildMenus();
     void buildStatusBar();
+
     void onAudio();
     void onModels(const ModelState& state);
     void onExplanation();

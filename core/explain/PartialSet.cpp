@@ -2,6 +2,7 @@
 
 #include "core/Error.h"
 #include "core/audio/AudioFile.h"
+#include "core/audio/AudioFormats.h"
 #include "core/checkpoint/Npy.h"
 #include "core/explain/GroundTruth.h"
 #include "core/training/Demo.h"
@@ -18,11 +19,12 @@ namespace spooflens::core {
 
 namespace {
 
-std::string lowerExt(const fs::path& p)
+std::string audioExtensionList()
 {
-    std::string e = p.extension().string();
-    std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    return e;
+    std::string out;
+    for (std::string_view e : kAudioExtensions)
+        out += (out.empty() ? "." : ", .") + std::string(e);
+    return out;
 }
 
 std::string numbered(const char* prefix, size_t i)
@@ -40,19 +42,16 @@ std::vector<std::string> readAudioList(const std::string& listOrFolder)
     std::vector<std::string> out;
     if (fs::is_directory(listOrFolder, ec)) {
         for (const auto& e : fs::directory_iterator(listOrFolder, ec)) {
-            const std::string ext = lowerExt(e.path());
-            if (e.is_regular_file() &&
-                (ext == ".wav" || ext == ".flac" || ext == ".ogg" || ext == ".opus" || ext == ".mp3"))
+            if (e.is_regular_file() && isAudioExtension(e.path().extension().string()))
                 out.push_back(e.path().string());
         }
         std::sort(out.begin(), out.end());
         if (out.empty())
-            throw ConfigError(listOrFolder + ": the folder holds no audio files (.wav, .flac, .ogg, .opus, .mp3)");
+            throw ConfigError(listOrFolder + ": the folder holds no audio files (" + audioExtensionList() + ")");
         return out;
     }
     {
-        const std::string ext = lowerExt(listOrFolder);
-        if (ext == ".wav" || ext == ".flac" || ext == ".ogg" || ext == ".opus" || ext == ".mp3") {
+        if (isAudioExtension(fs::path(listOrFolder).extension().string())) {
             if (const std::string why = whyNotRegularFile(listOrFolder, "an audio file"); !why.empty())
                 throw ConfigError(listOrFolder + ": " + why);
             return {listOrFolder};  // a single audio file
