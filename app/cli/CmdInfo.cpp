@@ -43,11 +43,12 @@ int runInfo(const InfoArgs& args)
             nlohmann::json j;
             j["runtime"] = {{"threads", core::computeThreads()},
                             {"blas", core::blasKernels()},
+                            {"convolutions", core::convolutionCheck()},
                             {"omp_wait_policy", wait}};
             std::cout << core::jsonText(j) << "\n";
         } else {
             std::cout << "runtime: " << core::computeThreads() << " compute threads, BLAS " << core::blasKernels()
-                      << ", OMP_WAIT_POLICY " << wait << "\n";
+                      << ", " << core::convolutionCheck() << ", OMP_WAIT_POLICY " << wait << "\n";
         }
     } else if (args.files.empty()) {
         std::cerr << "spooflens info: no audio file given (or use --runtime)\n";

@@ -29,11 +29,21 @@ std::vector<size_t> ascending(const std::vector<double>& s)
 
 std::vector<double> toDouble(const std::vector<float>& v) { return std::vector<double>(v.begin(), v.end()); }
 
+/// A NaN score has no rank: a metric over it is NaN (and sorting it would
+/// break the ordering that the tie loops below rely on).
+template <typename T>
+bool anyNaN(const std::vector<T>& s)
+{
+    return std::any_of(s.begin(), s.end(), [](T v) { return std::isnan(v); });
+}
+
 } // namespace
 
 double rocAuc(const std::vector<double>& scores, const std::vector<uint8_t>& positive)
 {
     checkSizes(scores.size(), positive.size(), "rocAuc");
+    if (anyNaN(scores))
+        return kNaN;
     const auto idx = ascending(scores);
     double pos = 0, neg = 0, rankSum = 0;
     for (size_t i = 0; i < idx.size();) {
@@ -59,6 +69,8 @@ double rocAuc(const std::vector<double>& scores, const std::vector<uint8_t>& pos
 double equalErrorRate(const std::vector<double>& scores, const std::vector<uint8_t>& positive)
 {
     checkSizes(scores.size(), positive.size(), "equalErrorRate");
+    if (anyNaN(scores))
+        return kNaN;
     const auto idx = ascending(scores);
     double pos = 0, neg = 0;
     for (uint8_t p : positive)
@@ -99,6 +111,8 @@ double equalErrorRate(const std::vector<double>& positiveScores, const std::vect
 double averagePrecision(const std::vector<double>& scores, const std::vector<uint8_t>& positive)
 {
     checkSizes(scores.size(), positive.size(), "averagePrecision");
+    if (anyNaN(scores))
+        return kNaN;
     auto idx = ascending(scores);
     std::reverse(idx.begin(), idx.end());
     double pos = 0;
@@ -124,6 +138,8 @@ double averagePrecision(const std::vector<double>& scores, const std::vector<uin
 std::vector<RocPoint> rocCurve(const std::vector<double>& scores, const std::vector<uint8_t>& positive)
 {
     checkSizes(scores.size(), positive.size(), "rocCurve");
+    if (anyNaN(scores))
+        return {};
     auto idx = ascending(scores);
     std::reverse(idx.begin(), idx.end());
     double pos = 0, neg = 0;
@@ -369,6 +385,8 @@ void RangeEer::add(const std::vector<float>& a, const FrameGrid& grid, int64_t s
 
 double RangeEer::eer() const
 {
+    if (anyNaN(m_scores))
+        return kNaN;
     if (!(m_spoofTotal > 0) || !(m_bonafideTotal > 0))
         return kNaN;
     const auto idx = ascending(m_scores);
@@ -470,6 +488,8 @@ std::vector<double> ranks(const std::vector<float>& v)
 
 double spearman(const std::vector<float>& a, const std::vector<float>& b)
 {
+    if (anyNaN(a) || anyNaN(b))
+        return kNaN;
     if (a.size() != b.size() || a.size() < 2)
         return kNaN;
     for (size_t i = 0; i < a.size(); ++i)
@@ -491,6 +511,8 @@ double spearman(const std::vector<float>& a, const std::vector<float>& b)
 
 double minDcf(const std::vector<double>& bona, const std::vector<double>& spoof, const DcfParameters& p)
 {
+    if (anyNaN(bona) || anyNaN(spoof))
+        return kNaN;
     if (bona.empty() || spoof.empty())
         return kNaN;
     std::vector<double> s(bona);

@@ -7,7 +7,8 @@
 // attribution orientation is higher = more evidence of spoof) and a bona fide
 // utterance for the detector's EER/minDCF (score = logit[1], higher = bona
 // fide). A metric that is undefined for its input (no positives, no
-// negatives, no positive attribution) is NaN.
+// negatives, no positive attribution) is NaN; so is a ranking metric (AUC,
+// AP, EER, minDCF, ROC curve, Spearman) over scores with a NaN among them.
 //
 // Thread-safety: stateless functions; safe to call concurrently.
 #include "core/audio/FrameGrid.h"

@@ -7,8 +7,11 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
+#include <vector>
 #include <string>
 #include <mutex>
 #include <thread>
@@ -92,6 +95,54 @@ void selectBlasKernels()
     g_blasKernels = "OpenBLAS " + after + " (OpenBLAS detected " + before + ": CPU model not in its table)";
 }
 
+// Debian 13's LibTorch 2.6 (oneDNN 3.7.2) computes some float32
+// convolutions wrongly on AVX-512 CPUs: a 2-D convolution with 24 input
+// channels is off by 20-30 in absolute terms (AASIST's encoder, whose
+// gradients then become NaN), while the same convolution in float64 or with
+// oneDNN off is right (docs/cpu.md, "Convolutions"). Once per process,
+// before the first inference: the convolution shapes of the detectors
+// (AASIST's 2-D blocks, XLS-R's 1-D feature extractor) in float32 against
+// float64 (which oneDNN does not run); on a mismatch oneDNN is turned off for
+// the process and the note says so.
+std::string g_convolutionNote;
+
+void checkConvolutions()
+{
+    torch::NoGradGuard noGrad;
+    const auto gen = at::detail::createCPUGenerator(20261207);
+    double worst = 0;
+    const auto check = [&](const torch::Tensor& x, const torch::Tensor& w, auto conv) {
+        const torch::Tensor y = conv(x, w);
+        const torch::Tensor ref = conv(x.to(torch::kFloat64), w.to(torch::kFloat64));
+        worst = std::max(worst, (y.to(torch::kFloat64) - ref).abs().max().item<double>());
+    };
+    const auto conv2d = [](int64_t pad) {
+        return [pad](const torch::Tensor& x, const torch::Tensor& w) { 
+            const std::vector<int64_t> stride{1, 1}, padding{0, pad};
+            return torch::conv2d(x, w, torch::Tensor(), stride, padding);
+        };
+    };
+    for (const auto& [cin, cout, kh] : std::vector<std::array<int64_t, 3>>{{24, 24, 2}, {24, 24, 1}, {32, 24, 2}, {32, 32, 2}})
+        check(torch::randn({1, cin, 23, 64}, gen), torch::randn({cout, cin, kh, 3}, gen), conv2d(1));
+    check(torch::randn({1, 512, 64}, gen), torch::randn({512, 512, 3}, gen),
+          [](const torch::Tensor& x, const torch::Tensor& w) {
+              const std::vector<int64_t> stride{2};
+              return torch::conv1d(x, w, torch::Tensor(), stride);
+          });
+    // Sums of ~150 products of unit normals: float32 rounding is ~1e-5.
+    if (worst > 1e-2) {
+        at::globalContext().setUserEnabledMkldnn(false);
+        char buf[160];
+        std::snprintf(buf, sizeof buf,
+                      "oneDNN off: its float32 convolutions were wrong on this CPU (max abs error %.3g against "
+                      "float64)",
+                      worst);
+        g_convolutionNote = buf;
+    } else {
+        g_convolutionNote = at::globalContext().userEnabledMkldnn() ? "oneDNN convolutions checked" : "oneDNN off";
+    }
+}
+
 std::mutex g_mutex;
 int g_threads = 0;
 
@@ -107,6 +158,8 @@ void configureComputeThreads(int threads)
     std::lock_guard<std::mutex> lock(g_mutex);
     if (g_blasKernels.empty())
         selectBlasKernels();
+    if (g_convolutionNote.empty())
+        checkConvolutions();
     if (threads <= 0)
         threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     if (threads == g_threads)
@@ -135,6 +188,14 @@ ScopedBlasThreads::~ScopedBlasThreads()
 {
     if (m_active)
         pinBlasToOneThread();
+}
+
+std::string convolutionCheck()
+{
+    std::lock_guard<std::mutex> lock(g_mutex);
+    if (g_convolutionNote.empty())
+        checkConvolutions();
+    return g_convolutionNote;
 }
 
 int computeThreads()

@@ -21,6 +21,13 @@ void configureComputeThreads(int threads = 0);
 /// configureComputeThreads may re-select OpenBLAS' kernels (Threads.cpp).
 std::string blasKernels();
 
+/// The convolution self-check run with the first configureComputeThreads:
+/// "oneDNN convolutions checked", or "oneDNN off: its float32 convolutions
+/// were wrong on this CPU (max abs error …)" when LibTorch's oneDNN gave
+/// wrong float32 convolutions (Debian 13's LibTorch 2.6 on AVX-512 CPUs) and
+/// was turned off for the process (docs/cpu.md, "Convolutions").
+std::string convolutionCheck();
+
 /// Lets the system BLAS use `threads` threads (> 1) while the object lives,
 /// then pins it back to one. For code whose GEMMs run outside LibTorch's
 /// parallel regions, where the BLAS pool has the cores to itself: the Stage 2

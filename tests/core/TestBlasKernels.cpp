@@ -2,8 +2,11 @@
 // The BLAS kernel choice (core/util/Threads.h, docs/cpu.md "BLAS
 // kernels"): Debian 12's OpenBLAS falls back to its Prescott (SSE3) kernels on
 // CPU models it does not know; SpoofLens re-selects kernels that match the
-// CPU's instruction set unless the user set OPENBLAS_CORETYPE.
+// CPU's instruction set unless the user set OPENBLAS_CORETYPE. And the
+// convolution self-check (docs/cpu.md "Convolutions").
 #include "core/util/Threads.h"
+
+#include <torch/torch.h>
 
 #include <QtTest>
 
@@ -40,6 +43,27 @@ private slots:
         // Idempotent: a second call changes nothing.
         core::configureComputeThreads(2);
         QCOMPARE(core::blasKernels(), k);
+    }
+
+    // Debian 13's LibTorch 2.6 gave float32 2-D convolutions with 24 input
+    // channels wrong by ~20 on AVX-512 CPUs (oneDNN 3.7.2): after the
+    // self-check, AASIST's convolution shapes agree with float64 everywhere.
+    void convolutionsAreRightAfterTheCheck()
+    {
+        core::configureComputeThreads(2);
+        const std::string note = core::convolutionCheck();
+        qInfo("convolutions: %s", note.c_str());
+        QVERIFY(note.rfind("oneDNN", 0) == 0);
+        torch::manual_seed(7);
+        for (int64_t cin : {24, 32}) {
+            const torch::Tensor x = torch::randn({2, cin, 23, 300}), w = torch::randn({24, cin, 2, 3});
+            const std::vector<int64_t> stride{1, 1}, padding{0, 1};
+            const torch::Tensor y = torch::conv2d(x, w, torch::Tensor(), stride, padding);
+            const torch::Tensor ref =
+                torch::conv2d(x.to(torch::kFloat64), w.to(torch::kFloat64), torch::Tensor(), stride, padding);
+            const double err = (y.to(torch::kFloat64) - ref).abs().max().item<double>();
+            QVERIFY2(err < 1e-3, qPrintable(QString::number(err)));
+        }
     }
 };
 

@@ -337,6 +337,24 @@ private slots:
         QNEAR(roadFractions().back(), 0.9);
     }
 
+    // A NaN score (an explainer that failed numerically) made the tie loops
+    // spin forever on Debian 13 (issue 24): the metrics are NaN instead.
+    void nanScoresGiveNaNNotAHang()
+    {
+        const double nan = std::nan("");
+        const std::vector<double> s{0.3, nan, 0.9, 0.1};
+        const Bytes y{0, 1, 1, 0};
+        QVERIFY(std::isnan(spooflens::core::rocAuc(s, y)));
+        QVERIFY(std::isnan(spooflens::core::averagePrecision(s, y)));
+        QVERIFY(std::isnan(spooflens::core::equalErrorRate(s, y)));
+        QVERIFY(spooflens::core::rocCurve(s, y).empty());
+        QVERIFY(std::isnan(spooflens::core::minDcf({0.5, nan}, {0.1, 0.2}, spooflens::core::DcfParameters{})));
+        const Floats a{0.3f, std::nanf(""), 0.9f, 0.1f};
+        QVERIFY(std::isnan(spooflens::core::spearman(a, {1, 2, 3, 4})));
+        QVERIFY(std::isnan(spooflens::core::localisationMetrics(a, y).frameAuc));
+        QVERIFY(std::isnan(spooflens::core::localisationMetrics(a, y).ap));
+    }
+
     void spearmanRanks()
     {
         // Ranks 1 2 3 4 vs 1 3 2 4: 1 - 6 x 2 / (4 x 15) = 0.8.
