@@ -5,11 +5,15 @@ from the fairseq-layout keys via torchaudio's fairseq converter, plus a plain
 PyTorch ConformerTCM (docs/detector.md §4) whose state-dict keys are tcm_add's.
 
 usage: pytorch_baseline.py CKPT CLIP.npy [--preset xlsr300m|tiny] [--threads 2]
-                           [--runs 6] [--pin-openblas] [--bf16] [--out PREFIX]
+                           [--runs 6] [--pin-openblas] [--bf16 | --autocast] [--out PREFIX]
 --bf16: PyTorch's best reduced-precision setting measured here: the whole SSL
 model in bfloat16 with every Linear's weight stored once transposed, (in, out)
 contiguous, and called as addmm(b, x, Wt) (oneDNN reorders nn.Linear's (out, in)
 weight on every call); the back-end stays float32.
+--autocast: PyTorch 2.x's own reduced-precision inference: the float32 model run
+under torch.autocast("cpu", dtype=torch.bfloat16) (2.x casts LayerNorm, the
+matmuls and torchaudio's scaled_dot_product_attention to bf16); the back-end
+stays float32. Prints the torch version and whether SDPA is used.
 Prints one JSON line: load_s, median_s, times_s, max_rss_kb; writes PREFIX_ssl.npy
 and PREFIX_logits.npy when --out is given.
 """
@@ -214,6 +218,7 @@ def main():
     ap.add_argument("--runs", type=int, default=6)
     ap.add_argument("--pin-openblas", action="store_true")
     ap.add_argument("--bf16", action="store_true")
+    ap.add_argument("--autocast", action="store_true")
     ap.add_argument("--out")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -250,7 +255,11 @@ def main():
     with torch.inference_mode():
         for _ in range(a.runs):
             t = time.perf_counter()
-            h, _ = ssl(wave.bfloat16() if a.bf16 else wave)
+            if a.autocast:
+                with torch.autocast("cpu", dtype=torch.bfloat16):
+                    h, _ = ssl(wave)
+            else:
+                h, _ = ssl(wave.bfloat16() if a.bf16 else wave)
             h = h.float()
             logits = backend(h)
             times.append(time.perf_counter() - t)
@@ -258,7 +267,9 @@ def main():
         np.save(a.out + "_ssl.npy", h[0].numpy())
         np.save(a.out + "_logits.npy", logits[0].numpy())
     print(json.dumps({"impl": "pytorch", "load_s": load_s, "median_s": statistics.median(times), "times_s": times,
-                      "threads": a.threads, "openblas_pinned": pinned, "bf16": a.bf16,
+                      "threads": a.threads, "openblas_pinned": pinned, "bf16": a.bf16, "autocast": a.autocast,
+                      "torch": torch.__version__, "sdpa": hasattr(F, "scaled_dot_product_attention"),
+                      "mkldnn": torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled,
                       "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                       "logits": logits[0].tolist()}))
 
