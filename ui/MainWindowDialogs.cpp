@@ -20,6 +20,8 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
+#include <QGridLayout>
+#include <QMap>
 #include <QInputDialog>
 #include <QLabel>
 #include <QMessageBox>
@@ -39,6 +41,40 @@ QString audioFilter()
     for (std::string_view e : core::kAudioExtensions)
         patterns << QStringLiteral("*.") + QString::fromLatin1(e.data(), qsizetype(e.size()));
     return QStringLiteral("Audio (%1);;All files (*)").arg(patterns.join(QLatin1Char(' ')));
+}
+
+/// What each explainer computes, its cost in passes and its parameters (the
+/// viewer runs the defaults of docs/explainers.md; the CLI sets them).
+QString methodDescription(core::AttributionMethod m)
+{
+    using M = core::AttributionMethod;
+    switch (m) {
+    case M::Stage2: return QStringLiteral("w(t) of each loaded Stage 2 module. Free (computed with the module).");
+    case M::Stage2Contrast:
+        return QStringLiteral("s(t, spoof) − s(t, bona fide): cosine of h(t) with each module's prototypes. Free.");
+    case M::Occlusion:
+        return QStringLiteral("Drop of the spoof margin when 5 frames of h(t) are replaced by their mean, window by "
+                              "window. T − 4 back-end passes (198 for a 4 s XLS-R clip). CLI: --occlusion-window.");
+    case M::GradXInput: return QStringLiteral("Gradient × input on h(t). 2 back-end passes: the cheapest gradient method.");
+    case M::IntegratedGradients:
+        return QStringLiteral("Integrated Gradients on h(t) from the utterance mean, 32 steps, with a completeness "
+                              "check. 66 back-end passes. CLI: --ig-steps, --ig-baseline.");
+    case M::Rollout:
+        return QStringLiteral("Attention rollout through the back-end's attention blocks (class-token row). 1 pass.");
+    case M::Gatr:
+        return QStringLiteral("Gradient-weighted attention relevancy (Chefer et al.). 2 back-end passes.");
+    case M::Random: return QStringLiteral("Seeded uniform noise: the chance line every method should beat. Free.");
+    case M::Window:
+        return QStringLiteral("The whole detector's spoof margin on 1 s windows of the waveform (hop one frame for "
+                              "AASIST, 100 ms for XLS-R), averaged per frame. One whole-detector pass per window: the "
+                              "slowest on XLS-R. CLI: --window-seconds, --window-hop.");
+    case M::WaveOcclusion:
+        return QStringLiteral("Drop of the spoof margin when one hop of waveform samples is zeroed. One whole-detector "
+                              "pass per hop. CLI: --wave-occlusion.");
+    case M::WaveGradXInput:
+        return QStringLiteral("Gradient × input on the waveform samples, summed per frame. 2 whole-detector passes.");
+    }
+    return {};
 }
 
 } // namespace
@@ -79,16 +115,35 @@ void MainWindow::explainersDialog()
     intro->setWordWrap(true);
     form->addWidget(intro);
     const QStringList chosen = methods();
+    // The seconds each method took on the file shown, where it ran.
+    QMap<QString, double> seconds;
+    if (const core::Explanation* e = m_doc->explanation())
+        for (const core::Attribution& a : e->attributions)
+            seconds[QString::fromStdString(a.method)] += a.seconds;
     QList<QCheckBox*> boxes;
+    auto* grid = new QGridLayout;
+    grid->setColumnStretch(1, 1);
+    grid->setHorizontalSpacing(12);
     for (core::AttributionMethod m : core::allMethods()) {
         const QString name = QString::fromStdString(core::methodName(m));
         auto* box = new QCheckBox(name, &dlg);
         box->setChecked(chosen.contains(name));
+        QString text = methodDescription(m);
         if (core::methodNeedsStage2(m))
-            box->setToolTip(QStringLiteral("One row per loaded Stage 2 module"));
+            text += QStringLiteral(" One row per loaded Stage 2 module.");
+        if (seconds.contains(name))
+            text += QStringLiteral(" <b>%1 s on this file.</b>").arg(seconds.value(name), 0, 'f', 2);
+        auto* about = new QLabel(text, &dlg);
+        about->setObjectName(QStringLiteral("about_") + name);
+        about->setWordWrap(true);
+        about->setStyleSheet(QStringLiteral("QLabel { color: #444; }"));
+        const int row = grid->rowCount();
+        grid->addWidget(box, row, 0, Qt::AlignTop);
+        grid->addWidget(about, row, 1);
         boxes << box;
-        form->addWidget(box);
     }
+    form->addLayout(grid);
+    dlg.resize(760, dlg.sizeHint().height());
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dlg);
     form->addWidget(buttons);
     connect(buttons, &QDialogButtonBox::accepted, &dlg, &QDialog::accept);

@@ -4,6 +4,7 @@
 // playback, bad input gives a message and the window stays usable.
 // ctest-labels: gui
 #include "core/audio/AudioFile.h"
+#include "core/explain/Attribution.h"
 #include "tests/support/TestData.h"
 #include "ui/Document.h"
 #include "ui/MainWindow.h"
@@ -22,6 +23,8 @@
 #include "ui/widgets/TableActions.h"
 
 #include <QClipboard>
+#include <QDialog>
+#include <QLabel>
 #include <QDockWidget>
 #include <QScrollArea>
 #include <QScrollBar>
@@ -404,6 +407,44 @@ private slots:
         QFile f(csv);
         QVERIFY(f.open(QIODevice::ReadOnly));
         QCOMPARE(f.readAll().count('\n'), 2);
+    }
+
+    // Issue 26: the Explainers dialog says what each method computes and
+    // costs, and how long it took on the file shown.
+    void explainersDialogDescribesEachMethod()
+    {
+        ui::MainWindow w(false);
+        loadReal(w);
+        w.setMethods({QStringLiteral("gradxinput")});
+        QTRY_VERIFY_WITH_TIMEOUT(w.isIdle() && w.explanation()->attributions.size() == 1, 120000);
+        QAction* open = nullptr;
+        for (QAction* a : w.findChildren<QAction*>())
+            if (a->text() == QStringLiteral("&Explainers…"))
+                open = a;
+        QVERIFY(open);
+        QStringList texts;
+        QTimer::singleShot(0, &w, [&] {
+            for (QWidget* top : QApplication::topLevelWidgets())
+                if (auto* dlg = qobject_cast<QDialog*>(top); dlg && dlg->isVisible()) {
+                    for (QLabel* l : dlg->findChildren<QLabel*>())
+                        if (l->objectName().startsWith(QStringLiteral("about_")))
+                            texts << l->objectName().mid(6) + QLatin1Char('|') + l->text();
+                    if (!qEnvironmentVariableIsEmpty("SPOOFLENS_TEST_SHOTS"))
+                        dlg->grab().save(qEnvironmentVariable("SPOOFLENS_TEST_SHOTS") + QStringLiteral("/explainers-dialog.png"));
+                    dlg->reject();
+                }
+        });
+        open->trigger();
+        QCOMPARE(texts.size(), int(core::allMethods().size()));
+        for (const QString& t : texts) {
+            QVERIFY2(t.section(QLatin1Char('|'), 1).size() > 40, qPrintable(t));
+            if (t.startsWith(QStringLiteral("gradxinput|")))
+                QVERIFY2(t.contains(QStringLiteral("s on this file")), qPrintable(t));
+            if (t.startsWith(QStringLiteral("ig|")))
+                QVERIFY2(t.contains(QStringLiteral("66 back-end passes")) && !t.contains(QStringLiteral("on this file")),
+                         qPrintable(t));
+        }
+        QCOMPARE(w.methods(), QStringList{QStringLiteral("gradxinput")});  // rejected: nothing changed
     }
 
     void settingsPersist()
