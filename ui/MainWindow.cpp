@@ -12,6 +12,7 @@
 #include "ui/playback/AudioPlayer.h"
 #include "ui/tracks/GroundTruthTrack.h"
 #include "ui/tracks/ImportanceTrack.h"
+#include "ui/tracks/OverlayTrack.h"
 #include "ui/tracks/ScoreTrack.h"
 #include "ui/tracks/SimilarityTrack.h"
 #include "ui/tracks/SpectrogramTrack.h"
@@ -247,7 +248,7 @@ QString MainWindow::bannerText() const
 
 QList<Track*> MainWindow::tracks() const
 {
-    QList<Track*> out{m_truth, m_waveform, m_spectrogram};
+    QList<Track*> out{m_truth, m_overlay, m_waveform, m_spectrogram};
     for (CompareRow* r : m_rows) {
         out << r->importance();
         if (r->similarity())
@@ -344,6 +345,8 @@ void MainWindow::onGroundTruth()
     }
     m_summary->update(*m_doc);  // localisation columns need the labels
     showPanel(m_summaryDock, !m_summary->isEmpty());
+    updateStage2Table();
+    updateOverlay();
     updateBottomAxis();
 }
 
@@ -412,7 +415,10 @@ void MainWindow::syncRowWidgets()
                 moveRow(i, i + 1);
             });
             connect(row, &CompareRow::removeRequested, this, [this, row] { removeRow(m_rows.indexOf(row)); });
-            connect(row, &CompareRow::visibilityToggled, this, [this] { updateBottomAxis(); });
+            connect(row, &CompareRow::visibilityToggled, this, [this] {
+                updateBottomAxis();
+                updateOverlay();
+            });
         }
         if (info.kind == RowKind::Stage2)
             row->setWarning(info.detectorMismatch ? QStringLiteral("⚠ trained on another detector (SHA-256 differs)")
@@ -473,13 +479,54 @@ void MainWindow::fillRows()
     }
     m_summary->update(*m_doc);
     showPanel(m_summaryDock, !m_summary->isEmpty());
-    if (!m_doc->explanation()) {
+    updateStage2Table();
+    updateOverlay();
+}
+
+void MainWindow::updateStage2Table()
+{
+    const core::Explanation* e = m_doc->explanation();
+    if (!e) {
         showPanel(m_compareDock, false);
         return;
     }
     const auto tracksInOrder = m_doc->stage2TracksInOrder();
-    m_compare->setRows(tracksInOrder, m_doc->stage2Labels());
+    std::vector<uint8_t> spoof;
+    if (const GroundTruthView* g = m_doc->groundTruth(); g && g->grid == e->grid)
+        spoof.assign(g->frameLabels.begin(), g->frameLabels.end());
+    m_compare->setRows(tracksInOrder, m_doc->stage2Labels(), spoof.empty() ? nullptr : &spoof);
     showPanel(m_compareDock, !tracksInOrder.empty());
+}
+
+void MainWindow::setOverlayVisible(bool on)
+{
+    m_overlayBox->setVisible(on);
+    if (m_overlayAction->isChecked() != on)
+        m_overlayAction->setChecked(on);
+    updateOverlay();
+}
+
+bool MainWindow::overlayVisible() const
+{
+    return !m_overlayBox->isHidden();
+}
+
+void MainWindow::updateOverlay()
+{
+    if (!overlayVisible())
+        return;
+    const core::Explanation* e = m_doc->explanation();
+    std::vector<OverlayTrack::Curve> curves;
+    if (e) {
+        m_overlay->setFrameGrid(e->grid);
+        for (CompareRow* r : m_rows) {
+            const std::vector<float>* v = m_doc->rowValues(r->key());
+            if (v && !r->importance()->isHidden())
+                curves.push_back({r->label(), *v});
+        }
+    }
+    m_overlay->setCurves(curves);
+    m_overlay->setGroundTruth(m_doc->groundTruth());
 }
 
 void MainWindow::moveRow(int from, int to)

@@ -30,6 +30,7 @@ class ComparePanel;
 class CompareRow;
 class ExplainerSummary;
 class GroundTruthTrack;
+class OverlayTrack;
 class ScoreTrack;
 class SpectrogramTrack;
 class TimelineController;
@@ -102,6 +103,10 @@ public:
     /// The strip above the scrolling rows: time ruler and ground truth.
     QWidget* pinnedPanel() const { return m_pinned; }
     TimeRulerTrack* timeRuler() const { return m_ruler; }
+    /// The overlay view (View ▸ Overlay view, O): visible rows normalised in one pane.
+    OverlayTrack* overlayTrack() const { return m_overlay; }
+    void setOverlayVisible(bool on);
+    bool overlayVisible() const;
     QScrollArea* trackScroll() const { return m_scroll; }
     /// The docks below the tracks (tables, chart, training panel).
     QDockWidget* stage2Dock() const { return m_compareDock; }
@@ -150,6 +155,10 @@ private:
     void explainersDialog();
     void syncRowWidgets();
     void fillRows();
+    /// Redraws the overlay from the rows shown and the ground truth.
+    void updateOverlay();
+    /// The Stage 2 table (with localisation columns when labels exist).
+    void updateStage2Table();
     void showBanner(const QString& html);
     void updateBottomAxis();
     void updateInfoLine();
@@ -190,6 +199,10 @@ private:
     QScrollArea* m_scroll = nullptr;
     QWidget* m_pinned = nullptr;
     TimeRulerTrack* m_ruler = nullptr;
+    QWidget* m_overlayBox = nullptr;   ///< legend line + overlay track (pinned, hidden by default)
+    QLabel* m_overlayLegend = nullptr;
+    OverlayTrack* m_overlay = nullptr;
+    QAction* m_overlayAction = nullptr;
     QWidget* m_panel = nullptr;
     QVBoxLayout* m_rowsLayout = nullptr;
     QLabel* m_noStage2 = nullptr;

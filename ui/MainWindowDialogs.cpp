@@ -245,7 +245,7 @@ QString MainWindow::exportTo(const QString& path, double dpi, QStringList* writt
 {
     const QString suffix = QFileInfo(path).suffix().toLower();
     if (suffix == QLatin1String("png") || suffix == QLatin1String("svg") || suffix == QLatin1String("pdf")) {
-        const QString err = exportView({m_truth, m_panel}, tracks(), path, dpi);
+        const QString err = exportView({m_truth, m_overlayBox, m_panel}, tracks(), path, dpi);
         if (err.isEmpty() && written)
             *written = QStringList{path};
         return err;

@@ -107,6 +107,9 @@ void MainWindow::buildMenus()
     }
 
     view->addSeparator();
+    m_overlayAction = action(view, QStringLiteral("&Overlay view (rows shown, normalised, over the ground truth)"),
+                             QKeySequence(QStringLiteral("O")), [this](bool on) { setOverlayVisible(on); });
+    m_overlayAction->setCheckable(true);
     QMenu* panels = view->addMenu(QStringLiteral("&Panels"));
     for (QDockWidget* d : {m_compareDock, m_summaryDock, m_trainingDock})
         panels->addAction(d->toggleViewAction());

@@ -11,6 +11,7 @@
 #include "ui/playback/AudioPlayer.h"
 #include "ui/tracks/GroundTruthTrack.h"
 #include "ui/tracks/ImportanceTrack.h"
+#include "ui/tracks/OverlayTrack.h"
 #include "ui/tracks/ScoreTrack.h"
 #include "ui/tracks/SimilarityTrack.h"
 #include "ui/tracks/SpectrogramTrack.h"
@@ -98,10 +99,27 @@ void MainWindow::buildTrackArea(QWidget* central, QVBoxLayout* v)
     m_truth->setMinimumHeight(m_truth->preferredHeight());
     m_truth->setMaximumHeight(m_truth->preferredHeight());
     m_truth->setVisible(false);
+    m_overlayBox = new QWidget(m_pinned);
+    auto* ov = new QVBoxLayout(m_overlayBox);
+    ov->setContentsMargins(0, 0, 0, 0);
+    ov->setSpacing(0);
+    m_overlayLegend = new QLabel(m_overlayBox);
+    m_overlayLegend->setTextFormat(Qt::RichText);
+    m_overlayLegend->setWordWrap(true);
+    m_overlayLegend->setContentsMargins(Track::kLeftMargin, 2, 4, 0);
+    m_overlay = new OverlayTrack(m_overlayBox);
+    m_overlay->setMinimumHeight(m_overlay->preferredHeight());
+    m_overlay->setMaximumHeight(m_overlay->preferredHeight());
+    ov->addWidget(m_overlayLegend);
+    ov->addWidget(m_overlay);
+    m_overlayBox->setVisible(false);
+    connect(m_overlay, &OverlayTrack::legendChanged, m_overlayLegend, &QLabel::setText);
     pinned->addWidget(m_ruler);
     pinned->addWidget(m_truth);
+    pinned->addWidget(m_overlayBox);
     m_timeline->addTrack(m_ruler);
     m_timeline->addTrack(m_truth);
+    m_timeline->addTrack(m_overlay);
     v->addWidget(m_pinned);
 
     m_panel = new QWidget;

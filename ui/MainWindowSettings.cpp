@@ -82,6 +82,7 @@ void MainWindow::saveSettings()
     s.setValue(QStringLiteral("view/scoreThreshold"), m_score->threshold());
     s.setValue(QStringLiteral("view/scoreThresholdOrigin"), m_score->thresholdOrigin());
     s.setValue(QStringLiteral("view/followPlayhead"), m_timeline->followPlayhead());
+    s.setValue(QStringLiteral("view/overlay"), overlayVisible());
     s.setValue(QStringLiteral("playback/loop"), m_player->loop());
     const auto p = m_spectrogram->params();
     s.setValue(QStringLiteral("spectrogram/window"), p.windowSeconds);
@@ -113,6 +114,7 @@ void MainWindow::loadViewSettings()
     m_score->setThreshold(s.value(QStringLiteral("view/scoreThreshold"), kDefaultScoreThreshold).toDouble(),
                           s.value(QStringLiteral("view/scoreThresholdOrigin"), QString::fromUtf8(kDefaultThresholdOrigin))
                               .toString());
+    setOverlayVisible(s.value(QStringLiteral("view/overlay"), false).toBool());
     const bool follow = s.value(QStringLiteral("view/followPlayhead"), true).toBool();
     m_timeline->setFollowPlayhead(follow);
     m_followAction->setChecked(follow);

@@ -80,7 +80,10 @@ int main(int argc, char** argv)
                                     QStringLiteral("Explainer to show as a row (repeat for several): %1.")
                                         .arg(methodList.join(QStringLiteral(", "))),
                                     QStringLiteral("M"));
-    parser.addOptions({screenshot, detector, detectorConfig, xai, size, view, attach, precision, labels, method});
+    const QCommandLineOption overlay(QStringLiteral("overlay"),
+                                     QStringLiteral("Show the overlay view (View ▸ Overlay view): the rows normalised in "
+                                                    "one pane over the ground truth."));
+    parser.addOptions({screenshot, detector, detectorConfig, xai, size, view, attach, precision, labels, method, overlay});
     parser.addPositionalArgument(QStringLiteral("FILE"),
                                  QStringLiteral("Audio file to open. With --screenshot, several: each is opened in turn "
                                                 "once the previous one is drawn (the models stay loaded) and the shot "
@@ -174,6 +177,8 @@ int main(int argc, char** argv)
     }
     if (parser.isSet(precision))
         window.analysis()->setPrecision(parser.value(precision));
+    if (parser.isSet(overlay))
+        window.setOverlayVisible(true);
     if (parser.isSet(labels))
         window.openLabels(parser.value(labels), /*everyFile=*/true);
     if (parser.isSet(detector)) {

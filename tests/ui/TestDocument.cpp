@@ -184,7 +184,7 @@ private slots:
         QCOMPARE(occ->importance()->pointValue(frames - 1), 0.5 * (frames - 1));
         QVERIFY(occ->importance()->title().startsWith(QStringLiteral("occlusion")));
         QVERIFY(occ->importance()->title().contains(QStringLiteral("higher = more spoof evidence")));
-        QCOMPARE(w.tracks().size(), 3 + 2 + 2 + 1);  // waveform, spectrogram, ground truth, Stage 2 (2), explainers (2), score
+        QCOMPARE(w.tracks().size(), 4 + 2 + 2 + 1);  // ground truth, overlay, waveform, spectrogram, Stage 2 (2), explainers (2), score
         // Reordering in the window reorders the document, and back.
         w.moveRow(2, 0);
         QCOMPARE(w.document()->rows().front().key, QStringLiteral("random@detector"));

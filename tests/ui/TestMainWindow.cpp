@@ -5,6 +5,7 @@
 // ctest-labels: gui
 #include "core/audio/AudioFile.h"
 #include "core/explain/Attribution.h"
+#include "core/explain/Metrics.h"
 #include "tests/support/TestData.h"
 #include "ui/Document.h"
 #include "ui/MainWindow.h"
@@ -14,6 +15,7 @@
 #include "ui/compare/CompareRow.h"
 #include "ui/playback/AudioPlayer.h"
 #include "ui/tracks/ImportanceTrack.h"
+#include "ui/tracks/OverlayTrack.h"
 #include "ui/tracks/ScoreTrack.h"
 #include "ui/tracks/SimilarityTrack.h"
 #include "ui/tracks/GroundTruthTrack.h"
@@ -30,6 +32,7 @@
 #include <QScrollBar>
 #include <QSettings>
 #include <QTableWidget>
+#include <QToolButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -445,6 +448,56 @@ private slots:
                          qPrintable(t));
         }
         QCOMPARE(w.methods(), QStringList{QStringLiteral("gradxinput")});  // rejected: nothing changed
+    }
+
+    // Issue 26: the overlay view draws the rows shown, each min-max
+    // normalised, over the ground truth; the Stage 2 table gains frame AUC,
+    // AP and pointing game whenever labels exist.
+    void overlayAndStage2LocalisationWithLabels()
+    {
+        ui::MainWindow w(false);
+        loadReal(w);
+        w.setMethods({QStringLiteral("random")});
+        QTRY_VERIFY_WITH_TIMEOUT(w.isIdle() && w.explanation()->attributions.size() == 1, 120000);
+        const QString labels = m_tmp.filePath(QStringLiteral("overlay.txt"));
+        QFile lf(labels);
+        QVERIFY(lf.open(QIODevice::WriteOnly));
+        lf.write("1.000000\t2.500000\tspoof\n");
+        lf.close();
+        QCOMPARE(w.openLabels(labels), QString());
+        QTRY_VERIFY(w.document()->groundTruth() != nullptr);
+        QVERIFY(!w.overlayVisible());
+        w.setOverlayVisible(true);
+        QVERIFY(w.overlayTrack()->isVisible());
+        QCOMPARE(w.overlayTrack()->curveCount(), 2);  // the module's w(t), the random row
+        const std::vector<float>& imp = w.explanation()->tracks[0].importance;
+        const std::vector<double> norm = core::minMaxNormalised(imp);
+        for (int t : {0, 17, int(imp.size()) - 1})
+            QCOMPARE(w.overlayTrack()->normalisedValue(0, t), norm[size_t(t)]);
+        QVERIFY(w.overlayTrack()->legendHtml().contains(w.rows().front()->label().toHtmlEscaped()));
+        // A hidden row leaves the overlay.
+        QToolButton* hide = nullptr;
+        for (QToolButton* b : w.rows().back()->findChildren<QToolButton*>())
+            if (b->text() == QStringLiteral("Hide"))
+                hide = b;
+        QVERIFY(hide && hide->isCheckable());
+        hide->setChecked(true);
+        QCOMPARE(w.overlayTrack()->curveCount(), 1);
+        // The Stage 2 table's localisation columns: core's metrics of w(t).
+        std::vector<uint8_t> spoof(w.document()->groundTruth()->frameLabels.begin(),
+                                   w.document()->groundTruth()->frameLabels.end());
+        const core::LocalisationMetrics m = core::localisationMetrics(imp, spoof);
+        QTableWidget* table = w.comparePanel()->summaryTable();
+        QCOMPARE(table->horizontalHeaderItem(7)->text(), QStringLiteral("frame AUC"));
+        QCOMPARE(table->item(0, 7)->text(), QString::number(m.frameAuc, 'f', 3));
+        QCOMPARE(table->item(0, 8)->text(), QString::number(m.ap, 'f', 3));
+        // Without labels: dashes, not stale numbers.
+        w.openAudio(qpath("asvspoof_spoof_sample.flac"));
+        QTRY_VERIFY_WITH_TIMEOUT(w.isIdle() && w.explanation()
+                                     && w.explanation()->path.find("spoof_sample") != std::string::npos,
+                                 120000);
+        QVERIFY(w.document()->groundTruth() == nullptr);
+        QCOMPARE(table->item(0, 7)->text(), QStringLiteral("–"));
     }
 
     void settingsPersist()

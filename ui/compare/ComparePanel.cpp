@@ -1,6 +1,7 @@
 #include "ui/compare/ComparePanel.h"
 
 #include "core/explain/Agreement.h"
+#include "core/explain/Metrics.h"
 
 #include "ui/widgets/TableActions.h"
 
@@ -43,11 +44,17 @@ ComparePanel::ComparePanel(QWidget* parent) : QWidget(parent)
     m_agreement = agreement;
     addTableActions(m_summary, QStringLiteral("stage2_modules"));
     addTableActions(m_agreement, QStringLiteral("stage2_agreement"));
-    m_summary->setColumnCount(7);
+    m_summary->setColumnCount(10);
     m_summary->setHorizontalHeaderLabels({QStringLiteral("module (mode · run)"), QStringLiteral("Σ w"),
                                           QStringLiteral("spread (std w)"), QStringLiteral("u_spoof"),
                                           QStringLiteral("u_bonafide"), QStringLiteral("module says"),
-                                          QStringLiteral("trained on this detector")});
+                                          QStringLiteral("trained on this detector"), QStringLiteral("frame AUC"),
+                                          QStringLiteral("AP"), QStringLiteral("pointing game")});
+    m_summary->horizontalHeaderItem(7)->setToolTip(
+        QStringLiteral("With ground truth: ROC-AUC of w(t) against the spoof frames (0.5 = chance; docs/metrics.md)"));
+    m_summary->horizontalHeaderItem(8)->setToolTip(QStringLiteral("With ground truth: average precision of w(t)"));
+    m_summary->horizontalHeaderItem(9)->setToolTip(
+        QStringLiteral("With ground truth: 1 when the frame of highest w(t) is a spoof frame"));
     m_summary->horizontalHeaderItem(5)->setToolTip(
         QStringLiteral("The class whose prototype is closer to the importance-pooled utterance (argmax u_c): the "
                        "module's own reading, not the detector's decision"));
@@ -67,7 +74,8 @@ void ComparePanel::clear()
     m_agreement->setRowCount(0);
 }
 
-void ComparePanel::setRows(const std::vector<core::Stage2Track>& tracks, const QStringList& labels)
+void ComparePanel::setRows(const std::vector<core::Stage2Track>& tracks, const QStringList& labels,
+                           const std::vector<uint8_t>* spoofFrames)
 {
     clear();
     auto num = [](double v, int decimals) {
@@ -88,6 +96,12 @@ void ComparePanel::setRows(const std::vector<core::Stage2Track>& tracks, const Q
                                                                             : QStringLiteral("spoof")));
         m_summary->setItem(r, 6, new QTableWidgetItem(t.detectorMismatch ? QStringLiteral("⚠ no: another detector")
                                                                          : QStringLiteral("yes")));
+        core::LocalisationMetrics m;
+        if (spoofFrames && spoofFrames->size() == t.importance.size())
+            m = core::localisationMetrics(t.importance, *spoofFrames);
+        m_summary->setItem(r, 7, num(m.frameAuc, 3));
+        m_summary->setItem(r, 8, num(m.ap, 3));
+        m_summary->setItem(r, 9, num(m.pointingGame, 0));
     }
     const size_t frames = tracks.empty() ? 0 : tracks.front().importance.size();
     // Same k as `spooflens compare`: 10 % of the frames, at least 1.

@@ -2,6 +2,7 @@
 
 #include "core/explain/Metrics.h"
 
+#include "ui/widgets/Palette.h"
 #include "ui/widgets/Plot.h"
 #include "ui/widgets/TableActions.h"
 
@@ -34,9 +35,6 @@ public:
         return a < b;
     }
 };
-
-const QColor kColours[] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44), QColor(214, 39, 40),
-                           QColor(148, 103, 189), QColor(140, 86, 75), QColor(227, 119, 194), QColor(127, 127, 127)};
 
 } // namespace
 
@@ -162,7 +160,7 @@ void ExplainerSummary::update(const Document& doc)
         m_table->setItem(row, RangeEer, new NumberItem(rangeEer, 3));
         m_table->setItem(row, RcqTransition, new NumberItem(rcq, 1));
         if (c && c->fractions.size() == c->deletion.size() && c->fractions.size() == c->insertion.size()) {
-            const QColor col = kColours[colour++ % std::size(kColours)];
+            const QColor col = curveColour(colour++);
             const QVector<double> f(c->fractions.begin(), c->fractions.end());
             QCPGraph* del = m_chart->addGraph();
             del->setData(f, QVector<double>(c->deletion.begin(), c->deletion.end()), true);
