@@ -5,7 +5,7 @@
 // Usage: bench_objectives [--seeds N] [--separation S] [--spoof-fraction F]
 //                         [--objectives a,b] [--modes a,b] [--set section.key=value]...
 #include "core/Error.h"
-#include "core/stage2/SyntheticFrames.h"
+#include "tests/support/SyntheticFrames.h"
 #include "core/util/Threads.h"
 
 #include <cstdio>

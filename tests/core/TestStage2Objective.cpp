@@ -12,7 +12,7 @@
 #include "core/stage2/Stage2Loss.h"
 #include "core/stage2/Stage2Model.h"
 #include "core/stage2/Stage2Objective.h"
-#include "core/stage2/SyntheticFrames.h"
+#include "tests/support/SyntheticFrames.h"
 #include "core/stage2/Stage2Checkpoint.h"
 #include "core/training/TrainConfig.h"
 #include "core/training/TrainerState.h"
@@ -361,8 +361,6 @@ private slots:
         QVERIFY2(text.contains("saturated") && text.contains("w ≈ 1"), qPrintable(text));
         QVERIFY(!importanceHealth(0.3, 0.2, t).degenerate());
         QVERIFY(importanceHealthText(importanceHealth(0.3, 0.2, t), 0.3, 0.2, t).empty());
-        QCOMPARE(rocAuc({0.1, 0.4, 0.35, 0.8}, {false, false, true, true}), 0.75);
-        QCOMPARE(rocAuc({0.5, 0.5}, {false, true}), 0.5);
     }
 };
 

@@ -3,8 +3,9 @@
 // "Comparison"): SSL-like frames where only a contiguous segment of each spoof
 // utterance is separable from bona fide speech. Trains a Stage 2 module with the
 // real model, loss, prototype updates and AdamW, then scores w(t) against the
-// true spoof frames of held-out utterances. Used by the tests and by
-// bench/bench_objectives. Torch-free header; single-threaded use.
+// true spoof frames of held-out utterances (core::rocAuc). A harness of the
+// tests and of bench/bench_objectives (target spooflens_synthetic), not part of
+// the shipped library. Torch-free header; single-threaded use.
 #include "core/stage2/Stage2Objective.h"
 #include "core/training/TrainConfig.h"
 
@@ -43,8 +44,5 @@ struct SyntheticFramesResult {
 
 /// Deterministic for a given options.config.seed.
 SyntheticFramesResult trainOnSyntheticFrames(const SyntheticFramesOptions& options);
-
-/// ROC-AUC (Mann-Whitney, ties count 1/2) of `score` against `positive`; 0.5 if a class is empty.
-double rocAuc(const std::vector<double>& score, const std::vector<bool>& positive);
 
 } // namespace spooflens::core

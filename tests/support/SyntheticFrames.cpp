@@ -1,6 +1,7 @@
-#include "core/stage2/SyntheticFrames.h"
+#include "tests/support/SyntheticFrames.h"
 
 #include "core/Error.h"
+#include "core/explain/Metrics.h"
 #include "core/stage2/Stage2Loss.h"
 #include "core/stage2/Stage2Model.h"
 
@@ -11,29 +12,6 @@
 #include <numeric>
 
 namespace spooflens::core {
-
-double rocAuc(const std::vector<double>& score, const std::vector<bool>& positive)
-{
-    std::vector<size_t> idx(score.size());
-    std::iota(idx.begin(), idx.end(), size_t(0));
-    std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return score[a] < score[b]; });
-    double rankSumPos = 0, nPos = 0, nNeg = 0;
-    for (size_t i = 0; i < idx.size();) {
-        size_t j = i;
-        while (j < idx.size() && score[idx[j]] == score[idx[i]])
-            ++j;
-        const double midRank = 0.5 * double(i + 1 + j);  // average 1-based rank of the tie group
-        for (size_t k = i; k < j; ++k)
-            if (positive[idx[k]])
-                rankSumPos += midRank;
-        i = j;
-    }
-    for (bool p : positive)
-        (p ? nPos : nNeg) += 1;
-    if (nPos == 0 || nNeg == 0)
-        return 0.5;
-    return (rankSumPos - nPos * (nPos + 1) / 2) / (nPos * nNeg);
-}
 
 namespace {
 
@@ -135,7 +113,7 @@ SyntheticFramesResult trainOnSyntheticFrames(const SyntheticFramesOptions& o)
     const torch::Tensor w = model->forward(test.h).importance.to(torch::kDouble).contiguous();
     const torch::Tensor spoofed = test.spoofed.contiguous();
     std::vector<double> all, within;
-    std::vector<bool> allPos, withinPos;
+    std::vector<uint8_t> allPos, withinPos;
     double sSpoofed = 0, nSpoofed = 0, sOther = 0, nOther = 0, sBona = 0, nBona = 0;
     const double* wp = w.data_ptr<double>();
     const bool* sp = spoofed.data_ptr<bool>();
