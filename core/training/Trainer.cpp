@@ -8,6 +8,7 @@
 #include "core/stage2/Stage2Objective.h"
 #include "core/training/FeatureSource.h"
 #include "core/training/RunControl.h"
+#include "core/training/Stage2Recipe.h"
 #include "core/training/RunFolder.h"
 #include "core/training/RunRecords.h"
 #include "core/training/TrainerState.h"
@@ -37,6 +38,18 @@ namespace fs = std::filesystem;
 // (TrainerState.h) and the validation statistics (validationStats).
 
 namespace spooflens::core {
+
+Stage2Options stage2Options(const TrainConfig& cfg, int64_t embedDim)
+{
+    Stage2Options so;
+    so.embedDim = embedDim;
+    so.hiddenDim = cfg.importanceHiddenDim;
+    so.dropout = cfg.dropout;
+    so.mode = parsePrototypeMode(cfg.prototypeMode);
+    so.emaMomentum = cfg.emaMomentum;
+    so.featureNorm = parseStage2FeatureNorm(cfg.featureNorm);
+    return so;
+}
 
 namespace {
 
@@ -414,13 +427,7 @@ TrainResult trainStage2(const TrainOptions& options)
     torch::manual_seed(cfg.seed);
     std::mt19937_64 rng(cfg.seed);
 
-    Stage2Options so;
-    so.embedDim = det.embedDim;
-    so.hiddenDim = cfg.importanceHiddenDim;
-    so.dropout = cfg.dropout;
-    so.mode = parsePrototypeMode(cfg.prototypeMode);
-    so.emaMomentum = cfg.emaMomentum;
-    so.featureNorm = parseStage2FeatureNorm(cfg.featureNorm);
+    const Stage2Options so = stage2Options(cfg, det.embedDim);
     Stage2Model model(so);
     model->to(device);
     torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(cfg.learningRate)

@@ -4,6 +4,7 @@
 #include "core/explain/Metrics.h"
 #include "core/stage2/Stage2Loss.h"
 #include "core/stage2/Stage2Model.h"
+#include "core/training/Stage2Recipe.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
@@ -65,13 +66,7 @@ SyntheticFramesResult trainOnSyntheticFrames(const SyntheticFramesOptions& o)
     const SyntheticSet train = makeSet(o, o.trainUtterances, mu, direction, gen);
     const SyntheticSet test = makeSet(o, o.testUtterances, mu, direction, gen);
 
-    Stage2Options so;
-    so.embedDim = o.dim;
-    so.hiddenDim = c.importanceHiddenDim;
-    so.dropout = c.dropout;
-    so.mode = parsePrototypeMode(c.prototypeMode);
-    so.emaMomentum = c.emaMomentum;
-    so.featureNorm = parseStage2FeatureNorm(c.featureNorm);
+    const Stage2Options so = stage2Options(c, o.dim);
     Stage2Model model(so);
     if (so.mode == PrototypeMode::Fixed) {
         const torch::Tensor seen = model->features(train.h);

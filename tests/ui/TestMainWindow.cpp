@@ -62,6 +62,16 @@ class TestMainWindow : public QObject {
     Q_OBJECT
     QTemporaryDir m_tmp;
 
+    /// An Audacity label file in the test's folder.
+    QString writeLabels(const QString& name, const QByteArray& text)
+    {
+        const QString path = m_tmp.filePath(name);
+        QFile f(path);
+        if (!f.open(QIODevice::WriteOnly) || f.write(text) != text.size())
+            qFatal("cannot write %s", qPrintable(path));
+        return path;
+    }
+
     void loadReal(ui::MainWindow& w)
     {
         w.resize(1200, 900);
@@ -322,12 +332,7 @@ private slots:
     {
         ui::MainWindow w(false);
         loadReal(w);
-        const QString labels = m_tmp.filePath(QStringLiteral("pinned.txt"));
-        QFile lf(labels);
-        QVERIFY(lf.open(QIODevice::WriteOnly));
-        lf.write("0.500000\t1.250000\tspoof\n");
-        lf.close();
-        QCOMPARE(w.openLabels(labels), QString());
+        QCOMPARE(w.openLabels(writeLabels(QStringLiteral("pinned.txt"), "0.500000\t1.250000\tspoof\n")), QString());
         QTRY_VERIFY(w.groundTruthTrack()->isVisible());
         QVERIFY(w.timeRuler()->isVisible());
         for (QWidget* pinned : {static_cast<QWidget*>(w.timeRuler()), static_cast<QWidget*>(w.groundTruthTrack())}) {
@@ -459,12 +464,7 @@ private slots:
         loadReal(w);
         w.setMethods({QStringLiteral("random")});
         QTRY_VERIFY_WITH_TIMEOUT(w.isIdle() && w.explanation()->attributions.size() == 1, 120000);
-        const QString labels = m_tmp.filePath(QStringLiteral("overlay.txt"));
-        QFile lf(labels);
-        QVERIFY(lf.open(QIODevice::WriteOnly));
-        lf.write("1.000000\t2.500000\tspoof\n");
-        lf.close();
-        QCOMPARE(w.openLabels(labels), QString());
+        QCOMPARE(w.openLabels(writeLabels(QStringLiteral("overlay.txt"), "1.000000\t2.500000\tspoof\n")), QString());
         QTRY_VERIFY(w.document()->groundTruth() != nullptr);
         QVERIFY(!w.overlayVisible());
         w.setOverlayVisible(true);

@@ -26,15 +26,8 @@ void GroundTruthTrack::setGroundTruth(const GroundTruthView& truth)
     m_truth = truth;
     m_has = true;
     for (size_t i = 0; i < truth.segmentStart.size() && i < truth.segmentEnd.size(); ++i) {
-        auto* rect = new QCPItemRect(this);
-        rect->setSelectable(false);
-        rect->setPen(QPen(QColor(190, 30, 30, 160), 1));
-        rect->setBrush(QColor(220, 40, 40, 70));
-        rect->topLeft->setTypeY(QCPItemPosition::ptAxisRectRatio);
-        rect->bottomRight->setTypeY(QCPItemPosition::ptAxisRectRatio);
-        rect->topLeft->setCoords(truth.segmentStart[i], 0);
-        rect->bottomRight->setCoords(truth.segmentEnd[i], 1);
-        m_regions.push_back(rect);
+        m_regions.push_back(addTimeBand(truth.segmentStart[i], truth.segmentEnd[i], QColor(220, 40, 40, 70),
+                                        QPen(QColor(190, 30, 30, 160), 1)));
     }
     QVector<double> t(int(truth.frameLabels.size())), v(t.size());
     int spoofFrames = 0;

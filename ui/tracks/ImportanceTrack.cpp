@@ -114,15 +114,7 @@ void ImportanceTrack::rebuildRegions()
     if (!m_thresholdVisible)
         return;
     for (const FrameRegion& region : regionsAbove(m_w, m_threshold, m_grid)) {
-        auto* rect = new QCPItemRect(this);
-        rect->setSelectable(false);
-        rect->setPen(Qt::NoPen);
-        rect->setBrush(QColor(150, 0, 150, 40));
-        rect->topLeft->setTypeY(QCPItemPosition::ptAxisRectRatio);
-        rect->bottomRight->setTypeY(QCPItemPosition::ptAxisRectRatio);
-        rect->topLeft->setCoords(region.startSeconds, 0);
-        rect->bottomRight->setCoords(region.endSeconds, 1);
-        m_regions.push_back(rect);
+        m_regions.push_back(addTimeBand(region.startSeconds, region.endSeconds, QColor(150, 0, 150, 40)));
     }
 }
 

@@ -53,17 +53,8 @@ void OverlayTrack::setGroundTruth(const GroundTruthView* truth)
         removeItem(r);
     m_regions.clear();
     if (truth)
-        for (size_t i = 0; i < truth->segmentStart.size() && i < truth->segmentEnd.size(); ++i) {
-            auto* rect = new QCPItemRect(this);
-            rect->setSelectable(false);
-            rect->setPen(Qt::NoPen);
-            rect->setBrush(QColor(220, 40, 40, 45));
-            rect->topLeft->setTypeY(QCPItemPosition::ptAxisRectRatio);
-            rect->bottomRight->setTypeY(QCPItemPosition::ptAxisRectRatio);
-            rect->topLeft->setCoords(truth->segmentStart[i], 0);
-            rect->bottomRight->setCoords(truth->segmentEnd[i], 1);
-            m_regions.push_back(rect);
-        }
+        for (size_t i = 0; i < truth->segmentStart.size() && i < truth->segmentEnd.size(); ++i)
+            m_regions.push_back(addTimeBand(truth->segmentStart[i], truth->segmentEnd[i], QColor(220, 40, 40, 45)));
     replot(QCustomPlot::rpQueuedReplot);
 }
 

@@ -148,6 +148,19 @@ void Track::setShowTimeLabels(bool show)
     replot(QCustomPlot::rpQueuedReplot);
 }
 
+QCPItemRect* Track::addTimeBand(double start, double end, const QBrush& brush, const QPen& pen)
+{
+    auto* rect = new QCPItemRect(this);
+    rect->setSelectable(false);
+    rect->setPen(pen);
+    rect->setBrush(brush);
+    rect->topLeft->setTypeY(QCPItemPosition::ptAxisRectRatio);
+    rect->bottomRight->setTypeY(QCPItemPosition::ptAxisRectRatio);
+    rect->topLeft->setCoords(start, 0);
+    rect->bottomRight->setCoords(end, 1);
+    return rect;
+}
+
 QMargins Track::axisMargins() const
 {
     return QMargins(kLeftMargin, m_titleText.isEmpty() ? 3 : kTitleHeight, kRightMargin, m_showTimeLabels ? 36 : 4);

@@ -73,6 +73,9 @@ protected:
     void replotOverlay();
     /// Pixel width of the data area (for resolution decisions).
     int dataWidthPixels() const;
+    /// A band over the full height of the data area from `start` to `end`
+    /// seconds (shaded regions, ground-truth segments). Owned by the plot.
+    QCPItemRect* addTimeBand(double start, double end, const QBrush& brush, const QPen& pen = Qt::NoPen);
     /// Axis-rect margins; subclasses with another shape (the time ruler)
     /// override them and call applyMargins() in their constructor.
     virtual QMargins axisMargins() const;
