@@ -1,3 +1,4 @@
+// ctest-labels: medium
 // End to end through the CLI on the demo data and the tiny detector: training
 // (loss goes down, collapse flags, files), resume after a real SIGKILL and
 // after a stop (the loss curve continues: nothing repeated or lost),
