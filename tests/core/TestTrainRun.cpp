@@ -4,7 +4,6 @@
 // after a stop (the loss curve continues: nothing repeated or lost),
 // checkpoints read by Python's torch.load and Python-written files read back,
 // the `explain` JSON/CSV contract and `compare`.
-// ctest-labels: fast
 #include "core/audio/AudioFile.h"
 #include "tests/support/TestData.h"
 
