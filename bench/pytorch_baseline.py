@@ -221,6 +221,9 @@ def main():
     ap.add_argument("--autocast", action="store_true")
     ap.add_argument("--out")
     a = ap.parse_args()
+    if a.autocast and int(torch.__version__.split(".")[0]) < 2:
+        ap.error(f"--autocast needs PyTorch 2.x (this is {torch.__version__}: its CPU autocast leaves "
+                 "LayerNorm in float32 and fails on the bf16 activations)")
     torch.set_num_threads(a.threads)
     pinned = pin_openblas() if a.pin_openblas else False
     p = PRESETS[a.preset]
