@@ -18,6 +18,7 @@
 #include <QStandardPaths>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include <QDockWidget>
 #include <QtTest>
 
 
@@ -85,7 +86,9 @@ private slots:
     void summaryTableEqualsCoreMetrics()
     {
         ui::ExplainerSummary* summary = m_w->explainerSummary();
-        QVERIFY(summary->isVisible());
+        // Its dock is shown (it may be the tab behind the Stage 2 table, which
+        // Qt 6.4 and 6.8 order differently).
+        QVERIFY(!m_w->explainersDock()->isHidden());
         QTableWidget* table = summary->table();
         QCOMPARE(table->rowCount(), 2);
         QCOMPARE(summary->curveCount(), 4);
