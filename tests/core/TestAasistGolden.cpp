@@ -7,6 +7,7 @@
 // the frame grid and the facade on real audio.
 // ctest-labels: medium
 #include <torch/torch.h>  // before Qt: Qt's `slots` macro breaks torch headers
+#include <torch/version.h>
 
 #include "core/Error.h"
 #include "core/audio/AudioFile.h"
@@ -136,7 +137,16 @@ private slots:
     {
         // With the filter bank rounded as NumPy's float32 arithmetic rounds the
         // same formula (computed here by python3-numpy from the formula in
-        // docs/aasist.md), the input gradient meets the fixture's 1e-3 everywhere.
+        // docs/aasist.md), the input gradient meets the fixture's 1e-3 everywhere
+        // on LibTorch 1.x, whose float32 kernels made the fixture.
+        //
+        // LibTorch 2.x rounds its convolutions differently, and the gradient
+        // goes through seven max-poolings whose near-ties flip with the last
+        // bit. The authors' own code (clovaai/aasist a04c986) under Debian 13's
+        // PyTorch 2.6 deviates from its 1.13 output by up to 1.81e-2 of the
+        // gradient's max-abs, with up to 0.36 % of samples over 1e-3 (per file:
+        // docs/aasist.md). There the test asks what that code achieves.
+        const bool sameKernels = TORCH_VERSION_MAJOR < 2;
         const QString py = spooflens::test::pythonWithTorch();
         if (py.isEmpty())
             QFAIL("python3 with numpy is needed (tools/install-deps.sh installs it)");
@@ -178,8 +188,15 @@ np.save(sys.argv[1], bank)
                     const torch::Tensor x = ref(key + "input").unsqueeze(0).requires_grad_(true);
                     const torch::Tensor l = net->logitsWithGrad(x);
                     const torch::Tensor g = torch::autograd::grad({(l.select(1, 0) - l.select(1, 1)).sum()}, {x})[0];
-                    const double e = relErr(g[0], ref(key + "grad"));
-                    QVERIFY2(e <= 1e-3, (key + "grad rel " + std::to_string(e)).c_str());
+                    const torch::Tensor want = ref(key + "grad");
+                    const double e = relErr(g[0], want);
+                    const double over = ((g[0] - want).abs() / want.abs().max() > 1e-3).to(torch::kDouble).mean().item<double>();
+                    qInfo("%s: input gradient max rel %.2e, samples over 1e-3: %.4f %%", key.c_str(), e, 100 * over);
+                    const std::string why = key + "grad rel " + std::to_string(e) + ", over 1e-3: " + std::to_string(over);
+                    if (sameKernels)
+                        QVERIFY2(e <= 1e-3, why.c_str());
+                    else
+                        QVERIFY2(e <= 2e-2 && over <= 0.004, why.c_str());
                 }
         }
     }
