@@ -5,6 +5,7 @@
 #   docs/screenshots/real.png            a real ASVspoof spoofed utterance, AASIST-L + the demo's fixed module
 #   docs/screenshots/explainers.png      a held-out demo partial with five explainers and the tables
 #   docs/screenshots/training-panel.png  the training panel on the demo's ema run
+#   docs/screenshots/corpus.png          the Corpus dock on an evaluate run of the demo's eval files
 # long.png and error.png show the XLS-R test fixture (windowing of a long file,
 # an error in the window) and are not made here. Look at every PNG it writes.
 set -euo pipefail
@@ -28,4 +29,17 @@ SPOOFLENS_DEMO_DIR="$demo" "$gui" --screenshot "$out/demo.png"
   --method gatr --method random --labels "$demo/data/audio/partial_eval_005.txt" \
   --screenshot "$out/explainers.png" "$demo/data/audio/partial_eval_005.wav"
 "$gui" --attach "$demo/runs/xai_ema" --screenshot "$out/training-panel.png"
-echo "screenshots: wrote demo.png real.png explainers.png training-panel.png in $out"
+# The corpus: `evaluate` on the demo's eval files (bona fide, spoofed, partially
+# spoofed), then the window on that folder with the partial 005 open.
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+for f in "$demo"/data/audio/*_eval_*.wav; do
+  case "$(basename "$f")" in bona_*) echo "$f eval bonafide" ;; *) echo "$f eval spoof" ;; esac
+done > "$work/eval.txt"
+"$build/app/spooflens" evaluate --detector "$det" --xai "$demo/xai_ema.pth" --xai "$demo/xai_fixed.pth" \
+  --xai "$demo/xai_learnable.pth" --method stage2 --method window --method gradxinput --method random \
+  --protocol "$work/eval.txt" --out "$work/evaluate" --quiet
+"$gui" --detector "$det" --xai "$demo/xai_ema.pth" --xai "$demo/xai_fixed.pth" --xai "$demo/xai_learnable.pth" \
+  --method window --method gradxinput --corpus "$work/evaluate" --size 1600x1000 \
+  --screenshot "$out/corpus.png" "$demo/data/audio/partial_eval_005.wav"
+echo "screenshots: wrote demo.png real.png explainers.png training-panel.png corpus.png in $out"

@@ -78,6 +78,7 @@ MainWindow::MainWindow(bool persistSettings, QWidget* parent) : QMainWindow(pare
     buildTrackArea(central, v);
     setCentralWidget(central);
     buildDocks();
+    buildCorpusDock();
     buildMenus();
     buildStatusBar();
     updateBottomAxis();

@@ -27,6 +27,7 @@ class ElidedLabel;
 class AudioPlayer;
 class Document;
 class ComparePanel;
+class CorpusPanel;
 class CompareRow;
 class ExplainerSummary;
 class GroundTruthTrack;
@@ -64,6 +65,14 @@ public:
     QStringList methods() const;
     /// The embedded demo, or the fallback utterance with a banner saying how to build it.
     void openDemo();
+    /// Opens a corpus in the Corpus dock: a protocol, a folder of audio files
+    /// or an evaluate output folder (core::readCorpus). Empty string on
+    /// success, else the message also shown in the window (the corpus shown
+    /// before stays).
+    QString openCorpus(const QString& path);
+    /// Opens the next (+1) or previous (-1) file of the corpus in the order
+    /// shown (Page Down / Page Up). False at either end or without a corpus.
+    bool openNextFile(int delta);
     /// Reloads the detector and Stage 2 files remembered in QSettings, if any.
     bool restoreModels();
 
@@ -113,6 +122,8 @@ public:
     QDockWidget* explainersDock() const { return m_summaryDock; }
     QDockWidget* trainingDock() const { return m_trainingDock; }
     TrainingPanel* trainingPanel() const { return m_training; }
+    QDockWidget* corpusDock() const { return m_corpusDock; }
+    CorpusPanel* corpusPanel() const { return m_corpus; }
     QList<Track*> tracks() const;   ///< display order, hidden ones included
     /// The loaded audio, explanation, ground truth and row order.
     Document* document() const { return m_doc; }
@@ -145,6 +156,11 @@ private:
     void connectSignals();
     void buildMenus();
     void buildStatusBar();
+    // Corpus navigation (MainWindowCorpus.cpp).
+    void buildCorpusDock();
+    void openCorpusDialog(bool folder);
+    /// Writes the shown file's score, module disagreement and frame AUCs into the corpus list.
+    void updateCorpusEntry();
 
     void onAudio();
     void onModels(const ModelState& state);
@@ -218,6 +234,8 @@ private:
     QDockWidget* m_compareDock = nullptr;
     QDockWidget* m_summaryDock = nullptr;
     QDockWidget* m_trainingDock = nullptr;
+    CorpusPanel* m_corpus = nullptr;
+    QDockWidget* m_corpusDock = nullptr;
     QStringList m_closedPanels;      ///< object names of table docks the user closed
     bool m_panelAutoToggle = false;  ///< showPanel() is hiding or showing a dock
     bool m_docksSized = false;       ///< a table dock got its first height

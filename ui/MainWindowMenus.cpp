@@ -61,6 +61,15 @@ void MainWindow::buildMenus()
            [this] { openLabelsDialog(); });
     action(file, QStringLiteral("Open the &demo"), QKeySequence(), [this] { openDemo(); });
     file->addSeparator();
+    action(file, QStringLiteral("Open &corpus: a protocol…"), QKeySequence(QStringLiteral("Ctrl+Shift+P")),
+           [this] { openCorpusDialog(false); });
+    action(file, QStringLiteral("Open corpus: a folder or an &evaluate folder…"), QKeySequence(QStringLiteral("Ctrl+Shift+F")),
+           [this] { openCorpusDialog(true); });
+    action(file, QStringLiteral("&Next file of the corpus"), QKeySequence(Qt::Key_PageDown), [this] { openNextFile(+1); })
+        ->setShortcuts({QKeySequence(Qt::Key_PageDown), QKeySequence(QStringLiteral("N"))});
+    action(file, QStringLiteral("Pre&vious file of the corpus"), QKeySequence(Qt::Key_PageUp), [this] { openNextFile(-1); })
+        ->setShortcuts({QKeySequence(Qt::Key_PageUp), QKeySequence(QStringLiteral("Shift+N"))});
+    file->addSeparator();
     QMenu* exp = file->addMenu(QStringLiteral("&Export"));
     action(exp, QStringLiteral("View as PNG…"), QKeySequence(QStringLiteral("Ctrl+E")),
            [this] { exportDialog(QStringLiteral("PNG image (*.png)"), QStringLiteral("png")); });
@@ -111,7 +120,7 @@ void MainWindow::buildMenus()
                              QKeySequence(QStringLiteral("O")), [this](bool on) { setOverlayVisible(on); });
     m_overlayAction->setCheckable(true);
     QMenu* panels = view->addMenu(QStringLiteral("&Panels"));
-    for (QDockWidget* d : {m_compareDock, m_summaryDock, m_trainingDock})
+    for (QDockWidget* d : {m_compareDock, m_summaryDock, m_trainingDock, m_corpusDock})
         panels->addAction(d->toggleViewAction());
 
     QMenu* play = menuBar()->addMenu(QStringLiteral("&Playback"));
@@ -186,7 +195,8 @@ void MainWindow::showShortcuts()
                        "Drag: pan · Shift+drag or right drag: select · Click: seek · Double click: fit\n"
                        "F fit · + / − zoom · Z zoom to selection · ← → pan\n"
                        "Space play/pause · P play selection · L loop · S stop · Home start · Ctrl+F follow playhead\n"
-                       "T importance threshold · Esc cancel analysis"));
+                       "T importance threshold · Esc cancel analysis\n"
+                       "Page Down / N next file of the corpus · Page Up / Shift+N previous file"));
 }
 
 void MainWindow::togglePlay()

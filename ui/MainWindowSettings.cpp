@@ -106,6 +106,7 @@ void MainWindow::loadViewSettings()
         // The table docks follow their content: shown when the file has rows.
         m_compareDock->setVisible(false);
         m_summaryDock->setVisible(false);
+        m_corpusDock->setVisible(false);  // until a corpus is opened
     }
     m_closedPanels = s.value(QStringLiteral("window/closedPanels")).toStringList();
     m_dockHeight = std::clamp(s.value(QStringLiteral("window/tableDockHeight"), 0).toInt(), 0, 4000);

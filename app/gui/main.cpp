@@ -83,7 +83,13 @@ int main(int argc, char** argv)
     const QCommandLineOption overlay(QStringLiteral("overlay"),
                                      QStringLiteral("Show the overlay view (View ▸ Overlay view): the rows normalised in "
                                                     "one pane over the ground truth."));
-    parser.addOptions({screenshot, detector, detectorConfig, xai, size, view, attach, precision, labels, method, overlay});
+    const QCommandLineOption corpus(QStringLiteral("corpus"),
+                                    QStringLiteral("Open a corpus in the Corpus panel: a protocol, a folder of audio "
+                                                   "files or a `spooflens evaluate` output folder; without FILE, its "
+                                                   "first file is opened."),
+                                    QStringLiteral("PATH"));
+    parser.addOptions({screenshot, detector, detectorConfig, xai, size, view, attach, precision, labels, method, overlay,
+                       corpus});
     parser.addPositionalArgument(QStringLiteral("FILE"),
                                  QStringLiteral("Audio file to open. With --screenshot, several: each is opened in turn "
                                                 "once the previous one is drawn (the models stay loaded) and the shot "
@@ -181,12 +187,23 @@ int main(int argc, char** argv)
         window.setOverlayVisible(true);
     if (parser.isSet(labels))
         window.openLabels(parser.value(labels), /*everyFile=*/true);
+    if (parser.isSet(corpus)) {
+        const QString error = window.openCorpus(parser.value(corpus));
+        if (!error.isEmpty()) {
+            std::fprintf(stderr, "spooflens-gui: --corpus: %s\n", qPrintable(error));
+            return 1;
+        }
+    }
     if (parser.isSet(detector)) {
         window.setMethods(parser.values(method));  // checked above
         window.openModels(parser.value(detector), parser.value(detectorConfig), parser.values(xai));
     }
     if (!files.isEmpty()) {
         window.openAudio(files.front());
+        if (!parser.isSet(detector))
+            window.restoreModels();
+    } else if (parser.isSet(corpus)) {
+        window.openNextFile(+1);
         if (!parser.isSet(detector))
             window.restoreModels();
     } else if (!parser.isSet(detector)) {

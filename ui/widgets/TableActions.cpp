@@ -8,7 +8,8 @@
 #include <QKeyEvent>
 #include <QMessageBox>
 #include <QSaveFile>
-#include <QTableWidget>
+#include <QItemSelectionModel>
+#include <QTableView>
 
 #include <set>
 
@@ -33,7 +34,7 @@ QString field(QString text, TableFormat format)
 /// view's own key handling would copy the current cell only.
 class CopyKey : public QObject {
 public:
-    explicit CopyKey(QTableWidget* table) : QObject(table), m_table(table) {}
+    explicit CopyKey(QTableView* table) : QObject(table), m_table(table) {}
 
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override
@@ -49,49 +50,48 @@ protected:
     }
 
 private:
-    QTableWidget* m_table;
+    QTableView* m_table;
 };
 
 } // namespace
 
-QString tableText(const QTableWidget* table, TableFormat format, bool selectionOnly)
+QString tableText(const QTableView* table, TableFormat format, bool selectionOnly)
 {
+    const QAbstractItemModel* model = table->model();
+    if (!model)
+        return {};
     std::set<int> rows, columns;
-    if (selectionOnly)
-        for (const QTableWidgetSelectionRange& r : table->selectedRanges()) {
-            for (int i = r.topRow(); i <= r.bottomRow(); ++i)
-                rows.insert(i);
-            for (int j = r.leftColumn(); j <= r.rightColumn(); ++j)
-                columns.insert(j);
+    if (selectionOnly && table->selectionModel())
+        for (const QModelIndex& i : table->selectionModel()->selectedIndexes()) {
+            rows.insert(i.row());
+            columns.insert(i.column());
         }
     if (rows.empty() || columns.empty()) {
         rows.clear();
         columns.clear();
-        for (int i = 0; i < table->rowCount(); ++i)
+        for (int i = 0; i < model->rowCount(); ++i)
             rows.insert(i);
-        for (int j = 0; j < table->columnCount(); ++j)
+        for (int j = 0; j < model->columnCount(); ++j)
             columns.insert(j);
     }
     const QString sep = format == TableFormat::Tsv ? QStringLiteral("\t") : QStringLiteral(",");
     QString out;
     QStringList line;
     for (int j : columns) {
-        const QTableWidgetItem* h = table->horizontalHeaderItem(j);
-        line << field(h ? h->text() : QString::number(j + 1), format);
+        const QString h = model->headerData(j, Qt::Horizontal, Qt::DisplayRole).toString();
+        line << field(h.isEmpty() ? QString::number(j + 1) : h, format);
     }
     out += line.join(sep) + QLatin1Char('\n');
     for (int i : rows) {
         line.clear();
-        for (int j : columns) {
-            const QTableWidgetItem* item = table->item(i, j);
-            line << field(item ? item->text() : QString(), format);
-        }
+        for (int j : columns)
+            line << field(model->index(i, j).data(Qt::DisplayRole).toString(), format);
         out += line.join(sep) + QLatin1Char('\n');
     }
     return out;
 }
 
-QString saveTableCsv(const QTableWidget* table, const QString& path)
+QString saveTableCsv(const QTableView* table, const QString& path)
 {
     const QByteArray bytes = tableText(table, TableFormat::Csv, false).toUtf8();
     QSaveFile f(path);
@@ -100,7 +100,7 @@ QString saveTableCsv(const QTableWidget* table, const QString& path)
     return {};
 }
 
-void addTableActions(QTableWidget* table, const QString& name)
+void addTableActions(QTableView* table, const QString& name)
 {
     table->setSelectionMode(QAbstractItemView::ExtendedSelection);
     table->setContextMenuPolicy(Qt::ActionsContextMenu);

@@ -1,11 +1,11 @@
 #pragma once
-// Copy and save for the window's tables (issue 26): Ctrl+C copies the
+// Copy and save for the window's tables (issue 26; any QTableView): Ctrl+C copies the
 // selected cells (Ctrl+A selects all) as tab-separated text with the column
 // headers, ready to paste into a spreadsheet or a paper's table; the context
 // menu adds "Copy table" and "Save table as CSV…". GUI thread.
 #include <QString>
 
-class QTableWidget;
+class QTableView;
 
 namespace spooflens::ui {
 
@@ -15,13 +15,13 @@ enum class TableFormat { Tsv, Csv };
 /// (sorted) order, only the selected cells' rows and columns when
 /// `selectionOnly` and something is selected. CSV fields with a comma, quote
 /// or line break are quoted; TSV fields have tabs and line breaks replaced by spaces.
-QString tableText(const QTableWidget* table, TableFormat format, bool selectionOnly);
+QString tableText(const QTableView* table, TableFormat format, bool selectionOnly);
 
 /// Adds the actions above to `table`; `name` is the suggested file name stem.
-void addTableActions(QTableWidget* table, const QString& name);
+void addTableActions(QTableView* table, const QString& name);
 
 /// Writes tableText(table, Csv, false) to `path` atomically. Empty on success,
 /// else the message.
-QString saveTableCsv(const QTableWidget* table, const QString& path);
+QString saveTableCsv(const QTableView* table, const QString& path);
 
 } // namespace spooflens::ui
