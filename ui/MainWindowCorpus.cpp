@@ -17,6 +17,8 @@
 #include <QLabel>
 #include <QTableView>
 
+#include <algorithm>
+
 namespace spooflens::ui {
 
 void MainWindow::buildCorpusDock()
@@ -49,8 +51,8 @@ QString MainWindow::openCorpus(const QString& path)
     m_corpus->setCurrentPath(m_doc->audioPath());
     updateCorpusEntry();
     m_corpusDock->setVisible(true);
-    if (m_corpusDock->width() < 260)
-        resizeDocks({m_corpusDock}, {std::min(420, width() / 3)}, Qt::Horizontal);
+    if (m_corpusDock->width() < 300)
+        resizeDocks({m_corpusDock}, {std::clamp(width() / 3, 300, 560)}, Qt::Horizontal);
     return {};
 }
 

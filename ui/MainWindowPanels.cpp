@@ -33,10 +33,35 @@
 #include <QTextDocument>
 #include <QVBoxLayout>
 
+#include <QAction>
+#include <QEvent>
+
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 namespace spooflens::ui {
+namespace {
+
+/// Calls `closed` when the dock gets a close event (its × button), not when
+/// it is merely hidden.
+class DockCloseWatch : public QObject {
+public:
+    DockCloseWatch(QObject* parent, std::function<void()> closed) : QObject(parent), m_closed(std::move(closed)) {}
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override
+    {
+        if (event->type() == QEvent::Close)
+            m_closed();
+        return QObject::eventFilter(watched, event);
+    }
+
+private:
+    std::function<void()> m_closed;
+};
+
+} // namespace
 
 void MainWindow::buildHeader(QWidget* central, QVBoxLayout* v)
 {
@@ -190,13 +215,17 @@ QDockWidget* MainWindow::addPanelDock(const QString& title, const QString& objec
     dock->setObjectName(objectName);
     dock->setWidget(content);
     addDockWidget(Qt::BottomDockWidgetArea, dock);
-    // A table dock the user closes stays closed until reopened from View ▸ Panels.
-    connect(dock, &QDockWidget::visibilityChanged, this, [this, dock](bool visible) {
-        if (m_panelAutoToggle)
-            return;
-        if (visible)
+    // A table dock the user closes (its × button or View ▸ Panels) stays closed
+    // until reopened from View ▸ Panels. Only those two actions count: Qt 6.8
+    // also hides a dock that goes behind another tab, which is no close.
+    dock->installEventFilter(new DockCloseWatch(dock, [this, dock] {
+        if (!m_panelAutoToggle && !m_closedPanels.contains(dock->objectName()))
+            m_closedPanels << dock->objectName();
+    }));
+    connect(dock->toggleViewAction(), &QAction::triggered, this, [this, dock](bool shown) {
+        if (shown)
             m_closedPanels.removeAll(dock->objectName());
-        else if (dock->isHidden() && !m_closedPanels.contains(dock->objectName()))
+        else if (!m_closedPanels.contains(dock->objectName()))
             m_closedPanels << dock->objectName();
     });
     return dock;

@@ -217,6 +217,8 @@ CorpusPanel::CorpusPanel(QWidget* parent) : QWidget(parent)
     m_table->setModel(m_model);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->setTextElideMode(Qt::ElideMiddle);
+    m_table->setWordWrap(false);
     m_table->verticalHeader()->setVisible(false);
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
@@ -243,6 +245,8 @@ void CorpusPanel::setCorpus(core::Corpus corpus)
     m_model->setCorpus(std::move(corpus));
     m_table->horizontalHeader()->setSortIndicator(0, Qt::AscendingOrder);
     m_table->resizeColumnsToContents();
+    // Long ids are elided in the middle, so the numbers stay in view.
+    m_table->setColumnWidth(1, std::min(m_table->columnWidth(1), 12 * m_table->fontMetrics().averageCharWidth() + 40));
     updateHeader();
 }
 
