@@ -161,7 +161,8 @@ private slots:
     }
 
     // A real `spooflens evaluate` folder: four utterances of the tests' demo,
-    // two of them partially spoofed (Audacity labels next to the audio).
+    // two of them partially spoofed (Audacity labels next to the audio), all
+    // made on Debian 12 and 13 alike (no codec2 samples).
     void evaluateFolder()
     {
         if (demoDir().isEmpty())
@@ -169,7 +170,7 @@ private slots:
         const QString audio = demoDir() + "/data/audio/";
         const QString protocol = m_tmp.filePath(QStringLiteral("eval.txt"));
         writeText(protocol, QString("%1partial_eval_005.wav eval spoof\n%1spoof_eval_flite_rms_s20.wav eval spoof\n"
-                                    "%1partial_eval_kristoff.wav eval spoof\n%1bona_eval_005.wav eval bonafide\n")
+                                    "%1partial_eval_asvspoof_bonafide_sample.wav eval spoof\n%1bona_eval_005.wav eval bonafide\n")
                                 .arg(audio)
                                 .toUtf8());
         const QString out = m_tmp.filePath(QStringLiteral("evaluate"));

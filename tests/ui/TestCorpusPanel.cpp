@@ -174,7 +174,7 @@ private slots:
     {
         const QString audio = demo(QStringLiteral("data/audio/"));
         const QString protocol = writeProtocol(
-            QStringLiteral("e.txt"), {audio + "partial_eval_005.wav eval spoof", audio + "partial_eval_kristoff.wav eval spoof"});
+            QStringLiteral("e.txt"), {audio + "partial_eval_005.wav eval spoof", audio + "partial_eval_asvspoof_bonafide_sample.wav eval spoof"});
         const QString out = m_tmp.filePath(QStringLiteral("evaluate"));
         const test::CliRun r = test::runCli({"evaluate", "--detector", demo("AASIST-L.pth"), "--xai", demo("xai_ema.pth"),
                                              "--xai", demo("xai_fixed.pth"), "--method", "stage2", "--method", "random",
