@@ -57,6 +57,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace spooflens::ui {
 
@@ -128,6 +129,8 @@ void MainWindow::connectSignals()
     });
 
     connect(m_timeline, &TimelineController::crosshairMoved, this, &MainWindow::updateReadout);
+    connect(m_timeline, &TimelineController::selectionChanged, this,
+            [this] { updateReadout(std::numeric_limits<double>::quiet_NaN()); });
     connect(m_timeline, &TimelineController::seekRequested, this, &MainWindow::seek);
     connect(m_player, &AudioPlayer::positionChanged, m_timeline, &TimelineController::setPlayhead);
     connect(m_player, &AudioPlayer::stateChanged, this, [this] { updatePlaybackStatus(); });

@@ -304,13 +304,32 @@ void MainWindow::updateInfoLine()
 
 void MainWindow::updateReadout(double seconds)
 {
+    // The selection first (start, end, duration, frames), as Sonic Visualiser shows it.
+    QString selection;
+    const core::Explanation* e = m_doc->explanation();
+    if (m_doc->audio() && m_timeline->hasSelection()) {
+        const double lo = m_timeline->selectionStart(), hi = m_timeline->selectionEnd();
+        selection = QStringLiteral("Selection %1–%2 s (%3 s")
+                        .arg(lo, 0, 'f', 3)
+                        .arg(hi, 0, 'f', 3)
+                        .arg(hi - lo, 0, 'f', 3);
+        if (e && e->frames > 0) {
+            const int64_t a = std::clamp<int64_t>(e->grid.frameAt(lo), 0, e->frames - 1);
+            const int64_t b = std::clamp<int64_t>(e->grid.frameAt(hi), 0, e->frames - 1);
+            selection += QStringLiteral(", frames %1–%2").arg(a).arg(b);
+        }
+        selection += QLatin1Char(')');
+    }
     if (std::isnan(seconds) || !m_doc->audio()) {
-        m_readout->setText(QStringLiteral("Pointer: —   (wheel: zoom · drag: pan · shift+drag: select · click: seek · "
-                                          "space: play/pause)"));
+        m_readout->setText(!selection.isEmpty() ? selection
+                                                : QStringLiteral("Pointer: —   (wheel: zoom · drag: pan · shift+drag: "
+                                                                 "select · click: seek · space: play/pause)"));
         return;
     }
-    QStringList parts{QStringLiteral("t = %1 s").arg(seconds, 0, 'f', 3)};
-    const core::Explanation* e = m_doc->explanation();
+    QStringList parts;
+    if (!selection.isEmpty())
+        parts << selection;
+    parts << QStringLiteral("t = %1 s").arg(seconds, 0, 'f', 3);
     const int64_t frame = e ? e->grid.frameAt(seconds) : -1;
     if (e && frame >= 0 && frame < e->frames)
         parts << QStringLiteral("frame %1").arg(frame);

@@ -39,6 +39,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <limits>
 
 using namespace spooflens;
 using spooflens::test::dataPath;
@@ -149,6 +150,20 @@ private slots:
         w.resize(800, 700);
         QTRY_COMPARE(w.width(), 800);
         QVERIFY(readout->width() <= 800);
+        // A selection is read out first: start, end, duration and frames.
+        w.timeline()->setSelection(0.5, 1.25);
+        const QString sel = readout->toolTip();
+        const core::FrameGrid& g = w.explanation()->grid;
+        QVERIFY2(sel.startsWith(QStringLiteral("Selection 0.500–1.250 s (0.750 s, frames %1–%2)")
+                                    .arg(g.frameAt(0.5))
+                                    .arg(g.frameAt(1.25))),
+                 qPrintable(sel));
+        emit w.timeline()->crosshairMoved(1.0);
+        QVERIFY2(readout->toolTip().startsWith(QStringLiteral("Selection 0.500")) && readout->toolTip().contains(QStringLiteral("t = 1.000 s")),
+                 qPrintable(readout->toolTip()));
+        w.timeline()->clearSelection();
+        emit w.timeline()->crosshairMoved(std::numeric_limits<double>::quiet_NaN());
+        QVERIFY(readout->toolTip().startsWith(QStringLiteral("Pointer: —")));
     }
 
     void zoomAndPanKeepTracksInSync()
