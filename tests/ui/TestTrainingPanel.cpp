@@ -8,10 +8,13 @@
 #include "tests/support/TrainingSet.h"
 #include "ui/training/RunList.h"
 #include "ui/training/RunMonitor.h"
+#include "ui/training/RunsChart.h"
 #include "ui/training/TrainConfigForm.h"
 #include "ui/training/TrainingCharts.h"
 #include "ui/training/TrainingPanel.h"
 #include "ui/training/TrainingRunner.h"
+
+#include <qcustomplot.h>
 
 #include <QComboBox>
 #include <QElapsedTimer>
@@ -226,6 +229,34 @@ private Q_SLOTS:
         TrainingPanel other;
         QVERIFY(!other.attachRun(empty.path(), &err));
         QVERIFY(!err.isEmpty());
+    }
+
+    // Issue 26: every listed run's validation loss and accuracy overlaid, one
+    // curve per run (the tests' demo trains ema, fixed, learnable and seed runs).
+    void runsOverlaidOnOneChart()
+    {
+        const QString runs = qEnvironmentVariable("SPOOFLENS_DEMO_DIR") + QStringLiteral("/runs");
+        QVERIFY2(QFileInfo(runs).isDir(), qPrintable(runs));
+        TrainingPanel panel;
+        QVERIFY(panel.attachRun(runs));
+        const QStringList listed = panel.runList()->runs();
+        QVERIFY(listed.size() >= 3);
+        QCOMPARE(panel.runsChart()->runs(), listed);
+        QCOMPARE(panel.runsChart()->lossPlot()->graphCount(), int(listed.size()));
+        QCOMPARE(panel.runsChart()->accuracyPlot()->graphCount(), int(listed.size()));
+        for (int i = 0; i < listed.size(); ++i) {
+            RunMonitor m;
+            QVERIFY(m.attach(listed[i]));
+            int withLoss = 0;
+            for (const EpochRecord& e : m.epochs())
+                withLoss += e.val.count(QStringLiteral("total")) ? 1 : 0;
+            QVERIFY(withLoss > 0);
+            QCOMPARE(panel.runsChart()->pointCount(i), withLoss);
+            QCOMPARE(panel.runsChart()->lossPlot()->graph(i)->name(), QFileInfo(listed[i]).fileName());
+            // The last point is the run's last validation loss.
+            const EpochRecord& last = m.epochs().last();
+            QCOMPARE(panel.runsChart()->lossPlot()->graph(i)->data()->at(withLoss - 1)->value, last.val.at(QStringLiteral("total")));
+        }
     }
 
     // One click queues the three prototype modes on the same data.

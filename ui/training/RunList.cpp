@@ -33,8 +33,10 @@ void RunList::scan(const QString& root)
 {
     m_root = root;
     clear();
-    if (root.isEmpty() || !QFileInfo(root).isDir())
+    if (root.isEmpty() || !QFileInfo(root).isDir()) {
+        Q_EMIT scanned({});
         return;
+    }
     QStringList dirs;
     if (QFileInfo::exists(QDir(root).filePath("metrics.jsonl")))
         dirs << QFileInfo(root).absoluteFilePath();
@@ -73,6 +75,7 @@ void RunList::scan(const QString& root)
         it->setText(6, (mf.exists() ? mf : QFileInfo(d)).lastModified().toString("yyyy-MM-dd HH:mm"));
         m.detach();
     }
+    Q_EMIT scanned(runs());
 }
 
 } // namespace spooflens::ui

@@ -18,6 +18,8 @@ public:
 
 Q_SIGNALS:
     void runActivated(const QString& runDir);
+    /// After every scan: the run folders listed (possibly none).
+    void scanned(const QStringList& runDirs);
 
 private:
     QString m_root;

@@ -3,6 +3,7 @@
 #include "core/training/RunControl.h"
 #include "ui/training/RunList.h"
 #include "ui/training/RunMonitor.h"
+#include "ui/training/RunsChart.h"
 #include "ui/training/TrainConfigForm.h"
 #include "ui/training/TrainingCharts.h"
 #include "ui/training/TrainingRunner.h"
@@ -21,6 +22,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -226,8 +228,14 @@ void TrainingPanel::buildUi()
     m_message->hide();
     rl->addWidget(m_message);
 
-    m_charts = new TrainingCharts(right);
-    rl->addWidget(m_charts, 1);
+    // This run's charts, and every listed run's validation curves overlaid.
+    m_chartTabs = new QTabWidget(right);
+    m_charts = new TrainingCharts(m_chartTabs);
+    m_runsChart = new RunsChart(m_chartTabs);
+    m_chartTabs->addTab(m_charts, tr("This run"));
+    m_chartTabs->addTab(m_runsChart, tr("All runs (validation)"));
+    rl->addWidget(m_chartTabs, 1);
+    connect(m_runs, &RunList::scanned, m_runsChart, &RunsChart::setRuns);
 
     m_log = new QPlainTextEdit(right);
     m_log->setReadOnly(true);

@@ -12,6 +12,7 @@ class QProgressBar;
 class QPushButton;
 class QComboBox;
 class QDoubleSpinBox;
+class QTabWidget;
 
 namespace spooflens::ui {
 
@@ -19,6 +20,7 @@ class RunList;
 class RunMonitor;
 class TrainConfigForm;
 class TrainingCharts;
+class RunsChart;
 class TrainingRunner;
 
 class TrainingPanel : public QWidget {
@@ -39,6 +41,8 @@ public:
     TrainingRunner* runner() const { return m_runner; }
     RunMonitor* monitor() const { return m_monitor; }
     TrainingCharts* charts() const { return m_charts; }
+    /// The listed runs' validation curves overlaid (tab "All runs").
+    RunsChart* runsChart() const { return m_runsChart; }
     RunList* runList() const { return m_runs; }
 
     /// What the status line says (state and last message).
@@ -78,6 +82,8 @@ private:
     TrainingRunner* m_runner = nullptr;
     RunMonitor* m_monitor = nullptr;
     TrainingCharts* m_charts = nullptr;
+    RunsChart* m_runsChart = nullptr;
+    QTabWidget* m_chartTabs = nullptr;
     RunList* m_runs = nullptr;
     QLabel* m_runLabel = nullptr;
     QLabel* m_stateLabel = nullptr;
