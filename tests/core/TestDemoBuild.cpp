@@ -34,9 +34,15 @@ private slots:
         const QJsonObject m = QJsonDocument::fromJson(f.readAll()).object();
         QCOMPARE(m["small"].toBool(), false);
         const QJsonObject splits = m["splits"].toObject();
+        // Debian 12 has codec2-examples' human speech; Debian 13 does not, and
+        // the demo takes fewer Asterisk prompts instead (its manifest lists
+        // the packages it used; docs/demo.md gives both releases' counts).
+        bool codec2 = false;
+        for (const auto& v : m["sources"].toArray())
+            codec2 = codec2 || v.toObject()["package"].toString() == QStringLiteral("codec2-examples");
         QVERIFY(splits["train"].toObject()["spoof"].toInt() >= 24);
-        QVERIFY(splits["train"].toObject()["bonafide"].toInt() >= 20);
-        QVERIFY(splits["eval"].toObject()["partial_spoof"].toInt() >= 5);
+        QVERIFY(splits["train"].toObject()["bonafide"].toInt() >= (codec2 ? 20 : 14));
+        QVERIFY(splits["eval"].toObject()["partial_spoof"].toInt() >= (codec2 ? 5 : 3));
         const QJsonObject d = m["detector"].toObject();
         QVERIFY(d["dev_eer"].isDouble() && d["eval_eer"].isDouble() && d["eval_eer_held_out_methods"].isDouble());
         QCOMPARE(d["family"].toString(), QStringLiteral("aasist"));
