@@ -9,6 +9,7 @@
 #include "core/explain/Evaluation.h"
 #include "core/explain/Metrics.h"
 #include "tests/support/Cli.h"
+#include "tests/support/TrainingSet.h"
 #include "ui/Document.h"
 #include "ui/MainWindow.h"
 #include "ui/analysis/AnalysisController.h"
@@ -16,7 +17,6 @@
 #include "ui/widgets/TableActions.h"
 
 #include <QDockWidget>
-#include <QFile>
 #include <QFont>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -55,9 +55,7 @@ class TestCorpusPanel : public QObject {
     QString writeProtocol(const QString& name, const QStringList& lines)
     {
         const QString path = m_tmp.filePath(name);
-        QFile f(path);
-        const QByteArray text = (lines.join(QLatin1Char('\n')) + QLatin1Char('\n')).toUtf8();
-        if (!f.open(QIODevice::WriteOnly) || f.write(text) != text.size())
+        if (!test::writeProtocol(path, lines))
             qFatal("cannot write %s", qPrintable(path));
         return path;
     }

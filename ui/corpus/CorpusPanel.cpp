@@ -246,7 +246,7 @@ void CorpusPanel::setCorpus(core::Corpus corpus)
     m_table->horizontalHeader()->setSortIndicator(0, Qt::AscendingOrder);
     m_table->resizeColumnsToContents();
     // Long ids are elided in the middle, so the numbers stay in view.
-    m_table->setColumnWidth(1, std::min(m_table->columnWidth(1), 12 * m_table->fontMetrics().averageCharWidth() + 40));
+    m_table->setColumnWidth(1, std::min(m_table->columnWidth(1), 22 * m_table->fontMetrics().averageCharWidth() + 24));
     updateHeader();
 }
 
