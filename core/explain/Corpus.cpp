@@ -99,9 +99,13 @@ int64_t Corpus::findPath(const std::string& path) const
 {
     if (path.empty())
         return -1;
+    // The same string first (the window opens the corpus' own paths): no file-system calls.
+    for (size_t i = 0; i < entries.size(); ++i)
+        if (entries[i].path == path)
+            return int64_t(i);
     const std::string want = canonical(path);
     for (size_t i = 0; i < entries.size(); ++i)
-        if (!entries[i].path.empty() && (entries[i].path == path || canonical(entries[i].path) == want))
+        if (!entries[i].path.empty() && canonical(entries[i].path) == want)
             return int64_t(i);
     return -1;
 }

@@ -267,10 +267,16 @@ std::vector<size_t> CorpusPanel::shownOrder() const
 
 int64_t CorpusPanel::setCurrentPath(const QString& path)
 {
-    m_current = hasCorpus() ? corpus().findPath(path.toStdString()) : -1;
+    selectEntry(hasCorpus() ? corpus().findPath(path.toStdString()) : -1);
+    return m_current;
+}
+
+void CorpusPanel::selectEntry(int64_t entry)
+{
+    m_current = entry;
     if (m_current < 0) {
         m_table->clearSelection();
-        return -1;
+        return;
     }
     const std::vector<size_t>& order = m_model->order();
     for (size_t r = 0; r < order.size(); ++r)
@@ -279,7 +285,6 @@ int64_t CorpusPanel::setCurrentPath(const QString& path)
             m_table->scrollTo(m_model->index(int(r), 1));
             break;
         }
-    return m_current;
 }
 
 QString CorpusPanel::step(int delta) const
@@ -310,7 +315,7 @@ bool CorpusPanel::setLiveValues(const QString& path, double score, double disagr
     if (i < 0)
         return false;
     m_model->setLive(size_t(i), score, disagreement, auc);
-    setCurrentPath(QString::fromStdString(corpus().entries[size_t(i)].path));
+    selectEntry(i);
     return true;
 }
 
@@ -318,9 +323,9 @@ void CorpusPanel::clearLiveValues()
 {
     if (!hasCorpus())
         return;
-    const QString current = m_current >= 0 ? QString::fromStdString(corpus().entries[size_t(m_current)].path) : QString();
-    m_model->clearLive();
-    setCurrentPath(current);
+    const int64_t current = m_current;
+    m_model->clearLive();  // the entries and their indices stay
+    selectEntry(current);
 }
 
 void CorpusPanel::updateHeader()

@@ -60,6 +60,8 @@ signals:
 
 private:
     void updateHeader();
+    /// Marks entry `entry` current and selects its row (-1: none).
+    void selectEntry(int64_t entry);
 
     QLabel* m_header = nullptr;
     QTableView* m_table = nullptr;
