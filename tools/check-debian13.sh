@@ -12,12 +12,16 @@
 # and prints one "check-debian13:" line per step with its time, then the test
 # summary. Logs: DIR/root/check-debian13-*.log. Needs the Debian archive
 # (DEBIAN_MIRROR, default http://deb.debian.org/debian). Mounts are undone on exit.
+# SPOOFLENS_RELEASE=bookworm does the same for a fresh Debian 12 (the release CI
+# runs; default DIR then /var/tmp/spooflens-bookworm).
 set -euo pipefail
 if [ "$(id -u)" -ne 0 ]; then
   exec sudo -E bash "$0" "$@"
 fi
 root="$(cd "$(dirname "$0")/.." && pwd)"
-dir="$(realpath -m "${1:-/var/tmp/spooflens-trixie}")"
+suite="${SPOOFLENS_RELEASE:-trixie}"
+case "$suite" in trixie | bookworm) ;; *) echo "check-debian13: SPOOFLENS_RELEASE must be trixie or bookworm, not '$suite'"; exit 2 ;; esac
+dir="$(realpath -m "${1:-/var/tmp/spooflens-$suite}")"
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 say() { echo "check-debian13: $*"; }
 now() { date +%s; }
@@ -42,14 +46,14 @@ fi
 t0=$(now)
 if [ ! -x "$dir/usr/bin/apt-get" ]; then
   command -v debootstrap >/dev/null || { say "installing debootstrap"; apt-get install -y -qq debootstrap >/dev/null; }
-  say "debootstrap trixie into $dir ($mirror)"
-  debootstrap --variant=minbase trixie "$dir" "$mirror" > "$dir.debootstrap.log" 2>&1 \
+  say "debootstrap $suite into $dir ($mirror)"
+  debootstrap --variant=minbase "$suite" "$dir" "$mirror" > "$dir.debootstrap.log" 2>&1 \
     || { tail -20 "$dir.debootstrap.log"; exit 1; }
   say "debootstrap $(( $(now) - t0 )) s"
 else
-  say "reusing the trixie system in $dir (SPOOFLENS_FRESH=1 starts from scratch)"
+  say "reusing the $suite system in $dir (SPOOFLENS_FRESH=1 starts from scratch)"
 fi
-grep -q 'VERSION_CODENAME=trixie' "$dir/etc/os-release" || { say "$dir is not a Debian 13 system"; exit 1; }
+grep -q "VERSION_CODENAME=$suite" "$dir/etc/os-release" || { say "$dir is not a Debian $suite system"; exit 1; }
 bind /proc
 bind /sys
 bind /dev

@@ -51,9 +51,13 @@ private slots:
             const QJsonObject s = v.toObject();
             QVERIFY(QFile::exists(out + QLatin1Char('/') + s["file"].toString()));
             QCOMPARE(s["feature_norm"].toString(), QStringLiteral("utterance"));
-            // The default objective does not collapse on the real demo; the seed objective does (w ~ 0 everywhere).
+            // The default objective does not collapse on the real demo; the seed objective does: w flat and
+            // near 0 (measured: mean 0.044, std 0.002 on Debian 12; mean 0.054, std 0.003 on Debian 13),
+            // against means 0.22-0.30 and spreads 0.21-0.29 for the default objective.
             if (s["objective"].toString() == QLatin1String("seed"))
-                QVERIFY2(s["std_w"].toDouble() < 0.01 && s["mean_w"].toDouble() < 0.05, qPrintable(s["file"].toString()));
+                QVERIFY2(s["std_w"].toDouble() < 0.01 && s["mean_w"].toDouble() < 0.1,
+                         qPrintable(s["file"].toString() + QStringLiteral(": mean ") + QString::number(s["mean_w"].toDouble())
+                                    + QStringLiteral(", std ") + QString::number(s["std_w"].toDouble())));
             else
                 QVERIFY2(s["std_w"].toDouble() > 0.05 && s["mean_w"].toDouble() > 0.05, qPrintable(s["file"].toString()));
         }
