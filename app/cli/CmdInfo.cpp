@@ -39,16 +39,20 @@ int runInfo(const InfoArgs& args)
         core::configureComputeThreads(0);
         const char* policy = std::getenv("OMP_WAIT_POLICY");
         const std::string wait = policy && *policy ? policy : "unset";
+        const char* tunables = std::getenv("GLIBC_TUNABLES");  // the launcher's allocator settings (docs/cpu.md)
+        const std::string allocator = tunables && *tunables ? tunables : "unset";
         if (args.json) {
             nlohmann::json j;
             j["runtime"] = {{"threads", core::computeThreads()},
                             {"blas", core::blasKernels()},
                             {"convolutions", core::convolutionCheck()},
-                            {"omp_wait_policy", wait}};
+                            {"omp_wait_policy", wait},
+                            {"glibc_tunables", allocator}};
             std::cout << core::jsonText(j) << "\n";
         } else {
             std::cout << "runtime: " << core::computeThreads() << " compute threads, BLAS " << core::blasKernels()
-                      << ", " << core::convolutionCheck() << ", OMP_WAIT_POLICY " << wait << "\n";
+                      << ", " << core::convolutionCheck() << ", OMP_WAIT_POLICY " << wait
+                      << ", GLIBC_TUNABLES " << allocator << "\n";
         }
     } else if (args.files.empty()) {
         std::cerr << "spooflens info: no audio file given (or use --runtime)\n";

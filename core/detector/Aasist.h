@@ -91,6 +91,16 @@ public:
 
 private:
     torch::Tensor encode(const torch::Tensor& waves, AasistOutputs* out) const;
+    /// The residual blocks without autograd on CPU in float32 (docs/aasist.md, "Speed"):
+    /// batch norm folded into conv1, channels-last convolutions, the one-channel first
+    /// block as a direct loop. Same arithmetic as the reference up to float32 rounding.
+    torch::Tensor encodeBlocksFast(const torch::Tensor& x) const;
+
+    /// Derived by prepare() for encodeBlocksFast; empty when the model is not on the CPU.
+    struct FastBlock {
+        torch::Tensor w1, b1, w2, b2, wd, bd;  // w1/b1: conv1 with bn2 folded in
+    };
+    std::vector<FastBlock> m_fast;
 
     AasistOptions m_options;
     torch::Tensor m_sinc;  // (filters, 1, kernel), computed by prepare()

@@ -122,8 +122,15 @@ void checkConvolutions()
             return torch::conv2d(x, w, torch::Tensor(), stride, padding);
         };
     };
-    for (const auto& [cin, cout, kh] : std::vector<std::array<int64_t, 3>>{{24, 24, 2}, {24, 24, 1}, {32, 24, 2}, {32, 32, 2}})
-        check(torch::randn({1, cin, 23, 64}, gen), torch::randn({cout, cin, kh, 3}, gen), conv2d(1));
+    // AASIST runs its blocks in channels-last memory without autograd (core/detector/Aasist.cpp):
+    // both layouts are checked (oneDNN picks other kernels for each).
+    const auto lastFormat = [](const torch::Tensor& t) { return t.contiguous(torch::MemoryFormat::ChannelsLast); };
+    for (const auto& [cin, cout, kh] : std::vector<std::array<int64_t, 3>>{
+             {24, 24, 2}, {24, 24, 1}, {32, 24, 2}, {32, 32, 2}, {32, 64, 1}, {64, 64, 2}}) {
+        const torch::Tensor x = torch::randn({1, cin, 23, 64}, gen), w = torch::randn({cout, cin, kh, 3}, gen);
+        check(x, w, conv2d(1));
+        check(lastFormat(x), lastFormat(w), conv2d(1));
+    }
     check(torch::randn({1, 512, 64}, gen), torch::randn({512, 512, 3}, gen),
           [](const torch::Tensor& x, const torch::Tensor& w) {
               const std::vector<int64_t> stride{2};

@@ -221,6 +221,45 @@ np.save(sys.argv[1], bank)
         QVERIFY((l2 - f.logits.repeat({3, 1})).abs().max().item<double>() < 1e-5);
     }
 
+    void inferencePathMatchesTheAutogradPath()
+    {
+        // Without autograd on the CPU the encoder blocks run a faster path (batch norm
+        // folded into conv1, channels-last convolutions, a direct loop for the
+        // one-channel first block; docs/aasist.md, "Speed"); with autograd the
+        // reference path runs. Both must give the same numbers up to float32
+        // rounding, for every model, length and batch size.
+        for (const char* model : {"AASIST", "AASIST-L"}) {
+            DetectorOptions o;
+            o.checkpointPath = aasistPath(model);
+            o.threads = 2;
+            const auto net = DetectorModel::load(o);
+            AasistModelImpl* aasist = net->aasistNetwork();
+            const torch::Tensor bona = ref(std::string(model) + "/asvspoof_bonafide_sample/full/input");
+            const torch::Tensor spoof = ref(std::string(model) + "/asvspoof_spoof_sample/full/input");
+            const int64_t n = std::min(bona.size(0), spoof.size(0));
+            for (const torch::Tensor& waves :
+                 {bona.unsqueeze(0), bona.narrow(0, 0, 9000).unsqueeze(0),
+                  torch::stack({bona.narrow(0, 0, n), spoof.narrow(0, 0, n), 0.25 * spoof.narrow(0, 0, n)})}) {
+                AasistOutputs fast, reference;
+                {
+                    torch::NoGradGuard noGrad;
+                    fast = aasist->forward(waves, true);
+                }
+                {
+                    torch::AutoGradMode grad(true);
+                    reference = aasist->forward(waves, true);
+                }
+                const double encErr = relErr(fast.encoder, reference.encoder.detach());
+                const double logitErr = (fast.logits - reference.logits.detach()).abs().max().item<double>();
+                qInfo("%s, %s samples x %s: encoder rel %.2e, logits abs %.2e", model,
+                      std::to_string(waves.size(1)).c_str(), std::to_string(waves.size(0)).c_str(), encErr, logitErr);
+                QCOMPARE(fast.encoder.sizes(), reference.encoder.sizes());
+                QVERIFY2(encErr <= 1e-5, std::to_string(encErr).c_str());
+                QVERIFY2(logitErr <= 1e-5, std::to_string(logitErr).c_str());
+            }
+        }
+    }
+
     void facadeOnRealAudio()
     {
         DetectorOptions o;

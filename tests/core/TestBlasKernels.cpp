@@ -55,15 +55,20 @@ private slots:
         qInfo("convolutions: %s", note.c_str());
         QVERIFY(note.rfind("oneDNN", 0) == 0);
         torch::manual_seed(7);
-        for (int64_t cin : {24, 32}) {
-            const torch::Tensor x = torch::randn({2, cin, 23, 300}), w = torch::randn({24, cin, 2, 3});
-            const std::vector<int64_t> stride{1, 1}, padding{0, 1};
-            const torch::Tensor y = torch::conv2d(x, w, torch::Tensor(), stride, padding);
-            const torch::Tensor ref =
-                torch::conv2d(x.to(torch::kFloat64), w.to(torch::kFloat64), torch::Tensor(), stride, padding);
-            const double err = (y.to(torch::kFloat64) - ref).abs().max().item<double>();
-            QVERIFY2(err < 1e-3, qPrintable(QString::number(err)));
-        }
+        for (const bool channelsLast : {false, true})  // AASIST's inference path uses channels-last
+            for (int64_t cin : {24, 32}) {
+                torch::Tensor x = torch::randn({2, cin, 23, 300}), w = torch::randn({24, cin, 2, 3});
+                if (channelsLast) {
+                    x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+                    w = w.contiguous(torch::MemoryFormat::ChannelsLast);
+                }
+                const std::vector<int64_t> stride{1, 1}, padding{0, 1};
+                const torch::Tensor y = torch::conv2d(x, w, torch::Tensor(), stride, padding);
+                const torch::Tensor ref =
+                    torch::conv2d(x.to(torch::kFloat64), w.to(torch::kFloat64), torch::Tensor(), stride, padding);
+                const double err = (y.to(torch::kFloat64) - ref).abs().max().item<double>();
+                QVERIFY2(err < 1e-3, qPrintable(QString::number(err) + (channelsLast ? " (channels-last)" : "")));
+            }
     }
 };
 

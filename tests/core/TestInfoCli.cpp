@@ -192,16 +192,20 @@ private slots:
     }
 
     // The `spooflens` users run is a launcher (app/launcher/main.cpp) that
-    // sets OMP_WAIT_POLICY=PASSIVE before LibTorch's OpenMP loads, unless the
-    // user chose a policy (docs/cpu.md).
+    // sets OMP_WAIT_POLICY=PASSIVE before LibTorch's OpenMP loads and glibc's
+    // allocator tunables, unless the user chose them (docs/cpu.md).
     void runtimeShowsTheLauncherEnvironment()
     {
         for (const QString& given : {QString(), QStringLiteral("ACTIVE")}) {
             QProcess p;
             QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
             env.remove(QStringLiteral("OMP_WAIT_POLICY"));
-            if (!given.isEmpty())
+            env.remove(QStringLiteral("GLIBC_TUNABLES"));
+            const QString userTunables = QStringLiteral("glibc.malloc.trim_threshold=65536");
+            if (!given.isEmpty()) {
                 env.insert(QStringLiteral("OMP_WAIT_POLICY"), given);
+                env.insert(QStringLiteral("GLIBC_TUNABLES"), userTunables);
+            }
             p.setProcessEnvironment(env);
             p.start(spooflens::test::cliPath(), {"info", "--runtime", "--json"});
             QVERIFY(p.waitForFinished(120000));
@@ -209,6 +213,13 @@ private slots:
             const QJsonObject rt =
                 QJsonDocument::fromJson(p.readAllStandardOutput()).object()[QStringLiteral("runtime")].toObject();
             QCOMPARE(rt[QStringLiteral("omp_wait_policy")].toString(), given.isEmpty() ? QStringLiteral("PASSIVE") : given);
+            const QString tunables = rt[QStringLiteral("glibc_tunables")].toString();
+            if (given.isEmpty())
+                QVERIFY2(tunables.contains(QLatin1String("glibc.malloc.mmap_threshold=268435456"))
+                             && tunables.contains(QLatin1String("glibc.malloc.hugetlb=1")),
+                         qPrintable(tunables));
+            else
+                QCOMPARE(tunables, userTunables);
             QVERIFY(rt[QStringLiteral("threads")].toInt() >= 1);
             QVERIFY(!rt[QStringLiteral("blas")].toString().isEmpty());
         }
