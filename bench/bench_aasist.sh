@@ -11,7 +11,8 @@
 # usage: AASIST_CODE=PATH/models/AASIST.py bench/bench_aasist.sh [BUILD_DIR]   (from the repo root)
 #   AASIST_CODE: the authors' model file from a clone of https://github.com/clovaai/aasist
 #   (not shipped with SpoofLens). PY=python3 with torch (Debian's python3-torch: 1.13 on
-#   Debian 12, 2.6 on Debian 13). MODELS="AASIST AASIST-L", BATCHES="1 8", ROUNDS=3, RUNS=5.
+#   Debian 12, 2.6 on Debian 13). MODELS="AASIST AASIST-L", BATCHES="1 8", ROUNDS=3, RUNS=5,
+#   MALLOC=launcher (default: both sides get the launcher's glibc allocator settings) or default.
 set -euo pipefail
 BUILD=${1:-build}
 WORK=${WORK:-/tmp/slbench}
@@ -31,6 +32,15 @@ SL=$BUILD/app/spooflens
 PT_CORETYPE=${PT_CORETYPE:-$("$SL" info --runtime --json 2>/dev/null | $PY -c "import json,sys; print(json.load(sys.stdin)['runtime']['blas'].split()[1])" 2>/dev/null || echo none)}
 ptenv=()
 case $PT_CORETYPE in none|""|Prescott) ;; *) ptenv=(env OPENBLAS_CORETYPE="$PT_CORETYPE") ;; esac
+# The allocator settings the `spooflens` launcher gives the product (docs/cpu.md, "Memory"), for
+# both sides (BenchDetector and Python are not started through the launcher).
+# MALLOC=default runs both with glibc's defaults instead.
+if [ "${MALLOC:-launcher}" = launcher ]; then
+    export GLIBC_TUNABLES=$("$SL" info --runtime --json | $PY -c "import json,sys; print(json.load(sys.stdin)['runtime']['glibc_tunables'])")
+else
+    unset GLIBC_TUNABLES
+fi
+echo "bench_aasist: GLIBC_TUNABLES=${GLIBC_TUNABLES:-unset} for both"
 echo "bench_aasist: PyTorch $($PY -c 'import torch; print(torch.__version__)') (OpenBLAS kernels ${PT_CORETYPE}); SpoofLens: $("$SL" info --runtime)"
 echo "bench_aasist: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), threads $THREADS, $ROUNDS rounds x $RUNS runs"
 det=resources/detectors/aasist

@@ -32,6 +32,9 @@ PT_CORETYPE=${PT_CORETYPE:-$("$SL" info --runtime --json 2>/dev/null | $PY -c "i
 ptenv=()
 case $PT_CORETYPE in none|""|Prescott) ;; *) ptenv=(env OPENBLAS_CORETYPE="$PT_CORETYPE") ;; esac
 echo "PyTorch OpenBLAS kernels: ${PT_CORETYPE}"
+# `spooflens` runs with its launcher's glibc allocator settings (docs/cpu.md, "Memory"): PyTorch gets the same.
+export GLIBC_TUNABLES=$("$SL" info --runtime --json | $PY -c "import json,sys; print(json.load(sys.stdin)['runtime']['glibc_tunables'])")
+echo "GLIBC_TUNABLES=$GLIBC_TUNABLES for both"
 CLIPS=()
 for _ in $(seq $((RUNS + 1))); do CLIPS+=("$WORK/clip64600.wav"); done
 
