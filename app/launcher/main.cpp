@@ -26,6 +26,9 @@
 #ifndef SPOOFLENS_LAUNCH_TARGET
 #error "SPOOFLENS_LAUNCH_TARGET must name the program in libexec/"
 #endif
+#ifndef SPOOFLENS_GLIBC_TUNABLES
+#error "SPOOFLENS_GLIBC_TUNABLES must give the allocator settings (top-level CMakeLists.txt)"
+#endif
 
 int main(int argc, char** argv)
 {
@@ -45,8 +48,7 @@ int main(int argc, char** argv)
         setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
     const char* tunables = std::getenv("GLIBC_TUNABLES");
     if (!tunables || !*tunables)
-        setenv("GLIBC_TUNABLES",
-               "glibc.malloc.mmap_threshold=268435456:glibc.malloc.trim_threshold=1073741824:glibc.malloc.hugetlb=1", 1);
+        setenv("GLIBC_TUNABLES", SPOOFLENS_GLIBC_TUNABLES, 1);  // the top-level CMakeLists.txt's value
     // The GUI starts training runs with the command-line tool: the launcher
     // beside this one, not the program in libexec/ (ui/training/TrainingRunner).
     const std::string cli = dir + "spooflens";
