@@ -6,11 +6,13 @@ from a clone of https://github.com/clovaai/aasist (MIT; commit a04c986 is the
 one the shared weights come from).
 
 usage: aasist_authors.py AASIST_PY CONF PTH CLIP.npy [--batch B] [--threads N]
-                         [--runs R] [--out LOGITS.npy]
+                         [--runs R] [--no-onednn] [--out LOGITS.npy]
 CONF: the authors' JSON configuration (its model_config builds the network).
 Runs R forward passes on B copies of the clip (eval mode, no_grad, float32)
 and prints one JSON line: torch version, times_s per pass, median_s,
 max_rss_kb and the logits of the first copy ([spoof, bona fide]).
+--no-onednn: torch.backends.mkldnn.enabled = False, as SpoofLens does for itself on CPUs where
+Debian 13's oneDNN computes float32 convolutions wrongly (docs/cpu.md, "Convolutions").
 """
 import argparse
 import importlib.util
@@ -44,9 +46,12 @@ def main():
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--runs", type=int, default=6)
+    ap.add_argument("--no-onednn", action="store_true")
     ap.add_argument("--out")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    if a.no_onednn:
+        torch.backends.mkldnn.enabled = False
     model = load_model(a.code, a.conf, a.pth)
     clip = torch.from_numpy(np.load(a.clip).astype(np.float32).reshape(1, -1))
     x = clip.repeat(a.batch, 1).contiguous()
@@ -60,6 +65,7 @@ def main():
     if a.out:
         np.save(a.out, first)
     print(json.dumps({"impl": "aasist_authors", "torch": torch.__version__, "batch": a.batch, "threads": a.threads,
+                      "onednn": torch.backends.mkldnn.enabled,
                       "times_s": [round(t, 5) for t in times], "median_s": statistics.median(times),
                       "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                       "logits": first.tolist()}))

@@ -41,6 +41,11 @@ else
     unset GLIBC_TUNABLES
 fi
 echo "bench_aasist: GLIBC_TUNABLES=${GLIBC_TUNABLES:-unset} for both"
+# Where SpoofLens found oneDNN's float32 convolutions wrong (Debian 13 on AVX-512, docs/cpu.md)
+# and turned it off, the authors' code runs without it too: with it, its logits are wrong.
+ptargs=()
+if "$SL" info --runtime | grep -q "oneDNN off"; then ptargs=(--no-onednn); fi
+echo "bench_aasist: authors' code ${ptargs[*]:-with oneDNN}"
 echo "bench_aasist: PyTorch $($PY -c 'import torch; print(torch.__version__)') (OpenBLAS kernels ${PT_CORETYPE}); SpoofLens: $("$SL" info --runtime)"
 echo "bench_aasist: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), threads $THREADS, $ROUNDS rounds x $RUNS runs"
 det=resources/detectors/aasist
@@ -51,7 +56,7 @@ for r in $(seq "$ROUNDS"); do
             "$BUILD/bench/BenchDetector" "$det/$m.pth" "$WORK/clip64600.npy" --threads "$THREADS" --runs $((RUNS + 1)) \
                 --batch "$b" --out "$WORK/aasist_sl_${m}" >> "$WORK/aasist_sl_${m}_b$b.jsonl"
             "${ptenv[@]}" $PY bench/aasist_authors.py "$AASIST_CODE" "$det/$m.conf" "$det/$m.pth" "$WORK/clip64600.npy" \
-                --batch "$b" --threads "$THREADS" --runs $((RUNS + 1)) >> "$WORK/aasist_pt_${m}_b$b.jsonl"
+                --batch "$b" --threads "$THREADS" --runs $((RUNS + 1)) "${ptargs[@]}" >> "$WORK/aasist_pt_${m}_b$b.jsonl"
             echo "round $r $m batch $b: spooflens $($PY -c "import json,sys; print(json.loads(open(sys.argv[1]).readlines()[-1])['times_s'][1:])" "$WORK/aasist_sl_${m}_b$b.jsonl")" \
                  "authors $($PY -c "import json,sys; print(json.loads(open(sys.argv[1]).readlines()[-1])['times_s'][1:])" "$WORK/aasist_pt_${m}_b$b.jsonl")"
         done
