@@ -296,8 +296,8 @@ void oneChannelRow(const float* const* rows, int64_t kh, int64_t w, const float*
 }
 
 /// Convolution of a one-channel map (B, 1, H, W) with a (kh x 3) kernel, kh <= 2,
-/// padding (padH, 1), stride 1, as a direct loop: oneDNN runs this shape (AASIST's
-/// first block) at a fraction of its speed. `taps` is (kh * 3, C) (tap-major),
+/// padding (padH, 1), stride 1, as a direct loop that writes channels-last output
+/// directly (AASIST's first block; docs/aasist.md, "Speed"). `taps` is (kh * 3, C) (tap-major),
 /// `bias` (C), C one of 24, 32, 64 (the authors' configurations) or any other count.
 /// Returns (B, C, Ho, W) in channels-last memory, Ho = H + 2 padH - kh + 1.
 torch::Tensor convOneChannel(const torch::Tensor& x, const torch::Tensor& taps, const torch::Tensor& bias, int64_t kh,
