@@ -29,18 +29,8 @@ mkdir -p "$WORK"
 $PY bench/make_clip.py "$WORK" --npy
 cmake --build "$BUILD" --target BenchDetector spooflens >/dev/null
 SL=$BUILD/app/spooflens
-PT_CORETYPE=${PT_CORETYPE:-$("$SL" info --runtime --json 2>/dev/null | $PY -c "import json,sys; print(json.load(sys.stdin)['runtime']['blas'].split()[1])" 2>/dev/null || echo none)}
-ptenv=()
-case $PT_CORETYPE in none|""|Prescott) ;; *) ptenv=(env OPENBLAS_CORETYPE="$PT_CORETYPE") ;; esac
-# The allocator settings the `spooflens` launcher gives the product (docs/cpu.md, "Memory"), for
-# both sides (BenchDetector and Python are not started through the launcher).
-# MALLOC=default runs both with glibc's defaults instead.
-if [ "${MALLOC:-launcher}" = launcher ]; then
-    export GLIBC_TUNABLES=$("$SL" info --runtime --json | $PY -c "import json,sys; print(json.load(sys.stdin)['runtime']['glibc_tunables'])")
-else
-    unset GLIBC_TUNABLES
-fi
-echo "bench_aasist: GLIBC_TUNABLES=${GLIBC_TUNABLES:-unset} for both"
+# PyTorch gets the same OpenBLAS kernels and allocator settings as SpoofLens.
+source bench/peer_env.sh
 # Where SpoofLens found oneDNN's float32 convolutions wrong (Debian 13 on AVX-512, docs/cpu.md)
 # and turned it off, the authors' code runs without it too: with it, its logits are wrong.
 ptargs=()

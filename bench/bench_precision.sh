@@ -24,17 +24,8 @@ CKPT=$WORK/full_random.pth
 $PY bench/make_clip.py "$WORK" --npy
 cmake --build "$BUILD" --target spooflens >/dev/null
 SL=$BUILD/app/spooflens
-# PyTorch runs on the same OpenBLAS; Debian 12's 0.3.21 falls back to its
-# Prescott kernels on this CPU unless told the core type (docs/cpu.md).
-# SpoofLens picks the kernels itself; PyTorch gets the same ones through
-# OPENBLAS_CORETYPE (PT_CORETYPE=none keeps OpenBLAS' own choice).
-PT_CORETYPE=${PT_CORETYPE:-$("$SL" info --runtime --json 2>/dev/null | $PY -c "import json,sys; print(json.load(sys.stdin)['runtime']['blas'].split()[1])" 2>/dev/null || echo none)}
-ptenv=()
-case $PT_CORETYPE in none|""|Prescott) ;; *) ptenv=(env OPENBLAS_CORETYPE="$PT_CORETYPE") ;; esac
-echo "PyTorch OpenBLAS kernels: ${PT_CORETYPE}"
-# `spooflens` runs with its launcher's glibc allocator settings (docs/cpu.md, "Memory"): PyTorch gets the same.
-export GLIBC_TUNABLES=$("$SL" info --runtime --json | $PY -c "import json,sys; print(json.load(sys.stdin)['runtime']['glibc_tunables'])")
-echo "GLIBC_TUNABLES=$GLIBC_TUNABLES for both"
+# PyTorch gets the same OpenBLAS kernels and allocator settings as SpoofLens.
+source bench/peer_env.sh
 CLIPS=()
 for _ in $(seq $((RUNS + 1))); do CLIPS+=("$WORK/clip64600.wav"); done
 
