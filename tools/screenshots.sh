@@ -6,6 +6,8 @@
 #   docs/screenshots/explainers.png      a held-out demo partial with five explainers and the tables
 #   docs/screenshots/training-panel.png  the training panel on the demo's ema run
 #   docs/screenshots/corpus.png          the Corpus dock on an evaluate run of the demo's eval files
+#   docs/screenshots/layout-WxH.png      the partial 005 with two modules, three explainers, labels and
+#                                        the overlay at 1024x700, 1400x950 and 1920x1080 (issue 26's sizes)
 # long.png and error.png show the XLS-R test fixture (windowing of a long file,
 # an error in the window) and are not made here. Look at every PNG it writes.
 set -euo pipefail
@@ -42,4 +44,9 @@ done > "$work/eval.txt"
 "$gui" --detector "$det" --xai "$demo/xai_ema.pth" --xai "$demo/xai_fixed.pth" --xai "$demo/xai_learnable.pth" \
   --method window --method gradxinput --corpus "$work/evaluate" --size 1600x1000 \
   --screenshot "$out/corpus.png" "$demo/data/audio/partial_eval_005.wav"
-echo "screenshots: wrote demo.png real.png explainers.png training-panel.png corpus.png in $out"
+for size in 1024x700 1400x950 1920x1080; do
+  "$gui" --detector "$det" --xai "$demo/xai_fixed.pth" --xai "$demo/xai_ema.pth" --method window --method gradxinput \
+    --method random --labels "$demo/data/audio/partial_eval_005.txt" --overlay --size "$size" \
+    --screenshot "$out/layout-$size.png" "$demo/data/audio/partial_eval_005.wav"
+done
+echo "screenshots: wrote demo.png real.png explainers.png training-panel.png corpus.png layout-*.png in $out"
