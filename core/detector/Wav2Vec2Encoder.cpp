@@ -1,6 +1,9 @@
 #include "core/detector/Wav2Vec2Encoder.h"
 
+#include "core/util/Threads.h"
+
 #include <cmath>
+#include <optional>
 
 namespace spooflens::core {
 
@@ -290,6 +293,11 @@ std::vector<torch::Tensor> Wav2Vec2EncoderImpl::trainableTensors() const
 torch::Tensor Wav2Vec2EncoderImpl::forward(const torch::Tensor& waves, std::vector<torch::Tensor>* layerOutputs,
                                            Intermediates* intermediates) const
 {
+    // bf16: oneDNN's GEMMs and convolutions, also where the process turned
+    // oneDNN off for its wrong float32 convolutions (core/util/Threads.h).
+    std::optional<ScopedReducedPrecisionKernels> reducedKernels;
+    if (m_reduced)
+        reducedKernels.emplace();
     torch::Tensor x = waves;
     for (const auto& c : m_convBlocks)
         x = c->forward(x);  // channel-last throughout: (B, L, C)

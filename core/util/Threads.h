@@ -25,8 +25,34 @@ std::string blasKernels();
 /// "oneDNN convolutions checked", or "oneDNN off: its float32 convolutions
 /// were wrong on this CPU (max abs error …)" when LibTorch's oneDNN gave
 /// wrong float32 convolutions (Debian 13's LibTorch 2.6 on AVX-512 CPUs) and
-/// was turned off for the process (docs/cpu.md, "Convolutions").
+/// was turned off for the process (docs/cpu.md, "Convolutions"); the note
+/// then also says whether its bf16 kernels were right, so that a
+/// ScopedReducedPrecisionKernels turns it on for bf16 work.
 std::string convolutionCheck();
+
+/// Where the convolution check turned oneDNN off (Debian 13's LibTorch 2.6 on
+/// AVX-512: wrong float32 convolutions), LibTorch's bf16 GEMMs and
+/// convolutions lose their only fast kernels: without oneDNN they run in
+/// scalar loops, 100-300x slower (measured: a 200 x 1024 x 4096 bf16 GEMM
+/// 0.011 s -> 3.5 s). The check therefore also compares oneDNN's bf16 GEMM,
+/// batched GEMM and grouped convolution with float64; when they are right, this
+/// object turns oneDNN back on while it lives, for code that runs only
+/// reduced-precision GEMMs and convolutions (the bf16 encoder's forward:
+/// its float32 feature-extractor convolutions are GEMMs, never convolutions).
+/// A no-op where oneDNN was never turned off. The setting is process-wide:
+/// scopes nest (a count under a mutex), and SpoofLens runs detector forwards
+/// on one thread at a time (the CLI's thread, the viewer's analysis worker),
+/// so no float32 convolution runs while one lives.
+class ScopedReducedPrecisionKernels {
+public:
+    ScopedReducedPrecisionKernels();
+    ~ScopedReducedPrecisionKernels();
+    ScopedReducedPrecisionKernels(const ScopedReducedPrecisionKernels&) = delete;
+    ScopedReducedPrecisionKernels& operator=(const ScopedReducedPrecisionKernels&) = delete;
+
+private:
+    bool m_active = false;
+};
 
 /// Lets the system BLAS use `threads` threads (> 1) while the object lives,
 /// then pins it back to one. For code whose GEMMs run outside LibTorch's

@@ -70,6 +70,38 @@ private slots:
                 QVERIFY2(err < 1e-3, qPrintable(QString::number(err) + (channelsLast ? " (channels-last)" : "")));
             }
     }
+
+    // Where the check turned oneDNN off, bf16 GEMMs lose their fast kernels
+    // (scalar loops, 100-300x slower): a ScopedReducedPrecisionKernels turns
+    // oneDNN on for the bf16 encoder when its bf16 kernels were checked right,
+    // nests, and restores the process setting; bf16 results inside it agree
+    // with float64 at bf16 rounding. Where oneDNN was never off, it changes nothing.
+    void reducedPrecisionScopeRestoresTheSetting()
+    {
+        core::configureComputeThreads(2);
+        const std::string note = core::convolutionCheck();
+        const bool before = at::globalContext().userEnabledMkldnn();
+        const bool off = note.rfind("oneDNN off", 0) == 0;
+        QCOMPARE(before, !off);
+        const bool reducedOn = !off || note.find("on for bf16") != std::string::npos;
+        {
+            core::ScopedReducedPrecisionKernels outer;
+            QCOMPARE(at::globalContext().userEnabledMkldnn(), reducedOn);
+            {
+                core::ScopedReducedPrecisionKernels inner;
+                QCOMPARE(at::globalContext().userEnabledMkldnn(), reducedOn);
+            }
+            QCOMPARE(at::globalContext().userEnabledMkldnn(), reducedOn);  // the outer scope still lives
+            torch::manual_seed(8);
+            const torch::Tensor a = torch::randn({48, 1024}).to(torch::kBFloat16);
+            const torch::Tensor b = torch::randn({1024, 768}).to(torch::kBFloat16);
+            const torch::Tensor ref = torch::mm(a.to(torch::kFloat64), b.to(torch::kFloat64));
+            const double rel = (torch::mm(a, b).to(torch::kFloat64) - ref).abs().max().item<double>()
+                               / ref.abs().max().item<double>();
+            QVERIFY2(rel < 2e-2, qPrintable(QString::number(rel)));
+        }
+        QCOMPARE(at::globalContext().userEnabledMkldnn(), before);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestBlasKernels)
