@@ -180,6 +180,8 @@ private:
     void updateInfoLine();
     void updateReadout(double seconds);
     void updatePlaybackStatus();
+    /// The player's error as one sentence ("Audio playback unavailable: no audio output device found").
+    QString playbackProblem() const;
     void rememberRecent(const QString& path);
     void rebuildRecentMenu();
     void saveSettings();

@@ -199,6 +199,19 @@ void MainWindow::showShortcuts()
                        "Page Down / N next file of the corpus · Page Up / Shift+N previous file"));
 }
 
+QString MainWindow::playbackProblem() const
+{
+    // The player's errors either say that there is no playback at all
+    // ("audio playback unavailable: ...") or what went wrong with a stream.
+    QString e = m_player->errorString();
+    if (e.isEmpty())
+        return QStringLiteral("Playback failed");
+    if (!e.startsWith(QStringLiteral("audio playback unavailable")))
+        return QStringLiteral("Playback failed: ") + e;
+    e[0] = e[0].toUpper();
+    return e;
+}
+
 void MainWindow::togglePlay()
 {
     if (!m_doc->audio())
@@ -206,7 +219,7 @@ void MainWindow::togglePlay()
     if (m_player->state() == AudioPlayer::State::Playing)
         m_player->pause();
     else if (!m_player->play())
-        showWarning(QStringLiteral("Playback unavailable: %1").arg(m_player->errorString()));
+        showWarning(playbackProblem());
     updatePlaybackStatus();
 }
 
@@ -215,7 +228,7 @@ void MainWindow::playSelection()
     if (!m_doc->audio() || !m_timeline->hasSelection())
         return;
     if (!m_player->playRegion(m_timeline->selectionStart(), m_timeline->selectionEnd()))
-        showWarning(QStringLiteral("Playback unavailable: %1").arg(m_player->errorString()));
+        showWarning(playbackProblem());
     updatePlaybackStatus();
 }
 

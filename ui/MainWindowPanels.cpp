@@ -354,7 +354,7 @@ void MainWindow::updateReadout(double seconds)
 void MainWindow::updatePlaybackStatus()
 {
     if (!m_player->isAvailable()) {
-        m_playbackStatus->setText(QStringLiteral("Playback unavailable: %1").arg(m_player->errorString()));
+        m_playbackStatus->setText(playbackProblem());
         return;
     }
     QString state;
