@@ -64,8 +64,10 @@ ComparePanel::ComparePanel(QWidget* parent) : QWidget(parent)
     m_agreement->setColumnCount(4);
     m_agreement->setHorizontalHeaderLabels({QStringLiteral("A"), QStringLiteral("B"),
                                             QStringLiteral("Spearman ρ of w"), QStringLiteral("top-k overlap")});
-    layout->addWidget(summaryBox, 3);
-    layout->addWidget(agreeBox, 2);
+    // Ten columns against four: the module table gets two thirds, so that its
+    // last column (pointing game) is whole at 1400 px.
+    layout->addWidget(summaryBox, 2);
+    layout->addWidget(agreeBox, 1);
 }
 
 void ComparePanel::clear()
