@@ -31,8 +31,11 @@ ComparePanel::ComparePanel(QWidget* parent) : QWidget(parent)
         table->setEditTriggers(QAbstractItemView::NoEditTriggers);
         table->verticalHeader()->setVisible(false);
         table->verticalHeader()->setDefaultSectionSize(20);
+        // Every column as wide as its contents: a narrow dock scrolls the
+        // table sideways instead of cutting its last column (a stretched last
+        // section shrinks below its contents).
         table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-        table->horizontalHeader()->setStretchLastSection(true);
+        table->horizontalHeader()->setStretchLastSection(false);
         v->addWidget(table);
         if (titleOut)
             *titleOut = label;
@@ -64,8 +67,7 @@ ComparePanel::ComparePanel(QWidget* parent) : QWidget(parent)
     m_agreement->setColumnCount(4);
     m_agreement->setHorizontalHeaderLabels({QStringLiteral("A"), QStringLiteral("B"),
                                             QStringLiteral("Spearman ρ of w"), QStringLiteral("top-k overlap")});
-    // Ten columns against four: the module table gets two thirds, so that its
-    // last column (pointing game) is whole at 1400 px.
+    // Ten columns against four: the module table gets two thirds (whole at 1400 px).
     layout->addWidget(summaryBox, 2);
     layout->addWidget(agreeBox, 1);
 }
