@@ -12,6 +12,7 @@
 #include "core/explain/Explainer.h"
 #include "core/util/Threads.h"
 #include "core/Error.h"
+#include "bench/BenchStats.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -21,23 +22,17 @@
 
 using namespace spooflens::core;
 
-namespace {
+using spooflens::bench::median;
+using spooflens::bench::printTimesAndEndLine;
 
-double median(std::vector<double> v)
-{
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-}
+namespace {
 
 void report(const std::string& name, int64_t passes, const std::vector<double>& times, double detectorSeconds)
 {
     const double m = median(times);
-    std::printf("{\"method\": \"%s\", \"passes\": %lld, \"median_s\": %.4f, \"per_detector_pass\": %.2f, \"times_s\": [",
+    std::printf("{\"method\": \"%s\", \"passes\": %lld, \"median_s\": %.4f, \"per_detector_pass\": %.2f, ",
                 name.c_str(), static_cast<long long>(passes), m, detectorSeconds > 0 ? m / detectorSeconds : 0.0);
-    for (size_t i = 0; i < times.size(); ++i)
-        std::printf("%s%.4f", i ? ", " : "", times[i]);
-    std::printf("]}\n");
-    std::fflush(stdout);
+    printTimesAndEndLine(times);
 }
 
 } // namespace

@@ -7,6 +7,7 @@
 #include "core/checkpoint/Npy.h"
 #include "core/detector/Detector.h"
 #include "core/explain/BackendExplainer.h"
+#include "bench/BenchStats.h"
 
 #include <algorithm>
 #include <chrono>
@@ -15,22 +16,16 @@
 #include <string>
 #include <vector>
 
-namespace {
+using spooflens::bench::median;
+using spooflens::bench::printTimesAndEndLine;
 
-double median(std::vector<double> v)
-{
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-}
+namespace {
 
 void report(const std::string& name, int64_t passes, const std::vector<double>& times, int64_t frames)
 {
-    std::printf("{\"method\": \"%s\", \"frames\": %lld, \"backend_passes\": %lld, \"median_s\": %.4f, \"times_s\": [",
+    std::printf("{\"method\": \"%s\", \"frames\": %lld, \"backend_passes\": %lld, \"median_s\": %.4f, ",
                 name.c_str(), static_cast<long long>(frames), static_cast<long long>(passes), median(times));
-    for (size_t i = 0; i < times.size(); ++i)
-        std::printf("%s%.4f", i ? ", " : "", times[i]);
-    std::printf("]}\n");
-    std::fflush(stdout);
+    printTimesAndEndLine(times);
 }
 
 } // namespace
