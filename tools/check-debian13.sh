@@ -40,7 +40,7 @@ bind() {
 }
 
 if [ "${SPOOFLENS_FRESH:-0}" = 1 ] && [ -d "$dir" ]; then
-  for m in /dev/pts /dev /sys /proc; do ! mountpoint -q "$dir$m" || umount -l "$dir$m"; done
+  for m in /dev/shm /dev/pts /dev /sys /proc; do ! mountpoint -q "$dir$m" || umount -l "$dir$m"; done
   rm -rf --one-file-system "$dir"
 fi
 t0=$(now)
@@ -58,6 +58,16 @@ bind /proc
 bind /sys
 bind /dev
 bind /dev/pts
+# A /dev/shm of its own, as on a real machine: the bind of /dev shows
+# devtmpfs' shm directory, shared by every system made this way, where one
+# release's libjack (PortAudio's JACK back-end) left a Berkeley DB environment
+# that the other release's libjack then complains about on stderr ("BDB1539
+# Build signature doesn't match environment", which failed TestGui's
+# output check in a fresh Debian 12 after a Debian 13 run).
+if ! mountpoint -q "$dir/dev/shm"; then
+  mount -t tmpfs -o mode=1777,nosuid,nodev shm "$dir/dev/shm"
+  mounted+=("$dir/dev/shm")
+fi
 cp /etc/resolv.conf "$dir/etc/resolv.conf"
 
 rm -rf "$dir/root/spooflens"
