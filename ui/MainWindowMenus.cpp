@@ -201,12 +201,12 @@ void MainWindow::showShortcuts()
 
 QString MainWindow::playbackProblem() const
 {
-    // The player's errors either say that there is no playback at all
-    // ("audio playback unavailable: ...") or what went wrong with a stream.
+    // Without a device the player's error already says so ("audio playback
+    // unavailable: ..."); otherwise it says what went wrong with a stream.
     QString e = m_player->errorString();
     if (e.isEmpty())
         return QStringLiteral("Playback failed");
-    if (!e.startsWith(QStringLiteral("audio playback unavailable")))
+    if (m_player->isAvailable())
         return QStringLiteral("Playback failed: ") + e;
     e[0] = e[0].toUpper();
     return e;
