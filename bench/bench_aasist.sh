@@ -34,7 +34,7 @@ source bench/peer_env.sh
 # Where SpoofLens found oneDNN's float32 convolutions wrong (Debian 13 on AVX-512, docs/cpu.md)
 # and turned it off, the authors' code runs without it too: with it, its logits are wrong.
 ptargs=()
-if "$SL" info --runtime | grep -q "oneDNN off"; then ptargs=(--no-onednn); fi
+case $(runtime_field "r['convolutions']" "") in "oneDNN off"*) ptargs=(--no-onednn) ;; esac
 echo "bench_aasist: authors' code ${ptargs[*]:-with oneDNN}"
 echo "bench_aasist: PyTorch $($PY -c 'import torch; print(torch.__version__)') (OpenBLAS kernels ${PT_CORETYPE}); SpoofLens: $("$SL" info --runtime)"
 echo "bench_aasist: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), threads $THREADS, $ROUNDS rounds x $RUNS runs"
